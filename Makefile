@@ -1,0 +1,37 @@
+# The two commands from the README, plus the benchmark. The work happens in
+# scripts/ so this file only wires setup steps to targets.
+#   make run     Redis + Celery worker + beat + API on http://127.0.0.1:$(PORT) (Ctrl-C stops)
+#   make test    the whole test suite against real redis-server and worker processes
+#   make bench   the text-format benchmark (bench/formats.py)
+# Variables: PORT (API port, default 8000), PYTHON (interpreter for .venv),
+# PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-m "not fault"').
+
+VENV ?= .venv
+export VENV
+
+.PHONY: run test bench system-tools-run system-tools-test
+
+run: $(VENV)/.installed-run system-tools-run
+	scripts/run.sh
+
+test: $(VENV)/.installed-test system-tools-test
+	scripts/test.sh
+
+bench: $(VENV)/.installed-run
+	@if [ -f bench/formats.py ]; then $(VENV)/bin/python bench/formats.py; \
+	else echo "bench/formats.py does not exist yet: nothing to run"; fi
+
+# Reinstall when pyproject.toml changes; the install is editable, so code changes need nothing.
+$(VENV)/.installed-run: pyproject.toml
+	scripts/ensure-venv.sh
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	scripts/ensure-venv.sh test
+	touch $@
+
+system-tools-run:
+	scripts/ensure-system-tools.sh redis-server
+
+system-tools-test:
+	scripts/ensure-system-tools.sh redis-server chromium

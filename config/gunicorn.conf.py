@@ -1,0 +1,48 @@
+"""Gunicorn settings for the moderation API (`gunicorn -c config/gunicorn.conf.py`).
+
+Every value can be changed from the environment, so the same file serves
+`make run` (loopback, port 8000) and the container (0.0.0.0, see Dockerfile).
+"""
+
+import os
+
+# The WSGI app: the Flask factory, so each worker builds its own app after the fork.
+wsgi_app = "moderation:create_app()"
+
+# Address: loopback by default (dev); the container sets HOST=0.0.0.0. PORT as in the README.
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+
+# Worker processes: WEB_CONCURRENCY (gunicorn's own convention); 2 suits a small dev box.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+# Sync workers: each request is a few short Redis calls. They need a buffering proxy (nginx)
+# in front in production, so slow clients cannot tie them up.
+worker_class = "sync"
+
+# Do not import the app before forking: Redis and broker connections must not be shared across workers.
+preload_app = False
+
+# Kill a worker stuck for 30 s: Redis calls time out in ~1 s, so anything longer is a hang.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+
+# On SIGTERM, give in-flight requests 10 s to finish before workers are killed.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "10"))
+
+# Recycle a worker after ~1000 requests (jittered so they do not all restart together): caps leaks.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Bound the request line and header sizes: the API takes small JSON bodies, not huge headers.
+limit_request_line = 8190
+limit_request_fields = 100
+
+# Trust X-Forwarded-* only from these proxies (comma-separated); default loopback only.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Access and error logs to stdout/stderr, where the launcher or the container runtime collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# Put the process role in `ps` output, so you can tell the API from the Celery processes.
+proc_name = "moderation-api"

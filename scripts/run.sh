@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Run the whole service in the foreground for development (`make run`):
+# a local redis-server (AOF under .state/redis), one Celery worker, Celery beat and
+# the API under gunicorn on http://127.0.0.1:${PORT:-8000}. Creates the demo site
+# and prints its API key and a curl example. Ctrl-C stops exactly what it started.
+#
+# Expects .venv to be set up (the Makefile does that). Environment:
+#   PORT                      API port (default 8000)
+#   MODERATION_REDIS_URL      when unset: a dev Redis on 127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390};
+#                             when it names this machine, Redis is started on its port;
+#                             when it names another host, no local Redis is started.
+#   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else one is generated once)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+venv="${VENV:-.venv}"
+[[ "$venv" = /* ]] || venv="$root/$venv"
+export PATH="$venv/bin:$PATH"
+export PORT="${PORT:-8000}"
+state_dir="$root/.state"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --- where Redis lives ---------------------------------------------------------
+if [ -z "${MODERATION_REDIS_URL:-}" ]; then
+    # A dedicated port, so a system Redis on 6379 is neither used nor disturbed.
+    export MODERATION_REDIS_URL="redis://127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390}/0"
+fi
+# redis://[user:pass@]host[:port][/db]
+if [[ "$MODERATION_REDIS_URL" =~ ^redis://([^@/]*@)?([^:/]+)(:([0-9]+))?(/.*)?$ ]]; then
+    redis_host="${BASH_REMATCH[2]}"
+    redis_port="${BASH_REMATCH[4]:-6379}"
+else
+    die "MODERATION_REDIS_URL=$MODERATION_REDIS_URL is not a redis://host:port/db URL"
+fi
+case "$redis_host" in
+    127.0.0.1|localhost) start_local_redis=true ;;
+    *) start_local_redis=false ;;
+esac
+
+# --- process bookkeeping ----------------------------------------------------
+# Each child runs in its own session (setsid), so the terminal's Ctrl-C reaches only
+# this script, which then stops the children in order: API first (no new intake),
+# then beat and the worker (warm shutdown: running tasks finish), Redis last.
+declare -A pid_of=()
+started=()          # names in start order
+
+# Prefix each output line with the process name; ignore SIGINT so the last lines
+# of a shutting-down child are still shown after Ctrl-C.
+prefix_output() { trap '' INT; exec sed -u "s/^/[$1] /"; }
+
+start() {
+    local name="$1"; shift
+    setsid "$@" > >(prefix_output "$name") 2>&1 &
+    pid_of[$name]=$!
+    started+=("$name")
+}
+
+is_running() { kill -0 "${pid_of[$1]}" 2>/dev/null; }
+
+stop() {
+    local name="$1" grace="$2" pid="${pid_of[$1]}" waited=0
+    is_running "$name" || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while is_running "$name" && [ "$waited" -lt $((grace * 10)) ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if is_running "$name"; then
+        say "$name (pid $pid) did not stop within ${grace}s; killing its process group"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+stopping=false
+stop_all() {
+    $stopping && return
+    stopping=true
+    trap '' INT TERM HUP
+    local name
+    [ "${#started[@]}" -gt 0 ] || return 0
+    say "stopping: ${started[*]}"
+    for name in api beat worker redis; do
+        if [ -n "${pid_of[$name]:-}" ]; then
+            case "$name" in
+                worker) stop "$name" 30 ;;   # warm shutdown lets a running task finish
+                *) stop "$name" 10 ;;
+            esac
+        fi
+    done
+    say "stopped"
+}
+trap 'stop_all; exit 130' INT
+trap 'stop_all; exit 143' TERM HUP
+trap 'stop_all' EXIT
+
+# Fail fast if a child died while we were waiting for something.
+check_children() {
+    local name
+    for name in "${started[@]}"; do
+        is_running "$name" || die "$name exited unexpectedly (see its [$name] lines above)"
+    done
+}
+
+# Poll a check (a command) for up to $2 seconds while watching the children.
+wait_until() {
+    local what="$1" seconds="$2" tries=0; shift 2
+    until "$@" >/dev/null 2>&1; do
+        check_children
+        tries=$((tries + 1))
+        [ "$tries" -lt $((seconds * 5)) ] || die "timed out after ${seconds}s waiting for $what"
+        sleep 0.2
+    done
+}
+
+port_is_open() {
+    python - "$1" "$2" <<'PY'
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=0.5).close()
+except OSError:
+    sys.exit(1)
+PY
+}
+
+redis_answers() { redis-cli -h "$redis_host" -p "$redis_port" ping | grep -q PONG; }
+
+api_is_live() {
+    python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+        "http://127.0.0.1:$PORT/livez"
+}
+
+# --- start ------------------------------------------------------------------------
+command -v gunicorn >/dev/null || die "$venv is not set up; run 'make run' instead of this script"
+mkdir -p "$state_dir/redis"
+
+if port_is_open 127.0.0.1 "$PORT"; then
+    die "port $PORT is already in use (another 'make run'?). Stop it or pick another: PORT=8001 make run"
+fi
+
+if $start_local_redis; then
+    command -v redis-server >/dev/null || die "redis-server is not on PATH (sudo apt-get install redis-server)"
+    if port_is_open "$redis_host" "$redis_port"; then
+        die "something already listens on $redis_host:$redis_port (another 'make run'?). Stop it, or set MODERATION_DEV_REDIS_PORT"
+    fi
+    say "starting redis-server on $redis_host:$redis_port (data in .state/redis)"
+    start redis redis-server "$root/config/redis.conf" --port "$redis_port" --dir "$state_dir/redis"
+    wait_until "redis-server to answer PING" 20 redis_answers
+else
+    say "using the Redis at $MODERATION_REDIS_URL (not starting a local one)"
+fi
+
+say "creating the demo site (flask --app moderation demo)"
+demo_output=$(flask --app moderation demo 2>&1) || {
+    printf '%s\n' "$demo_output" >&2
+    die "'flask --app moderation demo' failed"
+}
+
+say "starting the Celery worker, Celery beat and the API"
+start worker celery -A workers worker --loglevel=INFO --hostname "dev@%h"
+start beat celery -A workers beat --loglevel=INFO --schedule "$state_dir/celerybeat-schedule"
+start api gunicorn --config "$root/config/gunicorn.conf.py"
+wait_until "the API on http://127.0.0.1:$PORT/livez" 60 api_is_live
+
+cat <<EOF
+
+==============================================================================
+ The moderation service is running: http://127.0.0.1:$PORT   (Ctrl-C stops it)
+ Redis: $MODERATION_REDIS_URL   data: .state/
+
+$demo_output
+==============================================================================
+
+EOF
+
+# Run until Ctrl-C, or until any child exits (then stop the others and fail).
+while true; do
+    wait -n || true
+    check_children
+done
