@@ -12,10 +12,10 @@ export VENV
 .PHONY: run test bench system-tools-run system-tools-test
 
 run: $(VENV)/.installed-run system-tools-run
-	scripts/run.sh
+	bash scripts/run.sh
 
 test: $(VENV)/.installed-test system-tools-test
-	scripts/test.sh
+	bash scripts/test.sh
 
 bench: $(VENV)/.installed-run
 	@if [ -f bench/formats.py ]; then $(VENV)/bin/python bench/formats.py; \
@@ -23,15 +23,15 @@ bench: $(VENV)/.installed-run
 
 # Reinstall when pyproject.toml changes; the install is editable, so code changes need nothing.
 $(VENV)/.installed-run: pyproject.toml
-	scripts/ensure-venv.sh
+	bash scripts/ensure-venv.sh
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml
-	scripts/ensure-venv.sh test
+	bash scripts/ensure-venv.sh test
 	touch $@
 
 system-tools-run:
-	scripts/ensure-system-tools.sh redis-server
+	bash scripts/ensure-system-tools.sh redis-server
 
 system-tools-test:
-	scripts/ensure-system-tools.sh redis-server chromium
+	bash scripts/ensure-system-tools.sh redis-server chromium
