@@ -1,0 +1,309 @@
+"""``filter_autop``: convert line breaks into HTML, exactly as Drupal 11 does.
+
+Drupal's ``FilterAutoP::process`` (WordPress lineage) is a chain of PCRE
+``preg_replace`` calls.  This module reproduces its output character for
+character, but several of those patterns backtrack quadratically in a
+backtracking engine on hostile input (64 KB of spaces, thousands of ``<div``
+with no ``>``, ``<!--`` with no ``-->``).  Each such step is rewritten here
+into a form that gives the same leftmost-first result in linear time; the
+comment on each step says what Drupal does and why the rewrite is equivalent.
+``tests/formats/test_autop.py`` checks every rewrite against a literal
+transliteration of Drupal's chain on tricky inputs.
+
+Drupal runs its patterns without the ``/u`` flag, i.e. on bytes: ``\\s`` is
+ASCII white space and case-insensitivity is ASCII only, so every pattern here
+is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS``.
+"""
+import re
+
+from moderation.formats.normalize import normalize_text
+
+# PCRE's \s without /u (PCRE2 includes VT).  After normalize_text only space,
+# TAB and LF can occur, but the class stays faithful to Drupal's.
+_WS = " \t\n\r\f\v"
+_WS_CLASS = r"[ \t\n\r\f\v]"
+_INLINE_WS = " \t\r\f\v"  # \s without the newline
+
+# Drupal 11's block-level tags.  Used as a name prefix, like Drupal: "<p" also
+# matches "<param", which Drupal treats as a block tag too.
+_BLOCK = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt"
+          r"|ul|ol|li|pre|select|option|form|map|area|blockquote|address|math"
+          r"|input|p|h[1-6]|fieldset|legend|hr|article|aside|details|figcaption"
+          r"|figure|footer|header|hgroup|menu|nav|section|summary)")
+
+# Where Drupal's preg_split can match: "<!--", or an opening/closing tag whose
+# name starts with one of the raw-content element names.
+_RAW_SECTION_START = re.compile(
+    r"</?(?:pre|script|style|object|iframe|drupal-media|svg|!--)", re.I | re.A)
+
+_DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
+_BLOCK_OPEN = re.compile(r"<" + _BLOCK + r"[^>]*+>", re.A)
+_BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
+_NEWLINES_3PLUS = re.compile(r"\n{3,}", re.A)
+_PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(.)", re.A)
+_BLOCKQUOTE_IN_P = re.compile(r"<p><blockquote([^>]*+)>", re.I | re.A)
+_EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
+_P_BEFORE_BLOCK = re.compile(r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK + r"[^>]*+>)", re.A)
+_BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK, re.A)
+_WS_THEN_P_CLOSE = re.compile(_WS_CLASS + r"*+</p>", re.A)
+_WS_THEN_BR = re.compile(_WS_CLASS + r"*+<br />", re.A)
+_NEWLINE_RUN = re.compile(r"\n" + _WS_CLASS + r"*+", re.A)
+_BR_BEFORE_BLOCK = re.compile(
+    r"<br />(" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+# Drupal: &([^#])(?![A-Za-z0-9]{1,8};) on bytes.  A non-ASCII character is a
+# multi-byte sequence there: [^#] takes its lead byte and the look-ahead sees a
+# continuation byte, so it always matches.  Consuming the whole character is
+# equivalent, since continuation bytes can never be "&".
+_BARE_AMPERSAND = re.compile(
+    r"&(?=[^\x00-\x7f]|[^#](?![A-Za-z0-9]{1,8};))(.)", re.A | re.S)
+
+_THEME_DEBUG = "<!-- THEME DEBUG -->"
+_TEMPLATE_OUTPUT_STARTS = ("<!-- BEGIN OUTPUT from ",
+                           "<!-- \U0001f4a1 BEGIN CUSTOM TEMPLATE OUTPUT from ")
+
+
+def filter_autop(text: str) -> str:
+    """Wrap paragraphs in ``<p>`` and turn single newlines into ``<br />``."""
+    text = normalize_text(text)
+    if "\n" not in text and "<" not in text and "&" not in text:
+        # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
+        # white space only (the paragraph is empty and dropped).
+        return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
+    chunks = _split_raw_sections(text) if "<" in text else [text]
+    output = []
+    ignoring = False
+    ignore_tag = ""
+    for i, chunk in enumerate(chunks):
+        if i % 2:  # a delimiter: comment or raw-content tag, always kept verbatim
+            if not chunk.startswith("<!--"):
+                is_open = chunk[1] != "/"
+                tag = _tag_word(chunk, 1 if is_open else 2)
+                if not ignoring:
+                    if is_open:
+                        ignoring, ignore_tag = True, tag
+                elif not is_open and tag == ignore_tag:  # only the same tag closes
+                    ignoring, ignore_tag = False, ""
+        elif not ignoring:
+            # Drupal leaves Twig theme-debug comments without paragraphs.
+            if i + 1 < len(chunks) and chunks[i + 1] == _THEME_DEBUG:
+                chunk = chunk.rstrip("\n")
+            elif i > 0 and chunks[i - 1].startswith(_TEMPLATE_OUTPUT_STARTS):
+                chunk = chunk.lstrip("\n")
+            else:
+                chunk = _autop_chunk(chunk)
+        output.append(chunk)
+    return "".join(output)
+
+
+def _tag_word(delimiter: str, start: int) -> str:
+    """Drupal's ``preg_split('/[ >]/', substr($chunk, start), 2)[0]``."""
+    end = delimiter.find(" ", start)
+    gt = delimiter.find(">", start)  # always present: a delimiter ends in ">"
+    if end == -1 or gt < end:
+        end = gt
+    return delimiter[start:end]
+
+
+class _NextOccurrence:
+    """``text.find(needle, pos)`` for non-decreasing ``pos``, amortized O(1).
+
+    Caching the last answer keeps repeated look-ups linear overall: a new
+    search only starts past the previous hit.
+    """
+
+    def __init__(self, text: str, needle: str):
+        self._text, self._needle = text, needle
+        self._searched_from, self._found = len(text) + 1, -1
+
+    def find(self, pos: int) -> int:
+        if self._searched_from <= pos and (self._found == -1 or self._found >= pos):
+            return self._found
+        self._searched_from = pos
+        self._found = self._text.find(self._needle, pos)
+        return self._found
+
+
+def _split_raw_sections(text: str) -> list[str]:
+    """Split like Drupal's ``preg_split`` with ``PREG_SPLIT_DELIM_CAPTURE``.
+
+    Drupal's delimiter is ``<!--.*?-->|</?(?:pre|...|!--)[^>]*>`` (``i`` flag,
+    ``.`` not crossing a newline).  Tried naively, every ``<!--`` or ``<pre``
+    rescans to the end of the text when no ``-->``/``>`` follows.  Here the
+    next ``-->``, newline and ``>`` are looked up through monotone caches, and
+    the scan stops once no ``>`` is left (every delimiter ends in ``>``).
+    Returns literal, delimiter, literal, ... starting and ending with a literal.
+    """
+    parts = []
+    literal_start = search_from = 0
+    next_gt = _NextOccurrence(text, ">")
+    next_comment_end = _NextOccurrence(text, "-->")
+    next_newline = _NextOccurrence(text, "\n")
+    while True:
+        found = _RAW_SECTION_START.search(text, search_from)
+        if found is None:
+            break
+        start, end = found.start(), -1
+        if text.startswith("<!--", start):
+            comment_end = next_comment_end.find(start + 4)
+            if comment_end != -1:
+                newline = next_newline.find(start + 4)
+                if newline == -1 or newline > comment_end:
+                    end = comment_end + 3
+        if end == -1:
+            gt = next_gt.find(found.end())
+            if gt == -1:
+                break
+            end = gt + 1
+        parts.append(text[literal_start:start])
+        parts.append(text[start:end])
+        literal_start = search_from = end
+    parts.append(text[literal_start:])
+    return parts
+
+
+def _sub_before_last_gt(pattern: re.Pattern, replacement: str, chunk: str) -> str:
+    """Apply a pattern whose every match ends in ``>`` only up to the last ``>``.
+
+    Same result as on the whole chunk (no match can end later), but starts
+    after the last ``>`` - which would each scan to the end and fail - are
+    never tried.
+    """
+    last_gt = chunk.rfind(">")
+    if last_gt == -1:
+        return chunk
+    return pattern.sub(replacement, chunk[:last_gt + 1]) + chunk[last_gt + 1:]
+
+
+def _autop_chunk(chunk: str) -> str:
+    """Drupal's per-chunk replacement chain, step by step."""
+    has_markup = "<" in chunk
+    # Just to make things a little easier, pad the end: |\n*$| -> "".
+    chunk = chunk.rstrip("\n") + "\n\n"
+    if has_markup:
+        if "<br />" in chunk:
+            chunk = _DOUBLE_BR.sub("\n\n", chunk)
+        chunk = _sub_before_last_gt(_BLOCK_OPEN, "\n\\g<0>", chunk)
+        if "</" in chunk:
+            chunk = _BLOCK_CLOSE.sub("\\g<0>\n\n", chunk)
+    if "\n\n\n" in chunk:  # /\n\n+/ -> "\n\n" only changes runs of three or more
+        chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
+    chunk = _trim_chunk_ends(chunk)
+    chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>\\1", chunk) + "</p>\n"
+    if has_markup:
+        if "<p><li" in chunk:
+            chunk = _unwrap_list_items(chunk)
+        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
+        chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
+    chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+    if has_markup:
+        chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, "\\1", chunk)
+        chunk = _drop_after_block_tags(chunk, _WS_THEN_P_CLOSE)
+    chunk = _insert_line_breaks(chunk)
+    chunk = _drop_after_block_tags(chunk, _WS_THEN_BR)
+    if "<br />" in chunk:
+        chunk = _BR_BEFORE_BLOCK.sub("\\1", chunk)
+    if "&" in chunk:
+        chunk = _BARE_AMPERSAND.sub("&amp;\\1", chunk)
+    return chunk
+
+
+def _trim_chunk_ends(chunk: str) -> str:
+    """Drupal's ``/^\\n|\\n\\s*\\n$/`` -> "" (global), in linear time.
+
+    The chunk always ends in "\\n\\n" here.  The first alternative removes one
+    leading newline; the second matches from the first newline of the trailing
+    white-space run to the end (``\\s*`` is greedy), provided a second newline
+    follows it.  Run naively, ``\\n\\s*\\n$`` rescans from every newline of a
+    long white-space run.
+    """
+    start = 1 if chunk.startswith("\n") else 0
+    trailing_ws = len(chunk.rstrip(_WS))
+    first_newline = chunk.find("\n", max(trailing_ws, start))
+    if first_newline <= len(chunk) - 2:  # the run ends in "\n\n": a match
+        return chunk[start:first_newline]
+    return chunk[start:]
+
+
+def _unwrap_list_items(chunk: str) -> str:
+    """Drupal's ``|<p>(<li.+?)</p>|`` -> "$1" in linear time.
+
+    A match needs the first ``</p>`` at least one character after ``<li`` with
+    no newline before it (``.`` stops at newlines).  The next ``</p>`` and
+    newline come from monotone caches instead of a rescan per start.
+    """
+    out = []
+    emitted = search_from = 0
+    next_close = _NextOccurrence(chunk, "</p>")
+    next_newline = _NextOccurrence(chunk, "\n")
+    while True:
+        start = chunk.find("<p><li", search_from)
+        if start == -1:
+            break
+        close = next_close.find(start + 7)
+        if close == -1:
+            break
+        newline = next_newline.find(start + 6)
+        if newline == -1 or newline > close:
+            out.append(chunk[emitted:start])
+            out.append(chunk[start + 3:close])
+            emitted = search_from = close + 4
+        else:
+            search_from = start + 1
+    out.append(chunk[emitted:])
+    return "".join(out)
+
+
+def _drop_after_block_tags(chunk: str, tail: re.Pattern) -> str:
+    """Drupal's ``(</?BLOCK[^>]*>)TAIL`` -> "$1", in linear time.
+
+    Every start inside one ``<...>`` stretch shares the same first ``>``, so
+    if the leftmost start there fails, they all fail: skip past that ``>``
+    instead of rescanning it from each ``<div`` of ``<div<div<div...>``.
+    """
+    out = []
+    emitted = search_from = 0
+    while True:
+        name = _BLOCK_TAG_NAME.search(chunk, search_from)
+        if name is None:
+            break
+        gt = chunk.find(">", name.end())
+        if gt == -1:
+            break
+        dropped = tail.match(chunk, gt + 1)
+        if dropped:
+            out.append(chunk[emitted:gt + 1])
+            emitted = dropped.end()
+        search_from = dropped.end() if dropped else gt + 1
+    out.append(chunk[emitted:])
+    return "".join(out)
+
+
+def _insert_line_breaks(chunk: str) -> str:
+    """Drupal's ``|(?<!<br />)\\s*\\n|`` -> "<br />\\n", in linear time.
+
+    PCRE's search can only succeed at the start of a white-space run (or one
+    character later when the run directly follows ``<br />``), and the greedy
+    ``\\s*`` then runs to the run's last newline.  So each run containing a
+    newline is handled once: found by its first newline, its start found by
+    stripping the non-newline white space before it.  A naive ``\\s*\\n``
+    rescans a long run of spaces from each of its positions.
+    """
+    out = []
+    emitted = previous_run_end = 0
+    for run in _NEWLINE_RUN.finditer(chunk):
+        first_newline, run_end = run.span()
+        # The text since the previous run ends in non-white space, so this
+        # slice stays within the current gap: linear in total.
+        gap = chunk[previous_run_end:first_newline]
+        run_start = previous_run_end + len(gap.rstrip(_INLINE_WS))
+        match_start = run_start
+        if run_start >= 6 and chunk.startswith("<br />", run_start - 6):
+            match_start += 1  # the look-behind fails at the run's first character
+        last_newline = chunk.rfind("\n", first_newline, run_end)
+        if last_newline >= match_start:
+            out.append(chunk[emitted:match_start])
+            out.append("<br />\n")
+            emitted = last_newline + 1
+        previous_run_end = run_end
+    out.append(chunk[emitted:])
+    return "".join(out)
