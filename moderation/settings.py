@@ -1,0 +1,89 @@
+"""Settings: one class, read from environment variables prefixed ``MODERATION_``.
+
+Every setting has a default that works for a local run (``make run``) and a
+one-line comment saying what it controls. ``docs/api.md`` lists them too.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+PREFIX = "MODERATION_"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _parse_rate(text: str) -> tuple[int, int]:
+    """``"30/minute"`` -> (30, 60): how many requests per how many seconds."""
+    count, _, unit = text.partition("/")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}.get(unit.strip() or "minute")
+    if seconds is None or not count.strip().isdigit():
+        raise ValueError(f"MODERATION_RATE_LIMIT must look like '30/minute', got {text!r}")
+    return int(count), seconds
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service configuration; build it with :meth:`from_env`."""
+
+    # Redis holding comments, threads, queues, sites and the audit stream.
+    redis_url: str = DEFAULT_REDIS_URL
+    # Celery broker; empty means "the same Redis as the store" (the usual setup).
+    broker_url: str = ""
+    # Largest accepted request body in bytes (413 above it).
+    max_body_bytes: int = 65536
+    # Largest comment body in characters (422 above it), checked after decoding.
+    max_comment_chars: int = 20000
+    # Redis socket connect/read timeout in seconds: the API answers 503 about this fast when Redis is down.
+    redis_socket_timeout: float = 1.0
+    # Seconds before the Redis broker re-delivers an unacknowledged task (must exceed the longest task).
+    visibility_timeout: int = 600
+    # Processing attempts per comment before it is marked failed and dead-lettered.
+    max_attempts: int = 5
+    # Seconds between two runs of the stuck-comment sweeper (Celery beat).
+    sweep_interval: int = 60
+    # Seconds a comment may sit in queued/processing before the sweeper re-enqueues it.
+    stuck_after: int = 300
+    # Comment submissions allowed per site and commenter IP, as "N/second|minute|hour|day".
+    rate_limit: str = "30/minute"
+    # Seconds an Idempotency-Key and its first response are remembered.
+    idempotency_ttl: int = 86400
+    # Format used when a submission names none.
+    default_format: str = "filtered_html"
+    # Fixed API key for the demo site created by `flask --app moderation demo` (random when empty).
+    demo_api_key: str = ""
+    # Flask secret key (sessions of the future dashboard); set it in production.
+    secret_key: str = "dev-only-not-secret"
+    # Public base URL used in links returned by the API; empty means "the request's own host".
+    public_url: str = ""
+    # TEST ONLY: seconds the worker sleeps between marking a comment processing and storing
+    # its result, so fault tests can kill it mid-task. Leave 0 in any real deployment.
+    test_processing_delay: float = 0.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read ``MODERATION_<FIELD>`` variables (defaults for those missing)."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for spec in fields(cls):
+            raw = environ.get(PREFIX + spec.name.upper())
+            if raw is None or raw == "":
+                continue
+            kind = type(spec.default)
+            try:
+                values[spec.name] = kind(raw)
+            except ValueError as exc:
+                raise ValueError(f"{PREFIX}{spec.name.upper()}: expected {kind.__name__}, got {raw!r}") from exc
+        settings = cls(**values)
+        settings.rate_limit_window  # validate the rate format early
+        return settings
+
+    @property
+    def effective_broker_url(self) -> str:
+        """The broker URL, falling back to the store's Redis."""
+        return self.broker_url or self.redis_url
+
+    @property
+    def rate_limit_window(self) -> tuple[int, int]:
+        """(requests allowed, window seconds) parsed from :attr:`rate_limit`."""
+        return _parse_rate(self.rate_limit)

@@ -1,0 +1,121 @@
+"""Sites: who may post, with which API key, from which browser origins.
+
+An API key is 32 random bytes (URL-safe text, ``mk_`` prefix). Only its sha256
+is stored; a presented key is hashed, looked up, and compared with the stored
+hash using :func:`hmac.compare_digest`. High-entropy keys make a plain (unsalted)
+hash sufficient: there is nothing to brute-force.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import redis
+
+from moderation.store import keys
+
+API_KEY_PREFIX = "mk_"
+
+
+def new_api_key() -> str:
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_key(api_key: str) -> str:
+    return hashlib.sha256(api_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def normalize_origin(origin: str) -> str:
+    """``https://News.Example:443/path`` -> ``https://news.example``; ValueError if not http(s)."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) origin: {origin!r}")
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    origins: tuple[str, ...]
+    created_at: float
+
+    def allows_origin(self, origin: str | None) -> bool:
+        if not origin:
+            return False
+        try:
+            return normalize_origin(origin) in self.origins
+        except ValueError:
+            return False
+
+
+class SiteStore:
+    """Sites and their hashed API keys."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+
+    def create(self, name: str, origins: list[str], api_key: str | None = None,
+               site_id: str | None = None) -> tuple[Site, str]:
+        """Create a site; returns it and its API key (shown once, never stored in clear)."""
+        api_key = api_key or new_api_key()
+        site = Site(id=site_id or uuid.uuid4().hex[:16], name=name,
+                    origins=tuple(normalize_origin(origin) for origin in origins),
+                    created_at=time.time())
+        key_hash = hash_api_key(api_key)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(keys.site_key(site.id), mapping={
+            "id": site.id, "name": site.name, "origins": json.dumps(list(site.origins)),
+            "api_key_hash": key_hash, "created_at": f"{site.created_at:.6f}",
+        })
+        pipe.sadd(keys.sites_index_key(), site.id)
+        pipe.set(keys.site_api_key_index_key(key_hash), site.id)
+        pipe.execute()
+        return site, api_key
+
+    def replace_api_key(self, site_id: str, api_key: str | None = None) -> str:
+        """Give a site a new key (the old one stops working); returns the new key."""
+        api_key = api_key or new_api_key()
+        old_hash = self.redis.hget(keys.site_key(site_id), "api_key_hash")
+        new_hash = hash_api_key(api_key)
+        pipe = self.redis.pipeline(transaction=True)
+        if old_hash and old_hash != new_hash:
+            pipe.delete(keys.site_api_key_index_key(old_hash))
+        pipe.hset(keys.site_key(site_id), "api_key_hash", new_hash)
+        pipe.set(keys.site_api_key_index_key(new_hash), site_id)
+        pipe.execute()
+        return api_key
+
+    def set_origins(self, site_id: str, origins: list[str]) -> None:
+        normalized = [normalize_origin(origin) for origin in origins]
+        self.redis.hset(keys.site_key(site_id), "origins", json.dumps(normalized))
+
+    def get(self, site_id: str) -> Site | None:
+        data = self.redis.hgetall(keys.site_key(site_id))
+        if not data:
+            return None
+        return Site(id=data["id"], name=data["name"], origins=tuple(json.loads(data["origins"])),
+                    created_at=float(data["created_at"]))
+
+    def authenticate(self, api_key: str) -> Site | None:
+        """The site owning ``api_key``, or None. Compares hashes in constant time."""
+        presented_hash = hash_api_key(api_key)
+        site_id = self.redis.get(keys.site_api_key_index_key(presented_hash))
+        if not site_id:
+            return None
+        stored_hash = self.redis.hget(keys.site_key(site_id), "api_key_hash") or ""
+        if not hmac.compare_digest(stored_hash, presented_hash):
+            return None
+        return self.get(site_id)
+
+    def all(self) -> list[Site]:
+        sites = [self.get(site_id) for site_id in sorted(self.redis.smembers(keys.sites_index_key()))]
+        return [site for site in sites if site is not None]
