@@ -21,16 +21,19 @@ and reports anything a format must never publish:
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import html5lib
 
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 
 HTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
+XSS_CORPUS = Path(__file__).resolve().parents[1] / "data" / "xss_vectors.json"
 
 # Attributes whose value a browser dereferences as a URL. Only href, src and cite
 # can be allowed by a policy here, but any of them appearing is checked anyway.
@@ -201,3 +204,20 @@ def assert_safe(html: str, policy: OutputPolicy = FILTERED_HTML, *, context: str
         lines.append(f"  output: {html!r}")
         lines.extend(f"  - {problem}" for problem in found)
         raise AssertionError("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Payload:
+    """One corpus entry: a stable id (``group-index``), the text, and its source."""
+
+    id: str
+    text: str
+    source: str
+
+
+def load_xss_corpus(path: Path = XSS_CORPUS) -> list[Payload]:
+    """The payloads the oracle is run over, in file order, with group-based ids."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [Payload(f"{group['key']}-{index:03d}", text, group["source"])
+            for group in document["groups"]
+            for index, text in enumerate(group["payloads"])]
