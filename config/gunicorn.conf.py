@@ -46,3 +46,7 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 
 # Put the process role in `ps` output, so you can tell the API from the Celery processes.
 proc_name = "moderation-api"
+
+# No gunicornc control socket (gunicorn >= 25): we do not use it, and its default path in
+# $HOME is shared by every instance and unwritable for some container users.
+control_socket_disable = True

@@ -73,6 +73,11 @@ stop() {
         kill -KILL -- "-$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
+    # Anything left in the session we created for it (an orphaned pool process) goes too.
+    if kill -0 -- "-$pid" 2>/dev/null; then
+        say "$name left processes behind; killing its process group"
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
 }
 
 stopping=false
@@ -80,16 +85,17 @@ stop_all() {
     $stopping && return
     stopping=true
     trap '' INT TERM HUP
-    local name
-    [ "${#started[@]}" -gt 0 ] || return 0
-    say "stopping: ${started[*]}"
+    local name stop_order=()
     for name in api beat worker redis; do
-        if [ -n "${pid_of[$name]:-}" ]; then
-            case "$name" in
-                worker) stop "$name" 30 ;;   # warm shutdown lets a running task finish
-                *) stop "$name" 10 ;;
-            esac
-        fi
+        [ -z "${pid_of[$name]:-}" ] || stop_order+=("$name")
+    done
+    [ "${#stop_order[@]}" -gt 0 ] || return 0
+    say "stopping: ${stop_order[*]}"
+    for name in "${stop_order[@]}"; do
+        case "$name" in
+            worker) stop "$name" 30 ;;   # warm shutdown lets a running task finish
+            *) stop "$name" 10 ;;
+        esac
     done
     say "stopped"
 }
@@ -177,7 +183,9 @@ $demo_output
 EOF
 
 # Run until Ctrl-C, or until any child exits (then stop the others and fail).
+# Check before each wait: bash forgets a child that died while a later command
+# was forked (e.g. `cat` above), and `wait -n` would then not wake up for it.
 while true; do
-    wait -n || true
     check_children
+    wait -n || true
 done
