@@ -1,0 +1,9 @@
+"""The HTTP API: one blueprint per concern."""
+from flask import Flask
+
+from moderation.api import comments, formats, health, threads
+
+
+def register_blueprints(app: Flask) -> None:
+    for blueprint in (comments.bp, threads.bp, formats.bp, health.bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,76 @@
+"""What the views share: the services built by ``create_app`` and site authentication."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from celery import Celery
+from flask import current_app, request
+
+from moderation.problems import Problem
+from moderation.settings import Settings
+from moderation.store import CommentStore, IdempotencyStore, RateLimiter, SiteStore
+from moderation.store.sites import Site
+from workers.celery_app import RENDER_COMMENT_TASK
+
+EXTENSION_NAME = "moderation"
+
+
+@dataclass
+class Services:
+    """Everything a request may need, built once per app."""
+
+    settings: Settings
+    comments: CommentStore
+    sites: SiteStore
+    idempotency: IdempotencyStore
+    rate_limiter: RateLimiter
+    celery: Celery
+
+    def enqueue_comment(self, comment_id: str) -> None:
+        """Send the render task (by name: the API does not import the task code)."""
+        self.celery.send_task(RENDER_COMMENT_TASK, args=[comment_id])
+
+
+def services() -> Services:
+    return current_app.extensions[EXTENSION_NAME]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticated_site() -> Site:
+    """The site whose API key the request carries: 401 without a valid key,
+    403 when a browser ``Origin`` header names an origin the site does not allow."""
+    token = bearer_token()
+    if token is None:
+        raise Problem(401, "Unauthorized", "Send the site's API key as 'Authorization: Bearer <key>'.",
+                      headers={"WWW-Authenticate": 'Bearer realm="moderation"'})
+    site = services().sites.authenticate(token)
+    if site is None:
+        raise Problem(401, "Unauthorized", "The API key is not valid.",
+                      headers={"WWW-Authenticate": 'Bearer realm="moderation", error="invalid_token"'})
+    origin = request.headers.get("Origin")
+    if origin and not site.allows_origin(origin):
+        raise Problem(403, "Forbidden", f"Origin {origin!r} is not allowed for this site.",
+                      type_slug="origin-not-allowed")
+    return site
+
+
+def iso_time(epoch_seconds: float | None) -> str | None:
+    """Epoch seconds -> ``2026-11-27T06:30:00.123Z`` (None stays None)."""
+    if epoch_seconds is None:
+        return None
+    moment = datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def public_url(path: str) -> str:
+    """An absolute URL for ``path``, on MODERATION_PUBLIC_URL or the request's host."""
+    base = services().settings.public_url.rstrip("/") or request.host_url.rstrip("/")
+    return base + path

@@ -1,0 +1,67 @@
+"""Read an intake request body (JSON or form-encoded) into the JSON payload shape.
+
+Byte-level checks come first so nothing downstream sees invalid text:
+415 for other media types or charsets, 413 over the size limit (Flask's
+MAX_CONTENT_LENGTH), 422 for bytes that are not UTF-8, 400 for malformed JSON.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from flask import Request
+
+from moderation.problems import Problem, validation_problem
+from moderation.validation import nest_form_fields
+
+JSON_TYPE = "application/json"
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 100
+
+
+@dataclass(frozen=True)
+class RequestPayload:
+    payload: object
+    raw: bytes
+    media_type: str
+
+
+def read_payload(request: Request) -> RequestPayload:
+    media_type = request.mimetype
+    is_json = media_type == JSON_TYPE or (media_type.startswith("application/") and media_type.endswith("+json"))
+    if not is_json and media_type != FORM_TYPE:
+        raise Problem(415, "Unsupported Media Type",
+                      f"Send {JSON_TYPE} or {FORM_TYPE}, not {media_type or 'no Content-Type'}.",
+                      headers={"Accept-Post": f"{JSON_TYPE}, {FORM_TYPE}"})
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise Problem(415, "Unsupported Media Type", f"Only UTF-8 is accepted, not {charset!r}.")
+    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise validation_problem([{"pointer": "", "detail": f"the request body is not valid UTF-8 (byte {exc.start})"}]) from None
+    if is_json:
+        return RequestPayload(_parse_json(text), raw, JSON_TYPE)
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict",
+                          max_num_fields=MAX_FORM_FIELDS)
+    except UnicodeDecodeError as exc:
+        raise validation_problem([{"pointer": "", "detail": f"a form field is not valid UTF-8 once decoded ({exc.reason})"}]) from None
+    except ValueError as exc:
+        raise Problem(400, "Bad Request", f"Malformed form body: {exc}", type_slug="malformed-body") from None
+    return RequestPayload(nest_form_fields(pairs), raw, FORM_TYPE)
+
+
+def _parse_json(text: str) -> object:
+    # strict=False admits raw control characters inside strings, so a raw NUL is
+    # reported as a 422 field error (like "\u0000") rather than as malformed JSON.
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        raise Problem(400, "Bad Request", f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
+                      type_slug="malformed-json") from None
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise Problem(400, "Bad Request", f"Malformed JSON: {type(exc).__name__}.",
+                      type_slug="malformed-json") from None

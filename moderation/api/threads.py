@@ -1,0 +1,90 @@
+"""GET /api/v1/threads/<thread>/comments: a thread's approved comments, for pages and browsers.
+
+The site is named by its API key (server-side callers) or by ``?site=<site id>``
+(browsers: no secret in the page). Comments come in posting order, each with
+its ``parent`` id so replies can be nested; ``cursor`` pages through them. A
+browser ``Origin`` the site allows gets CORS headers; others get none.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from moderation.api.deps import authenticated_site, bearer_token, iso_time, public_url, services
+from moderation.problems import Problem
+from moderation.store.comments import Comment
+from moderation.store.sites import Site
+from moderation.validation import THREAD_ID
+
+bp = Blueprint("threads", __name__, url_prefix="/api/v1/threads")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+@bp.get("/<thread>/comments")
+def list_thread_comments(thread: str):
+    site = _site_for_listing()
+    if not THREAD_ID.fullmatch(thread):
+        raise Problem(404, "Not Found", "No such thread.")
+    after_seq = _int_param("cursor", default=0, minimum=0, maximum=2**62)
+    limit = _int_param("limit", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+    page = services().comments.thread_page(site.id, thread, after_seq=after_seq, limit=limit)
+    body = {
+        "thread": thread,
+        "site": site.id,
+        "comments": [_public_comment(comment) for comment in page.comments],
+        "next_cursor": page.next_cursor,
+        "next": (public_url(f"/api/v1/threads/{thread}/comments?site={site.id}&limit={limit}"
+                            f"&cursor={page.next_cursor}") if page.next_cursor else None),
+    }
+    return _with_cors(jsonify(body), site)
+
+
+@bp.route("/<thread>/comments", methods=["OPTIONS"])
+def preflight_thread_comments(thread: str):
+    site = services().sites.get(request.args.get("site", ""))
+    response = Response(status=204)
+    if site is not None:
+        _with_cors(response, site)
+        if "Access-Control-Allow-Origin" in response.headers:
+            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization"
+            response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _site_for_listing() -> Site:
+    if bearer_token() is not None:
+        return authenticated_site()
+    site_id = request.args.get("site", "")
+    site = services().sites.get(site_id) if site_id.isalnum() else None
+    if site is None:
+        raise Problem(404, "Not Found", "Name the site with ?site=<site id> or an API key.")
+    return site
+
+
+def _int_param(name: str, *, default: int, minimum: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise Problem(400, "Bad Request", f"Query parameter {name!r} must be an integer in "
+                      f"[{minimum}, {maximum}].", type_slug="bad-query-parameter",
+                      errors=[{"parameter": name, "detail": "not an integer in range"}])
+    return int(raw)
+
+
+def _public_comment(comment: Comment) -> dict:
+    """What anyone may see: no e-mail, no client data, no raw body."""
+    return {
+        "id": comment.id, "parent": comment.parent or None,
+        "author": {"name": comment.author_name}, "html": comment.html,
+        "created_at": iso_time(comment.created_at),
+    }
+
+
+def _with_cors(response: Response, site: Site) -> Response:
+    response.headers.add("Vary", "Origin")
+    origin = request.headers.get("Origin")
+    if origin and site.allows_origin(origin):
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response

@@ -1,0 +1,73 @@
+"""Command line: ``flask --app moderation sites create|list`` and ``flask --app moderation demo``."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from moderation.api.deps import services
+
+sites_cli = AppGroup("sites", help="Manage the sites allowed to post comments.")
+DEMO_SITE_ID = "demo"
+
+
+@sites_cli.command("create")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help="A browser origin allowed for this site (repeatable).")
+def create_site(name: str, origins: tuple[str, ...]) -> None:
+    """Create a site and print its API key (shown once; only its hash is stored)."""
+    try:
+        site, api_key = services().sites.create(name, list(origins))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--origin") from None
+    click.echo(f"site id:  {site.id}")
+    click.echo(f"name:     {site.name}")
+    click.echo(f"origins:  {' '.join(site.origins) or '(none)'}")
+    click.echo(f"API key:  {api_key}")
+
+
+@sites_cli.command("list")
+def list_sites() -> None:
+    """List sites (ids, names, origins; never keys)."""
+    for site in services().sites.all():
+        click.echo(f"{site.id}\t{site.name}\t{' '.join(site.origins)}")
+
+
+@click.command("demo")
+@click.option("--port", default=lambda: os.environ.get("PORT", "8000"), show_default="$PORT or 8000")
+def demo(port: str) -> None:
+    """Create (or keep) the demo site; print its API key and a ready-to-paste curl.
+
+    With MODERATION_DEMO_API_KEY set, that key is the demo site's key. Without
+    it, a new random key replaces the previous one on every run (the old one is
+    stored only as a hash and cannot be shown again).
+    """
+    svc = services()
+    base_url = svc.settings.public_url.rstrip("/") or f"http://127.0.0.1:{port}"
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    wanted_key = svc.settings.demo_api_key or None
+    if svc.sites.get(DEMO_SITE_ID) is None:
+        _site, api_key = svc.sites.create("Demo site", origins, api_key=wanted_key, site_id=DEMO_SITE_ID)
+    else:
+        svc.sites.set_origins(DEMO_SITE_ID, origins)
+        api_key = svc.sites.replace_api_key(DEMO_SITE_ID, wanted_key)
+    comment = {"thread": "demo-article", "author": {"name": "Ada", "email": "ada@example.org"},
+               "body": "Hello <em>world</em>! More at https://example.org/news", "format": "filtered_html"}
+    click.echo(f"Demo site id: {DEMO_SITE_ID}")
+    click.echo(f"Demo API key: {api_key}")
+    click.echo("Post a comment:")
+    click.echo(f"  curl -sS -X POST {base_url}/api/v1/comments \\\n"
+               f"    -H {shlex.quote('Authorization: Bearer ' + api_key)} \\\n"
+               f"    -H 'Content-Type: application/json' \\\n"
+               f"    -d {shlex.quote(json.dumps(comment))}")
+    click.echo("Then read the thread:")
+    click.echo(f"  curl -sS '{base_url}/api/v1/threads/demo-article/comments?site={DEMO_SITE_ID}'")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(sites_cli)
+    app.cli.add_command(demo)

@@ -1,0 +1,141 @@
+"""Shared fixtures: a real Redis, the real app, real Celery workers.
+
+Fixtures (all documented for reuse by fault-injection tests):
+
+- ``redis_server`` (session): a :class:`~tests.support.redis_server.RedisServer`
+  on a random port in a temp dir with AOF on. Tests may kill -9, restart,
+  freeze or pause it; the next test's ``redis_url`` puts it back in service.
+- ``redis_db`` / ``redis_url``: a Redis database of its own for each test
+  (numbers are never reused in a session; flushed at start), used both as the
+  store and as the Celery broker, exactly like production.
+- ``redis_client``: a plain client on that database (``decode_responses=True``).
+- ``settings_overrides``: MODERATION_* overrides (Settings field names) shared by
+  the app and the workers; override this fixture in a test module to change them.
+- ``app`` / ``client``: ``create_app`` on that database and its Flask test client.
+- ``comment_store`` / ``site_store``: the store classes on that database.
+- ``site`` / ``site_key``: a site allowed from ``https://news.example`` and its API key.
+- ``start_worker``: a factory starting :class:`~tests.support.workers.WorkerProcess`
+  objects on the test's database (``start_worker(beat=True, test_processing_delay=3)``);
+  every worker it started is killed (its process group) at teardown.
+- ``worker``: one started, ready worker with the default settings.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from moderation import create_app
+from moderation.store import CommentStore, SiteStore, connect_redis
+from tests.support.redis_server import DATABASES, RedisServer
+from tests.support.workers import WorkerProcess, worker_env
+
+_database_numbers = itertools.count(1)
+
+# Settings every test app and worker uses unless a test overrides them:
+# a generous rate limit (429 has its own test) and a short visibility timeout
+# so a lost delivery comes back within a test's time bound.
+DEFAULT_TEST_SETTINGS = {
+    "rate_limit": "10000/minute",
+    "visibility_timeout": 10,
+    "redis_socket_timeout": 1.0,
+}
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_db(redis_server) -> int:
+    redis_server.ensure_running()
+    number = next(_database_numbers)
+    if number >= DATABASES:
+        pytest.fail(f"more than {DATABASES - 1} tests needed a Redis database; raise DATABASES")
+    redis_server.client(number).flushdb()
+    return number
+
+
+@pytest.fixture
+def redis_url(redis_server, redis_db) -> str:
+    return redis_server.url(redis_db)
+
+
+@pytest.fixture
+def redis_client(redis_server, redis_db):
+    client = redis_server.client(redis_db)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    """Settings field name -> value, applied to the app and to workers."""
+    return {}
+
+
+@pytest.fixture
+def effective_settings(settings_overrides) -> dict:
+    return {**DEFAULT_TEST_SETTINGS, **settings_overrides}
+
+
+@pytest.fixture
+def app(redis_url, effective_settings):
+    config = {f"MODERATION_{name.upper()}": value for name, value in effective_settings.items()}
+    config.update({"MODERATION_REDIS_URL": redis_url, "MODERATION_BROKER_URL": "", "TESTING": True})
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def comment_store(redis_url) -> CommentStore:
+    return CommentStore(connect_redis(redis_url))
+
+
+@pytest.fixture
+def site_store(redis_url) -> SiteStore:
+    return SiteStore(connect_redis(redis_url))
+
+
+@pytest.fixture
+def site_and_key(site_store):
+    """A site allowed from https://news.example, and its API key."""
+    return site_store.create("Test News", ["https://news.example"])
+
+
+@pytest.fixture
+def site(site_and_key):
+    return site_and_key[0]
+
+
+@pytest.fixture
+def site_key(site_and_key) -> str:
+    return site_and_key[1]
+
+
+@pytest.fixture
+def start_worker(redis_url, effective_settings, tmp_path):
+    started: list[WorkerProcess] = []
+
+    def start(wait: bool = True, beat: bool = False, **settings) -> WorkerProcess:
+        env = worker_env(redis_url, **{**effective_settings, **settings})
+        worker = WorkerProcess(env, tmp_path, beat=beat)
+        started.append(worker)
+        return worker.start(wait=wait)
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def worker(start_worker) -> WorkerProcess:
+    return start_worker()

@@ -1,0 +1,137 @@
+"""The Redis store against a real redis-server: transitions, memberships, audit, sites."""
+import pytest
+
+from moderation.store import IdempotencyStore, RateLimiter
+from moderation.store import keys
+from moderation.store.comments import APPROVED, FAILED, PENDING, PROCESSING, QUEUED
+from moderation.store.idempotency import StoredResponse
+
+
+def new_comment(store, site_id="s1", thread="t1", body="hello", **extra):
+    return store.create({"site_id": site_id, "thread": thread, "body": body, "format": "filtered_html",
+                         "author_name": "Ada", **extra})
+
+
+def test_create_persists_queued_with_one_audit_event(comment_store, redis_client):
+    comment = new_comment(comment_store)
+    assert comment.status == QUEUED and comment.attempts == 0 and comment.body == "hello"
+    events = comment_store.audit_events(comment.id)
+    assert [(event["from"], event["to"]) for event in events] == [("", "queued")]
+    assert redis_client.zscore(keys.in_flight_key(), comment.id) is not None
+
+
+def test_sequence_numbers_follow_posting_order(comment_store):
+    first, second = new_comment(comment_store), new_comment(comment_store)
+    assert second.seq == first.seq + 1
+
+
+def test_begin_attempt_moves_queued_to_processing_once(comment_store):
+    comment = new_comment(comment_store)
+    first = comment_store.begin_attempt(comment.id, max_attempts=3)
+    again = comment_store.begin_attempt(comment.id, max_attempts=3)
+    assert (first.outcome, first.attempts) == ("started", 1)
+    assert (again.outcome, again.attempts) == ("resumed", 2)
+    assert comment_store.get(comment.id).status == PROCESSING
+    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing"]
+
+
+def test_attempt_cap_fails_and_dead_letters_once(comment_store, redis_client):
+    comment = new_comment(comment_store)
+    outcomes = [comment_store.begin_attempt(comment.id, max_attempts=2).outcome for _ in range(4)]
+    assert outcomes == ["started", "resumed", "failed", "final"]
+    assert comment_store.get(comment.id).status == FAILED
+    assert comment_store.dead_letter_ids() == [comment.id]
+    assert redis_client.zscore(keys.in_flight_key(), comment.id) is None
+    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "failed"]
+
+
+def test_transition_is_compare_and_set_with_one_event_and_one_membership(comment_store, redis_client):
+    comment = new_comment(comment_store)
+    comment_store.begin_attempt(comment.id, max_attempts=3)
+    results = [comment_store.transition(comment.id, allowed_from={PROCESSING}, to=APPROVED, actor="test",
+                                        extra={"html": "<p>hello</p>"}) for _ in range(3)]
+    assert results == [True, False, False]
+    assert comment_store.get(comment.id).html == "<p>hello</p>"
+    assert redis_client.zrange(keys.thread_approved_key("s1", "t1"), 0, -1) == [comment.id]
+    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "approved"]
+    assert redis_client.zscore(keys.in_flight_key(), comment.id) is None
+
+
+def test_pending_queue_is_oldest_first_and_left_on_approval(comment_store):
+    ids = []
+    for _ in range(3):
+        comment = new_comment(comment_store)
+        comment_store.begin_attempt(comment.id, max_attempts=3)
+        ids.append(comment.id)
+    for comment_id in reversed(ids):  # decided newest first; the queue still lists oldest first
+        comment_store.transition(comment_id, allowed_from={PROCESSING}, to=PENDING, actor="test")
+    assert comment_store.pending_ids() == ids
+    comment_store.transition(ids[0], allowed_from={PENDING}, to=APPROVED, actor="moderator")
+    assert comment_store.pending_ids() == ids[1:]
+
+
+def test_thread_pages_follow_posting_order_with_a_cursor(comment_store):
+    ids = []
+    for number in range(5):
+        comment = new_comment(comment_store, body=f"c{number}")
+        comment_store.begin_attempt(comment.id, max_attempts=3)
+        ids.append(comment.id)
+    for comment_id in [ids[3], ids[0], ids[4], ids[1], ids[2]]:  # approval order differs from posting order
+        comment_store.transition(comment_id, allowed_from={PROCESSING}, to=APPROVED, actor="test")
+    first = comment_store.thread_page("s1", "t1", limit=2)
+    assert [c.id for c in first.comments] == ids[:2] and first.next_cursor
+    second = comment_store.thread_page("s1", "t1", after_seq=int(first.next_cursor), limit=2)
+    third = comment_store.thread_page("s1", "t1", after_seq=int(second.next_cursor), limit=2)
+    assert [c.id for c in second.comments] == ids[2:4]
+    assert [c.id for c in third.comments] == ids[4:] and third.next_cursor is None
+    assert comment_store.thread_page("other-site", "t1").comments == []
+
+
+def test_claim_stuck_returns_old_in_flight_ids_and_restarts_their_clock(comment_store):
+    old = new_comment(comment_store)
+    fresh = new_comment(comment_store)
+    later = old.created_at + 100
+    comment_store.redis.zadd(keys.in_flight_key(), {fresh.id: later - 1})
+    assert comment_store.claim_stuck(50, now=later) == [old.id]
+    assert comment_store.claim_stuck(50, now=later + 1) == []  # clock restarted
+
+
+def test_sites_authenticate_by_hashed_key_only(site_store, redis_client):
+    site, api_key = site_store.create("News", ["https://News.Example:443/", "http://localhost:8000"])
+    assert site.origins == ("https://news.example", "http://localhost:8000")
+    assert site_store.authenticate(api_key) == site
+    assert site_store.authenticate(api_key + "x") is None
+    stored = redis_client.hgetall(keys.site_key(site.id))
+    assert api_key not in str(stored) and len(stored["api_key_hash"]) == 64
+    new_key = site_store.replace_api_key(site.id)
+    assert site_store.authenticate(api_key) is None and site_store.authenticate(new_key) == site
+    assert site.allows_origin("https://news.example") and not site.allows_origin("https://evil.example")
+
+
+def test_site_origins_must_be_http_urls(site_store):
+    with pytest.raises(ValueError):
+        site_store.create("Bad", ["javascript:alert(1)"])
+
+
+def test_idempotency_claim_replay_mismatch_and_release(redis_client):
+    store = IdempotencyStore(redis_client, ttl_seconds=60)
+    assert store.claim("s1", "key-1", "fp").outcome == "claimed"
+    assert store.claim("s1", "key-1", "fp").outcome == "in_progress"
+    store.store("s1", "key-1", "fp", StoredResponse(202, {"id": "abc"}, {"Location": "/x"}))
+    replay = store.claim("s1", "key-1", "fp")
+    assert replay.outcome == "replay" and replay.response.body == {"id": "abc"}
+    assert store.claim("s1", "key-1", "other").outcome == "mismatch"
+    assert store.claim("s2", "key-1", "other").outcome == "claimed"  # keys are per site
+    store.release("s2", "key-1", "other")
+    assert store.claim("s2", "key-1", "fp").outcome == "claimed"
+    store.release("s1", "key-1", "fp")  # a stored response is never released
+    assert store.claim("s1", "key-1", "fp").outcome == "replay"
+
+
+def test_rate_limiter_counts_per_window_and_client(redis_client):
+    limiter = RateLimiter(redis_client, limit=2, window_seconds=60)
+    now = 1_000_000.0  # 40 s into a 60 s window (999_960 .. 1_000_020)
+    assert [limiter.hit("s1", "1.2.3.4", now).allowed for _ in range(3)] == [True, True, False]
+    assert limiter.hit("s1", "5.6.7.8", now).allowed
+    assert limiter.hit("s1", "1.2.3.4", now).retry_after_seconds == 20
+    assert limiter.hit("s1", "1.2.3.4", now + 60).allowed  # next window
