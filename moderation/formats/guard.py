@@ -1,0 +1,164 @@
+"""The output guard: re-parse the final HTML as a browser would and enforce the allowlist.
+
+Filters that add markup after the tag filter are where sanitizers get bypassed,
+so ``render`` hands its final HTML to :func:`guard_html`. It parses it with Lexbor
+(HTML5, as the children of a ``<div>``, scripting on: what ``innerHTML`` does),
+walks every node once, and returns the text untouched when everything is on the
+format's :class:`OutputAllowlist`. Otherwise it removes what is not, records it in
+the report and re-serializes. Our own pipelines never need it (tests prove that).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from selectolax.lexbor import LexborHTMLParser
+
+from moderation.formats.engines import (
+    URL_ATTRIBUTES, HtmlPolicy, self_close_void_elements, strict_url_scheme)
+from moderation.formats.protocols import ALLOWED_PROTOCOLS
+from moderation.formats.report import ACTIVE_TAGS, RenderReport
+
+# Removed with everything inside: raw-text elements and foreign (svg/math) content,
+# whose children are not what they seem once moved out. Others are unwrapped.
+_DROP_WITH_CONTENT = ACTIVE_TAGS | {
+    "xmp", "noembed", "noframes", "plaintext", "textarea", "title", "select",
+}
+
+
+@dataclass(frozen=True)
+class OutputAllowlist:
+    """What a format's final HTML may hold: element -> attribute names, and URL schemes."""
+
+    elements: tuple[tuple[str, frozenset[str]], ...]
+    protocols: tuple[str, ...] = ALLOWED_PROTOCOLS
+    attribute_values: tuple[tuple[str, str, frozenset[str]], ...] = ()
+
+    @property
+    def tags(self) -> frozenset[str]:
+        return frozenset(tag for tag, _ in self.elements)
+
+
+def output_allowlist(html_policy: HtmlPolicy | None, *, autolinks: bool,
+                     protocols=ALLOWED_PROTOCOLS) -> OutputAllowlist:
+    """The user-allowed tags and attributes, plus p and br, plus <a href rel> when autolinking."""
+    elements: dict[str, set[str]] = {"p": set(), "br": set()}
+    if html_policy is not None:
+        for tag in html_policy.tags:
+            elements.setdefault(tag, set()).update(html_policy.attributes_for(tag))
+        if html_policy.nofollow and "a" in html_policy.tags:
+            elements["a"].add("rel")
+    if autolinks:
+        elements.setdefault("a", set()).update({"href", "rel"})
+    return OutputAllowlist(
+        elements=tuple(sorted((tag, frozenset(attrs)) for tag, attrs in elements.items())),
+        protocols=tuple(protocols),
+        attribute_values=html_policy.attribute_values if html_policy is not None else (),
+    )
+
+
+# --- a reusable fragment parser -------------------------------------------------
+# Creating a Lexbor document costs ~11 µs, more than parsing a typical comment,
+# so each thread keeps one document and re-fills a <div> through innerHTML. Lexbor
+# does not give that memory back until the document goes, so the document is
+# replaced after it has parsed _RECYCLE_AFTER_BYTES.
+_RECYCLE_AFTER_BYTES = 4 * 1024 * 1024
+_local = threading.local()
+
+
+def parse_fragment(html: str):
+    """Parse ``html`` as a ``<div>``'s innerHTML; return that div (valid until the next call)."""
+    state = getattr(_local, "state", None)
+    if state is None or state[2] > _RECYCLE_AFTER_BYTES:
+        document = LexborHTMLParser("<div></div>", scripting=True)
+        state = [document, document.css_first("div"), 0]
+        _local.state = state
+    container = state[1]
+    container.inner_html = html
+    state[2] += len(html)
+    return container
+
+
+# --- the check -------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _compiled(allowlist: OutputAllowlist):
+    attributes = dict(allowlist.elements)
+    values = {(tag, name): allowed for tag, name, allowed in allowlist.attribute_values}
+    return attributes, values
+
+
+def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, name, value):
+    """None if the attribute may stay, else the guard_removed key ("attr:x" / "url:scheme")."""
+    if name not in allowed_names or name.startswith("on"):
+        return f"attr:{name}"
+    if name in URL_ATTRIBUTES:
+        scheme = strict_url_scheme(value or "")
+        if scheme is not None and scheme not in allowlist.protocols:
+            return f"url:{scheme}"
+    allowed_tokens = values.get((tag, name))
+    if allowed_tokens is not None:
+        tokens = (value or "").split()
+        if not tokens or any(token not in allowed_tokens for token in tokens):
+            return f"attr:{name}"
+    return None
+
+
+def _is_clean(container, allowlist: OutputAllowlist) -> bool:
+    """The fast path: one walk, no allocations beyond each element's attribute dict."""
+    attributes, values = _compiled(allowlist)
+    nodes = container.traverse(include_text=False)
+    next(nodes)  # the container itself
+    for node in nodes:
+        tag = node.tag
+        allowed_names = attributes.get(tag)
+        if allowed_names is None:  # a disallowed element, a comment or a processing instruction
+            return False
+        attrs = node.attributes
+        if attrs:
+            for name, value in attrs.items():
+                if _attribute_problem(allowlist, allowed_names, values, tag, name, value):
+                    return False
+    return True
+
+
+def guard_html(html: str, allowlist: OutputAllowlist, report: RenderReport | None = None) -> str:
+    """``html`` unchanged when it is all on ``allowlist``; else the cleaned, re-serialized HTML."""
+    if "<" not in html:  # no tag, comment or processing instruction can exist
+        return html
+    container = parse_fragment(html)
+    if _is_clean(container, allowlist):
+        return html
+    removed = _remove_violations(container, allowlist)
+    if report is not None:
+        report.guard_acted = True
+        report.guard_removed.update(removed)
+    return self_close_void_elements(container.inner_html)
+
+
+def _remove_violations(container, allowlist: OutputAllowlist) -> list[str]:
+    """Fix the tree in place, children before parents; return what was removed."""
+    attributes, values = _compiled(allowlist)
+    nodes = list(container.traverse(include_text=False))[1:]
+    removed: list[str] = []
+    for node in reversed(nodes):
+        tag = node.tag
+        if tag is None or tag == "-comment":
+            removed.append("comment" if tag == "-comment" else "processing_instruction")
+            node.decompose()
+            continue
+        allowed_names = attributes.get(tag)
+        if allowed_names is None:
+            removed.append(f"tag:{tag}")
+            if tag in _DROP_WITH_CONTENT:
+                node.decompose()
+            else:
+                node.unwrap(delete_empty=True)
+            continue
+        for name, value in list(node.attributes.items()):
+            problem = _attribute_problem(allowlist, allowed_names, values, tag, name, value)
+            if problem:
+                removed.append(problem)
+                del node.attrs[name]
+    return removed

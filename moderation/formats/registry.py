@@ -1,0 +1,213 @@
+"""The format registry: text formats read from configuration (``config/formats.toml``).
+
+A format is an id, a name and an ordered list of filters with settings. The file
+is validated as a whole, with errors that name the place and the problem. Each
+format gets a ``version``: the first 12 hex digits of the SHA-256 of its filters
+and settings (defaults filled in), so a stored comment can say which rules
+rendered it and unchanged settings keep their version across restarts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from moderation.formats.html_filter import (
+    NEVER_ALLOWED_TAGS, AllowedHtmlError, allowed_tag_groups, parse_allowed_html)
+
+FORMATS_FILE_ENV_VAR = "MODERATION_FORMATS_FILE"
+DEFAULT_FORMATS_FILE = Path(__file__).resolve().parents[2] / "config" / "formats.toml"
+_DEFAULT_FORMATS_PATH = str(DEFAULT_FORMATS_FILE)  # render() looks it up per call: no Path work
+
+# filter id -> {setting: (type check, description, default)}
+_POSITIVE_INT = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+                 "an integer >= 1")
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+_STRING = (lambda v: isinstance(v, str), "a string")
+FILTER_SETTINGS: dict[str, dict[str, tuple]] = {
+    "filter_html": {
+        "allowed_html": (*_STRING, "<em> <strong> <blockquote> <br> <p>"),
+        "nofollow": (*_BOOL, False),
+    },
+    "filter_html_escape": {},
+    "filter_url": {
+        "max_length": (*_POSITIVE_INT, 72),
+        "rel": (*_STRING, None),
+    },
+    "filter_autop": {},
+}
+
+_FORMAT_ID = re.compile(r"[a-z0-9_]{1,64}")
+_FORMAT_KEYS = {"id", "name", "default", "filters"}
+
+
+class FormatConfigError(ValueError):
+    """The formats file cannot be used; the message says where and why."""
+
+
+class UnknownFormat(KeyError):
+    """No format has this id."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else "unknown format"
+
+
+@dataclass(frozen=True)
+class FilterConfig:
+    """One filter of a format, with every setting present (defaults filled in)."""
+
+    id: str
+    settings: tuple[tuple[str, object], ...]
+
+    def setting(self, name: str):
+        return dict(self.settings)[name]
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    id: str
+    name: str
+    filters: tuple[FilterConfig, ...]
+    default: bool
+    version: str
+
+
+def formats_file() -> Path:
+    """The configured formats file: ``$MODERATION_FORMATS_FILE`` or ``config/formats.toml``."""
+    return Path(os.environ.get(FORMATS_FILE_ENV_VAR) or DEFAULT_FORMATS_FILE)
+
+
+def all_formats() -> dict[str, TextFormat]:
+    """Every configured format by id, in file order (the file is read once per path)."""
+    return load_formats(os.environ.get(FORMATS_FILE_ENV_VAR) or _DEFAULT_FORMATS_PATH)
+
+
+def get_format(format_id: str) -> TextFormat:
+    formats = all_formats()
+    try:
+        return formats[format_id]
+    except (KeyError, TypeError):
+        raise UnknownFormat(
+            f"unknown text format {format_id!r}; configured formats: {', '.join(formats)}"
+        ) from None
+
+
+def default_format_id() -> str:
+    return next(fmt.id for fmt in all_formats().values() if fmt.default)
+
+
+@lru_cache(maxsize=8)
+def load_formats(path: str) -> dict[str, TextFormat]:
+    """Read and validate a formats file. Cached per path; ``load_formats.cache_clear()`` reloads."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as error:
+        raise FormatConfigError(f"{path}: cannot read the formats file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise FormatConfigError(f"{path}: not valid TOML ({error})") from None
+    return parse_formats(data, source=path)
+
+
+def parse_formats(data: dict, *, source: str = "<formats>") -> dict[str, TextFormat]:
+    """Validate parsed TOML data (``{"formats": [...]}``) into formats by id."""
+    entries = data.get("formats")
+    extra = set(data) - {"formats"}
+    if extra:
+        raise FormatConfigError(f"{source}: unknown top-level key(s) {sorted(extra)}; "
+                                "expected only [[formats]] tables")
+    if not isinstance(entries, list) or not entries:
+        raise FormatConfigError(f"{source}: no formats defined (expected [[formats]] tables)")
+    formats: dict[str, TextFormat] = {}
+    for index, entry in enumerate(entries):
+        fmt = _parse_format(entry, f"{source}: formats[{index}]")
+        if fmt.id in formats:
+            raise FormatConfigError(f"{source}: formats[{index}]: duplicate format id {fmt.id!r}")
+        formats[fmt.id] = fmt
+    defaults = [fmt.id for fmt in formats.values() if fmt.default]
+    if len(defaults) > 1:
+        raise FormatConfigError(f"{source}: more than one default format: {defaults}")
+    if not defaults:  # the first format is the default, as in a one-format file
+        first = next(iter(formats.values()))
+        formats[first.id] = TextFormat(first.id, first.name, first.filters, True, first.version)
+    return formats
+
+
+def _parse_format(entry, where: str) -> TextFormat:
+    if not isinstance(entry, dict):
+        raise FormatConfigError(f"{where}: expected a table")
+    unknown = set(entry) - _FORMAT_KEYS
+    if unknown:
+        raise FormatConfigError(f"{where}: unknown key(s) {sorted(unknown)}; "
+                                f"allowed: {sorted(_FORMAT_KEYS)}")
+    format_id = entry.get("id")
+    if not isinstance(format_id, str) or not _FORMAT_ID.fullmatch(format_id):
+        raise FormatConfigError(f"{where}: id must be 1-64 of a-z 0-9 _ (got {format_id!r})")
+    where = f"{where} ({format_id})"
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise FormatConfigError(f"{where}: name must be a non-empty string")
+    default = entry.get("default", False)
+    if not isinstance(default, bool):
+        raise FormatConfigError(f"{where}: default must be true or false")
+    raw_filters = entry.get("filters")
+    if not isinstance(raw_filters, list) or not raw_filters:
+        raise FormatConfigError(f"{where}: needs at least one [[formats.filters]] entry")
+    filters = tuple(_parse_filter(raw, f"{where}: filters[{i}]") for i, raw in enumerate(raw_filters))
+    seen = [f.id for f in filters]
+    duplicates = sorted({fid for fid in seen if seen.count(fid) > 1})
+    if duplicates:
+        raise FormatConfigError(f"{where}: filter(s) listed twice: {duplicates}")
+    return TextFormat(format_id, name, filters, default, format_version(filters))
+
+
+def _parse_filter(raw, where: str) -> FilterConfig:
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        raise FormatConfigError(f"{where}: expected a table with a string id")
+    filter_id = raw["id"]
+    known = FILTER_SETTINGS.get(filter_id)
+    if known is None:
+        raise FormatConfigError(f"{where}: unknown filter {filter_id!r}; "
+                                f"known filters: {', '.join(FILTER_SETTINGS)}")
+    settings = {}
+    for name, value in raw.items():
+        if name == "id":
+            continue
+        if name not in known:
+            allowed = ", ".join(known) or "none"
+            raise FormatConfigError(f"{where} ({filter_id}): unknown setting {name!r}; "
+                                    f"settings: {allowed}")
+        check, description, _ = known[name]
+        if not check(value):
+            raise FormatConfigError(f"{where} ({filter_id}): {name} must be {description} "
+                                    f"(got {value!r})")
+        settings[name] = value
+    for name, (_, _, default) in known.items():
+        settings.setdefault(name, default)
+    if filter_id == "filter_html":
+        _check_allowed_html(settings["allowed_html"], f"{where} ({filter_id})")
+    return FilterConfig(filter_id, tuple(sorted(settings.items())))
+
+
+def _check_allowed_html(allowed_html: str, where: str) -> None:
+    try:
+        parse_allowed_html(allowed_html)
+    except AllowedHtmlError as error:
+        raise FormatConfigError(f"{where}: {error}") from None
+    listed = {group[1:-1].split()[0].lower() for group in allowed_tag_groups(allowed_html)}
+    forbidden = sorted(listed & NEVER_ALLOWED_TAGS)
+    if forbidden:
+        raise FormatConfigError(f"{where}: allowed_html lists tag(s) that can never be allowed: "
+                                + " ".join(f"<{tag}>" for tag in forbidden))
+
+
+def format_version(filters: tuple[FilterConfig, ...]) -> str:
+    """First 12 hex digits of SHA-256 over the filters and settings, canonical JSON."""
+    canonical = json.dumps([[f.id, dict(f.settings)] for f in filters],
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
