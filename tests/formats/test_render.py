@@ -1,0 +1,167 @@
+"""render, tips, list_formats and the command line, over the default formats."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from moderation.formats import Rendered, render, tips
+from moderation.formats.pipeline import UnknownFormat, list_formats
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ("nh3", "bleach")
+
+# The help lines of the seed comment form, verbatim and in order.
+SEED_FILTERED_HTML_TIPS = [
+    "Allowed HTML tags: <em> <strong> <blockquote> <br> <p>",
+    "Web page addresses and e-mail addresses turn into links automatically.",
+    "Lines and paragraphs break automatically.",
+]
+SEED_PLAIN_TEXT_TIPS = [
+    "No HTML tags allowed.",
+    "Web page addresses and e-mail addresses turn into links automatically.",
+    "Lines and paragraphs break automatically.",
+]
+
+
+@pytest.fixture(autouse=True)
+def default_configuration(monkeypatch):
+    monkeypatch.delenv("MODERATION_FORMATS_FILE", raising=False)
+    monkeypatch.delenv("MODERATION_SANITIZER", raising=False)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return request.param
+
+
+def test_tips_read_exactly_as_the_seed_form():
+    assert tips("filtered_html") == SEED_FILTERED_HTML_TIPS
+    assert tips("plain_text") == SEED_PLAIN_TEXT_TIPS
+
+
+def test_list_formats_for_the_api():
+    listed = list_formats()
+    assert [(f["id"], f["name"], f["default"]) for f in listed] == [
+        ("filtered_html", "Filtered HTML", True), ("plain_text", "Plain text", False)]
+    assert listed[0]["tips"] == SEED_FILTERED_HTML_TIPS
+    assert listed[1]["tips"] == SEED_PLAIN_TEXT_TIPS
+    assert all(len(f["version"]) == 12 for f in listed)
+
+
+def test_filtered_html_renders_a_comment(engine):
+    text = ("Great <em>piece</em> <script>alert(1)</script>\r\n"
+            "see https://example.com/a?b=1&c=2 or mail me@example.com\n\n"
+            '<blockquote>quoted</blockquote>\n<a href="javascript:alert(1)">x</a>')
+    rendered = render(text, "filtered_html", engine=engine)
+    assert isinstance(rendered, Rendered)
+    assert rendered.html == (
+        "<p>Great <em>piece</em> alert(1)<br />\n"
+        'see <a href="https://example.com/a?b=1&amp;c=2" rel="nofollow ugc">'
+        "https://example.com/a?b=1&amp;c=2</a> or mail "
+        '<a href="mailto:me@example.com" rel="nofollow ugc">me@example.com</a></p>\n'
+        "<blockquote><p>quoted</p></blockquote>\n"
+        "<p>x</p>\n")
+    report = rendered.report
+    assert report.removed_tags == {"script": 1, "a": 1}
+    assert report.unsafe_urls == {"javascript": 1}
+    assert report.links_created == 2
+    assert not report.guard_acted
+    assert report.active_content_removed
+    assert (rendered.format_id, len(rendered.format_version)) == ("filtered_html", 12)
+
+
+def test_plain_text_renders_markup_as_text(engine):
+    rendered = render("<em>not emphasis</em> & www.example.com\nnext", "plain_text", engine=engine)
+    assert rendered.html == (
+        "<p>&lt;em&gt;not emphasis&lt;/em&gt; &amp; "
+        '<a href="http://www.example.com" rel="nofollow ugc">www.example.com</a><br />\n'
+        "next</p>\n")
+    assert rendered.report.removed_tags == {}
+    assert not rendered.report.guard_acted
+
+
+def test_default_format_is_filtered_html():
+    assert render("<em>x</em>").html == "<p><em>x</em></p>\n"
+    assert render("<em>x</em>").format_id == "filtered_html"
+
+
+def test_empty_and_blank_comments_render_to_nothing(engine):
+    for format_id in ("filtered_html", "plain_text"):
+        assert render("", format_id, engine=engine).html == ""
+        assert render(" \n\t\n", format_id, engine=engine).html == ""
+
+
+def test_render_is_deterministic_and_versioned():
+    first, second = render("a <b>b</b> http://x.example"), render("a <b>b</b> http://x.example")
+    assert first.html == second.html
+    assert first.report.to_dict() == second.report.to_dict()
+    assert first.format_version == second.format_version
+    assert render("x", "plain_text").format_version != first.format_version
+
+
+def test_unknown_format_is_a_key_error_with_a_clear_message():
+    with pytest.raises(UnknownFormat) as error:
+        render("x", "full_html")
+    assert isinstance(error.value, KeyError)
+    assert "unknown text format 'full_html'" in str(error.value)
+    with pytest.raises(KeyError):
+        tips("full_html")
+
+
+def test_engine_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MODERATION_SANITIZER", "bleach")
+    assert render("<em>x</em> &copy;").html == "<p><em>x</em> ©</p>\n"
+    monkeypatch.setenv("MODERATION_SANITIZER", "unknown-engine")
+    with pytest.raises(ValueError, match="unknown sanitizer engine"):
+        render("<em>x</em>")
+
+
+# --- the command line --------------------------------------------------------------------
+
+def run_cli(*args, stdin: str, env_extra: dict | None = None):
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("MODERATION_FORMATS_FILE", "MODERATION_SANITIZER")}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "moderation.formats", *args],
+                          input=stdin.encode("utf-8"), capture_output=True, cwd=ROOT, env=env,
+                          timeout=60)
+
+
+def test_cli_prints_the_rendered_html():
+    result = run_cli(stdin="Hello <em>world</em><script>x</script>\n\nhttp://example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("utf-8") == (
+        "<p>Hello <em>world</em>x</p>\n"
+        '<p><a href="http://example.com" rel="nofollow ugc">http://example.com</a></p>\n')
+    assert result.stderr == b""
+
+
+def test_cli_takes_a_format_and_prints_the_report_on_stderr():
+    result = run_cli("plain_text", "--report", stdin="<b>x</b>")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode("utf-8") == "<p>&lt;b&gt;x&lt;/b&gt;</p>\n"
+    report = json.loads(result.stderr)
+    assert report["format_id"] == "plain_text"
+    assert report["guard_acted"] is False
+    assert report["removed_tags"] == {}
+
+    result = run_cli("filtered_html", "--report", stdin="<b onclick=x>x</b>")
+    assert json.loads(result.stderr)["removed_tags"] == {"b": 1}
+
+
+def test_cli_unknown_format_exits_2():
+    result = run_cli("full_html", stdin="x")
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert b"unknown text format 'full_html'" in result.stderr
+
+
+def test_cli_reports_a_broken_formats_file(tmp_path):
+    bad = tmp_path / "formats.toml"
+    bad.write_text("[[formats]]\nid = 'x'\nname = 'X'\n[[formats.filters]]\nid = 'filter_php'\n")
+    result = run_cli(stdin="x", env_extra={"MODERATION_FORMATS_FILE": str(bad)})
+    assert result.returncode == 2
+    assert b"unknown filter 'filter_php'" in result.stderr
