@@ -7,7 +7,7 @@ import shlex
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from moderation.api.deps import services
 
@@ -38,6 +38,7 @@ def list_sites() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--port", default=lambda: os.environ.get("PORT", "8000"), show_default="$PORT or 8000")
 def demo(port: str) -> None:
     """Create (or keep) the demo site; print its API key and a ready-to-paste curl.

@@ -29,6 +29,10 @@ def make_celery(settings: Settings) -> Celery:
         "socket_timeout": max(5.0, settings.redis_socket_timeout),
         # Detect half-dead connections (e.g. after Redis was SIGSTOPped) and reconnect.
         "health_check_interval": 25,
+        # Scan for expired unacked messages every few seconds (kombu: every 10 s x throttle 10 = 100 s),
+        # so a message whose worker died comes back soon after the visibility timeout, not minutes later.
+        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 2)),
+        "unacked_restore_throttle": 1,
     }
     app.conf.update(
         # Ack after the task returns, not before: a worker crash mid-task leaves the message to re-deliver.
@@ -68,9 +72,9 @@ def make_celery(settings: Settings) -> Celery:
         result_serializer="json",
         # One named queue; `celery -A workers worker` consumes the default queue.
         task_default_queue=QUEUE_NAME,
-        # Kill a runaway render (rendering is linear, this never triggers on sane input);
-        # well under the visibility timeout so no second delivery races a live task.
-        task_time_limit=min(120, max(1, settings.visibility_timeout // 2)),
+        # Kill a runaway render (rendering is linear, this never triggers on sane input). Keep
+        # MODERATION_VISIBILITY_TIMEOUT above it, or a live task may be delivered a second time.
+        task_time_limit=120,
         # Timestamps in UTC, like the store.
         timezone="UTC",
         enable_utc=True,

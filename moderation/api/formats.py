@@ -18,6 +18,10 @@ def _field(entry, name: str):
 
 
 def format_descriptions() -> list[dict]:
+    if not hasattr(registry, "list_formats"):  # older formats package: compose it ourselves
+        from moderation.formats import tips
+        return [{"id": fmt.id, "name": fmt.name, "tips": tips(fmt.id), "version": fmt.version}
+                for fmt in registry.all_formats().values()]
     return [
         {"id": _field(entry, "id"), "name": _field(entry, "name"),
          "tips": list(_field(entry, "tips")), "version": str(_field(entry, "version"))}

@@ -69,7 +69,7 @@ class SiteStore:
         api_key = api_key or new_api_key()
         site = Site(id=site_id or uuid.uuid4().hex[:16], name=name,
                     origins=tuple(normalize_origin(origin) for origin in origins),
-                    created_at=time.time())
+                    created_at=round(time.time(), 6))  # as stored (microseconds)
         key_hash = hash_api_key(api_key)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(keys.site_key(site.id), mapping={

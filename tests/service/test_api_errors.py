@@ -1,0 +1,132 @@
+"""Every intake error of the contract, each as RFC 9457 problem details (never a 500)."""
+import json
+import time
+
+import pytest
+
+from moderation import create_app
+from tests.service.helpers import assert_problem, auth, comment_payload, post_comment, post_raw
+from tests.support.ports import free_port
+
+
+def test_missing_and_invalid_api_keys_are_401(client, site_key):
+    response = client.post("/api/v1/comments", json=comment_payload())
+    assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert_problem(post_comment(client, "mk_not-a-real-key"), 401)
+    assert_problem(client.post("/api/v1/comments", json=comment_payload(),
+                               headers={"Authorization": "Basic Zm9vOmJhcg=="}), 401)
+
+
+def test_browser_origin_not_allowed_for_the_site_is_403(client, site_key):
+    assert_problem(post_comment(client, site_key, Origin="https://evil.example"), 403)
+
+
+def test_malformed_json_is_400(client, site_key):
+    problem = assert_problem(post_raw(client, site_key, b'{"thread": "t1", "body": '), 400)
+    assert "Malformed JSON" in problem["detail"]
+
+
+def test_absurdly_nested_json_is_400_not_500(client, site_key):
+    assert_problem(post_raw(client, site_key, b"[" * 60000), 400)
+
+
+def test_body_over_the_limit_is_413(client, site_key):
+    huge = json.dumps(comment_payload(body="x" * 70000)).encode()
+    assert_problem(post_raw(client, site_key, huge), 413)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x", "application/xml",
+                                          "application/json; charset=latin-1"])
+def test_other_media_types_are_415(client, site_key, content_type):
+    assert_problem(post_raw(client, site_key, b"{}", content_type=content_type), 415)
+
+
+def test_missing_content_type_is_415(client, site_key):
+    response = client.post("/api/v1/comments", data=b"{}", headers=auth(site_key))
+    assert_problem(response, 415)
+
+
+def test_invalid_utf8_bytes_are_422(client, site_key):
+    raw = json.dumps(comment_payload(body="PLACEHOLDER")).encode().replace(b"PLACEHOLDER", b"caf\xe9 \xff")
+    assert_problem(post_raw(client, site_key, raw), 422, pointer="")
+
+
+def test_invalid_utf8_in_a_form_field_is_422(client, site_key):
+    raw = b"thread=t1&author_name=Ada&body=caf%E9"
+    assert_problem(post_raw(client, site_key, raw, "application/x-www-form-urlencoded"), 422)
+
+
+@pytest.mark.parametrize("raw_body", [
+    b'{"thread": "t1", "author": {"name": "Ada"}, "body": "a\\u0000b"}',   # JSON escape
+    b'{"thread": "t1", "author": {"name": "Ada"}, "body": "a\x00b"}',      # raw NUL byte
+])
+def test_nul_characters_are_422(client, site_key, raw_body):
+    assert_problem(post_raw(client, site_key, raw_body), 422, pointer="/body")
+
+
+def test_lone_surrogate_escape_is_422(client, site_key):
+    raw = b'{"thread": "t1", "author": {"name": "Ada"}, "body": "bad \\ud800 text"}'
+    assert_problem(post_raw(client, site_key, raw), 422, pointer="/body")
+
+
+@pytest.mark.parametrize("overrides, pointer", [
+    ({"body": ""}, "/body"),
+    ({"body": "   "}, "/body"),
+    ({"format": "full_html"}, "/format"),
+    ({"author": {"name": "Ada", "email": "ada(at)example"}}, "/author/email"),
+    ({"thread": "t" * 201}, "/thread"),
+    ({"author": {"name": "n" * 101}}, "/author/name"),
+    ({"body": "b" * 20001}, "/body"),
+    ({"thread_title": "t" * 301}, "/thread_title"),
+    ({"parent": "0" * 32}, "/parent"),
+])
+def test_validation_errors_are_422_with_field_pointers(client, site_key, overrides, pointer):
+    problem = assert_problem(post_comment(client, site_key, comment_payload(**overrides)), 422, pointer=pointer)
+    assert problem["type"] == "/problems/validation-error"
+
+
+def test_unknown_comment_and_route_are_404(client, site_key):
+    assert_problem(client.get("/api/v1/comments/" + "a" * 32, headers=auth(site_key)), 404)
+    assert_problem(client.get("/api/v1/comments/../../etc", headers=auth(site_key)), 404)
+    assert_problem(client.get("/nope"), 404)
+
+
+def test_wrong_method_is_405_problem(client):
+    response = client.delete("/api/v1/comments")
+    assert_problem(response, 405)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_another_sites_comment_is_404(client, site_key, site_store):
+    accepted = post_comment(client, site_key)
+    assert accepted.status_code == 202
+    _other, other_key = site_store.create("Other", [])
+    assert_problem(client.get(f"/api/v1/comments/{accepted.json['id']}", headers=auth(other_key)), 404)
+
+
+def test_rate_limit_is_429_with_retry_after(redis_url, site_key):
+    app = create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_RATE_LIMIT": "2/hour", "TESTING": True})
+    client = app.test_client()
+    statuses = [post_comment(client, site_key).status_code for _ in range(2)]
+    limited = post_comment(client, site_key)
+    assert statuses == [202, 202]
+    assert_problem(limited, 429)
+    assert int(limited.headers["Retry-After"]) > 0
+    other_reader = comment_payload(client={"ip": "198.51.100.1"})
+    assert post_comment(client, site_key, other_reader).status_code == 202  # per commenter IP
+
+
+@pytest.mark.timeout(30)
+def test_redis_unreachable_is_a_fast_503_and_livez_stays_up():
+    dead = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    client = create_app({"MODERATION_REDIS_URL": dead, "TESTING": True}).test_client()
+    started = time.monotonic()
+    response = post_comment(client, "mk_whatever")
+    assert time.monotonic() - started < 5
+    problem = assert_problem(response, 503)
+    assert problem["type"] == "/problems/store-unavailable" and response.headers["Retry-After"]
+    ready = client.get("/readyz")
+    assert_problem(ready, 503)
+    assert ready.json["checks"]["redis"].startswith("error")
+    assert client.get("/livez").status_code == 200

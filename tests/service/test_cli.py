@@ -1,0 +1,40 @@
+"""flask --app moderation sites create|list and demo."""
+import re
+
+from tests.service.helpers import auth, comment_payload
+
+
+def test_sites_create_prints_a_working_key_and_list_shows_no_keys(app, client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["sites", "create", "Daily News", "--origin", "https://daily.example"])
+    assert result.exit_code == 0, result.output
+    api_key = re.search(r"API key:\s+(\S+)", result.output).group(1)
+    assert client.post("/api/v1/comments", json=comment_payload(), headers=auth(api_key)).status_code == 202
+    listing = runner.invoke(args=["sites", "list"])
+    assert "Daily News" in listing.output and "https://daily.example" in listing.output
+    assert api_key not in listing.output
+
+
+def test_sites_create_rejects_a_bad_origin(app):
+    result = app.test_cli_runner().invoke(args=["sites", "create", "X", "--origin", "ftp://x"])
+    assert result.exit_code != 0
+
+
+def test_demo_keeps_the_fixed_key_and_prints_a_curl(redis_url, client):
+    from moderation import create_app
+    app = create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_DEMO_API_KEY": "demo-key-123"})
+    runner = app.test_cli_runner()
+    for _ in range(2):  # idempotent: the second run keeps the same site and key
+        result = runner.invoke(args=["demo", "--port", "8123"])
+        assert result.exit_code == 0, result.output
+        assert "demo-key-123" in result.output and "curl" in result.output
+        assert "http://127.0.0.1:8123/api/v1/comments" in result.output
+    demo_client = app.test_client()
+    response = demo_client.post("/api/v1/comments", json=comment_payload(), headers=auth("demo-key-123"))
+    assert response.status_code == 202
+
+
+def test_demo_without_a_fixed_key_issues_a_new_one(app, client):
+    output = app.test_cli_runner().invoke(args=["demo"]).output
+    api_key = re.search(r"Demo API key: (\S+)", output).group(1)
+    assert client.post("/api/v1/comments", json=comment_payload(), headers=auth(api_key)).status_code == 202

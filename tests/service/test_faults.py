@@ -1,0 +1,125 @@
+"""Fault injection: killed workers and an unreachable Redis still give one final state per comment.
+
+Workers run with MODERATION_TEST_PROCESSING_DELAY (test-only: the worker sleeps
+between marking a comment ``processing`` and storing its result) so a test can
+kill them mid-task.
+"""
+import time
+
+import pytest
+
+from tests.service.helpers import assert_problem, auth, comment_payload, post_comment
+from tests.support.polling import wait_until
+
+pytestmark = [pytest.mark.fault, pytest.mark.e2e]
+FINAL = {"approved", "pending", "rejected", "spam", "failed"}
+DELAY = 3
+
+
+def status_of(comment_store, comment_id):
+    return comment_store.get(comment_id).status
+
+
+def decisions(comment_store, comment_id):
+    """Audit events that moved the comment into a final state."""
+    return [event for event in comment_store.audit_events(comment_id) if event["to"] in FINAL]
+
+
+def post_and_wait_processing(client, site_key, comment_store, timeout=20):
+    response = post_comment(client, site_key)
+    assert response.status_code == 202
+    comment_id = response.json["id"]
+    wait_until(lambda: status_of(comment_store, comment_id) == "processing", timeout,
+               message="the worker to start processing")
+    return comment_id
+
+
+def wait_final(comment_store, comment_id, timeout):
+    return wait_until(lambda: status_of(comment_store, comment_id) in FINAL and status_of(comment_store, comment_id),
+                      timeout, interval=0.1, message=f"comment {comment_id} to reach a final state")
+
+
+@pytest.mark.timeout(90)
+def test_pool_child_killed_mid_task_is_processed_again(client, site_key, comment_store, start_worker):
+    worker = start_worker(test_processing_delay=DELAY)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    killed = worker.kill_pool_child()
+    assert wait_final(comment_store, comment_id, 60) == "approved"
+    assert killed not in worker.pool_children()
+    assert len(decisions(comment_store, comment_id)) == 1
+    assert comment_store.get(comment_id).attempts == 2
+
+
+@pytest.mark.timeout(120)
+def test_worker_main_killed_mid_task_a_new_worker_finishes(client, site_key, comment_store, start_worker):
+    first = start_worker(test_processing_delay=DELAY)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    others = [post_comment(client, site_key).json["id"] for _ in range(3)]  # waiting in the queue
+    first.kill_main()
+    first.stop()  # and its orphaned pool child: nothing of the first worker survives
+    assert status_of(comment_store, comment_id) == "processing"
+    start_worker()  # the unacked message is restored after the visibility timeout
+    for each in [comment_id, *others]:
+        assert wait_final(comment_store, each, 90) == "approved"
+        assert len(decisions(comment_store, each)) == 1
+
+
+@pytest.mark.timeout(90)
+def test_sigterm_mid_task_lets_the_task_finish(client, site_key, comment_store, start_worker):
+    worker = start_worker(test_processing_delay=DELAY)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    assert worker.terminate(timeout=60) == 0
+    assert status_of(comment_store, comment_id) == "approved"
+    assert len(decisions(comment_store, comment_id)) == 1
+
+
+@pytest.mark.timeout(120)
+def test_comment_that_keeps_killing_its_worker_is_dead_lettered(client, site_key, comment_store, start_worker):
+    worker = start_worker(test_processing_delay=DELAY, max_attempts=2)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    for attempt in (1, 2):
+        wait_until(lambda: comment_store.get(comment_id).attempts == attempt and worker.pool_children(), 30,
+                   message=f"attempt {attempt}")
+        worker.kill_pool_child()
+    assert wait_final(comment_store, comment_id, 60) == "failed"
+    assert comment_store.dead_letter_ids() == [comment_id]
+    healthy = post_comment(client, site_key).json["id"]  # the worker keeps serving others
+    assert wait_final(comment_store, healthy, 60) == "approved"
+
+
+@pytest.mark.timeout(120)
+def test_redis_crash_gives_503_then_everything_recovers(client, site_key, comment_store, redis_server, worker):
+    before = post_comment(client, site_key).json["id"]
+    assert wait_final(comment_store, before, 30) == "approved"
+    time.sleep(1.5)  # appendfsync everysec: let the AOF reach the disk
+    redis_server.kill9()
+
+    started = time.monotonic()
+    assert_problem(post_comment(client, site_key), 503)
+    assert time.monotonic() - started < 5
+    assert_problem(client.get("/readyz"), 503)
+    assert client.get("/livez").status_code == 200
+
+    redis_server.start()
+    wait_until(lambda: client.get("/readyz").status_code == 200, 20, message="readyz to recover")
+    assert status_of(comment_store, before) == "approved"  # survived the crash (AOF)
+    after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
+                       message="intake to recover")
+    assert wait_final(comment_store, after, 60) == "approved"  # the worker reconnected by itself
+
+
+@pytest.mark.timeout(90)
+def test_frozen_redis_gives_a_fast_503_and_recovers(client, site_key, comment_store, redis_server, worker):
+    redis_server.freeze()
+    try:
+        started = time.monotonic()
+        response = post_comment(client, site_key)
+        elapsed = time.monotonic() - started
+        assert_problem(response, 503)
+        assert elapsed < 5
+        assert_problem(client.get("/readyz"), 503)
+    finally:
+        redis_server.thaw()
+    after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
+                       message="intake to recover")
+    assert wait_final(comment_store, after, 60) == "approved"

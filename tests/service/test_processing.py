@@ -1,0 +1,99 @@
+"""process_comment and the sweeper on a real Redis (real renderer, no Celery)."""
+import threading
+
+from moderation.processing import process_comment, sweep_stuck_comments
+from moderation.store import keys
+
+
+def new_comment(store, body="Hello <em>there</em> https://example.org", fmt="filtered_html", thread="t1"):
+    return store.create({"site_id": "s1", "thread": thread, "body": body, "format": fmt, "author_name": "Ada"})
+
+
+def transitions(store, comment_id):
+    return [(event["from"], event["to"]) for event in store.audit_events(comment_id)]
+
+
+def test_clean_comment_is_approved_with_everything_stored(comment_store, redis_client):
+    comment = new_comment(comment_store)
+    result = process_comment(comment_store, comment.id)
+    stored = comment_store.get(comment.id)
+    assert (result.outcome, result.status) == ("decided", "approved")
+    assert stored.status == "approved" and "<em>there</em>" in stored.html and 'href="https://example.org"' in stored.html
+    assert stored.report["links_created"] == 1 and stored.report["active_content_removed"] is False
+    assert stored.reasons[0]["code"] == "no_active_content"
+    assert stored.format_version and stored.policy_version and stored.decided_at >= stored.created_at
+    assert redis_client.zrange(keys.thread_approved_key("s1", "t1"), 0, -1) == [comment.id]
+    assert transitions(comment_store, comment.id) == [("", "queued"), ("queued", "processing"), ("processing", "approved")]
+
+
+def test_active_content_holds_the_comment_for_review(comment_store):
+    comment = new_comment(comment_store, body='Hi <script>alert(1)</script><a href="javascript:x()">x</a>')
+    result = process_comment(comment_store, comment.id)
+    stored = comment_store.get(comment.id)
+    assert result.status == "pending" and stored.status == "pending"
+    assert "<script" not in stored.html
+    assert {reason["code"] for reason in stored.reasons} >= {"active_tag_removed"}
+    assert comment_store.pending_ids() == [comment.id]
+
+
+def test_running_twice_makes_one_transition_and_one_audit_event(comment_store, redis_client):
+    comment = new_comment(comment_store)
+    first = process_comment(comment_store, comment.id)
+    second = process_comment(comment_store, comment.id)
+    assert (first.outcome, second.outcome) == ("decided", "already_final")
+    assert transitions(comment_store, comment.id) == [("", "queued"), ("queued", "processing"), ("processing", "approved")]
+    assert redis_client.zcard(keys.thread_approved_key("s1", "t1")) == 1
+
+
+def test_concurrent_runs_make_one_decision(comment_store):
+    comment = new_comment(comment_store)
+    results = []
+    barrier = threading.Barrier(4)
+
+    def run():
+        barrier.wait()
+        results.append(process_comment(comment_store, comment.id))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(result.outcome for result in results).count("decided") == 1
+    decided_events = [event for event in comment_store.audit_events(comment.id) if event["to"] == "approved"]
+    assert len(decided_events) == 1
+
+
+def test_unknown_format_fails_permanently_into_the_dead_letter_list(comment_store):
+    comment = new_comment(comment_store, fmt="format_removed_from_config")
+    result = process_comment(comment_store, comment.id)
+    assert (result.outcome, result.status) == ("failed", "failed")
+    assert comment_store.get(comment.id).failure.startswith("unknown format")
+    assert comment_store.dead_letter_ids() == [comment.id]
+
+
+def test_attempt_cap_dead_letters_a_comment_that_keeps_crashing(comment_store):
+    comment = new_comment(comment_store)
+    for _ in range(3):  # three runs that "crashed" after starting (nothing after begin_attempt)
+        comment_store.begin_attempt(comment.id, max_attempts=3)
+    result = process_comment(comment_store, comment.id, max_attempts=3)
+    assert (result.outcome, result.status) == ("failed", "failed")
+    assert comment_store.dead_letter_ids() == [comment.id]
+    assert transitions(comment_store, comment.id)[-1] == ("processing", "failed")
+
+
+def test_missing_comment_is_reported_not_raised(comment_store):
+    assert process_comment(comment_store, "0" * 32).outcome == "missing"
+
+
+def test_sweeper_re_enqueues_only_stuck_comments(comment_store):
+    stuck_queued, stuck_processing, done = (new_comment(comment_store) for _ in range(3))
+    comment_store.begin_attempt(stuck_processing.id, max_attempts=5)
+    process_comment(comment_store, done.id)
+    enqueued = []
+    assert sweep_stuck_comments(comment_store, enqueued.append, older_than_seconds=3600) == []
+    swept = sweep_stuck_comments(comment_store, enqueued.append, older_than_seconds=0)
+    assert sorted(swept) == sorted(enqueued) == sorted([stuck_queued.id, stuck_processing.id])
+    for comment_id in enqueued:  # what the re-enqueued tasks will do
+        process_comment(comment_store, comment_id)
+    assert {comment_store.get(c).status for c in enqueued} == {"approved"}
