@@ -45,8 +45,8 @@ _BLOCKQUOTE_IN_P = re.compile(r"<p><blockquote([^>]*+)>", re.I | re.A)
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
 _P_BEFORE_BLOCK = re.compile(r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK + r"[^>]*+>)", re.A)
 _BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK, re.A)
-_WS_THEN_P_CLOSE = re.compile(_WS_CLASS + r"*+</p>", re.A)
-_WS_THEN_BR = re.compile(_WS_CLASS + r"*+<br />", re.A)
+_GT_THEN_P_CLOSE = re.compile(r">" + _WS_CLASS + r"*+</p>", re.A)
+_GT_THEN_BR = re.compile(r">" + _WS_CLASS + r"*+<br />", re.A)
 _NEWLINE_RUN = re.compile(r"\n" + _WS_CLASS + r"*+", re.A)
 _BR_BEFORE_BLOCK = re.compile(
     r"<br />(" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
@@ -192,14 +192,15 @@ def _autop_chunk(chunk: str) -> str:
     if has_markup:
         if "<p><li" in chunk:
             chunk = _unwrap_list_items(chunk)
-        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
+        if "<p><b" in chunk or "<p><B" in chunk:  # the i-flag pattern scans slowly
+            chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
         chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
     chunk = _EMPTY_PARAGRAPH.sub("", chunk)
     if has_markup:
         chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, "\\1", chunk)
-        chunk = _drop_after_block_tags(chunk, _WS_THEN_P_CLOSE)
+        chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
     chunk = _insert_line_breaks(chunk)
-    chunk = _drop_after_block_tags(chunk, _WS_THEN_BR)
+    chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
     if "<br />" in chunk:
         chunk = _BR_BEFORE_BLOCK.sub("\\1", chunk)
     if "&" in chunk:
@@ -254,26 +255,30 @@ def _unwrap_list_items(chunk: str) -> str:
 
 
 def _drop_after_block_tags(chunk: str, tail: re.Pattern) -> str:
-    """Drupal's ``(</?BLOCK[^>]*>)TAIL`` -> "$1", in linear time.
+    """Drupal's ``(</?BLOCK[^>]*>)\\s*TAIL`` -> "$1", in linear time.
 
-    Every start inside one ``<...>`` stretch shares the same first ``>``, so
-    if the leftmost start there fails, they all fail: skip past that ``>``
-    instead of rescanning it from each ``<div`` of ``<div<div<div...>``.
+    ``tail`` is ``>\\s*TAIL``.  A match ends its tag at the first ``>`` after
+    its start, so it exists exactly where ``>\\s*TAIL`` follows a stretch
+    (since the previous ``>``) holding a block tag's start; deleting the
+    white space and TAIL is then the whole replacement.  Searching from the
+    ``>`` side avoids rescanning ``<div<div<div...>`` from each ``<div``, and
+    visits far fewer places than every block tag.
     """
     out = []
     emitted = search_from = 0
     while True:
-        name = _BLOCK_TAG_NAME.search(chunk, search_from)
-        if name is None:
+        found = tail.search(chunk, search_from)
+        if found is None:
             break
-        gt = chunk.find(">", name.end())
-        if gt == -1:
-            break
-        dropped = tail.match(chunk, gt + 1)
-        if dropped:
+        gt = found.start()
+        stretch_start = chunk.rfind(">", 0, gt) + 1
+        if _BLOCK_TAG_NAME.search(chunk, stretch_start, gt):
             out.append(chunk[emitted:gt + 1])
-            emitted = dropped.end()
-        search_from = dropped.end() if dropped else gt + 1
+            emitted = search_from = found.end()
+        else:
+            search_from = gt + 1  # TAIL's own ">" may end the next candidate
+    if not out:
+        return chunk
     out.append(chunk[emitted:])
     return "".join(out)
 
