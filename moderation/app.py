@@ -26,7 +26,6 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,  # werkzeug answers 413 past this
-        JSON_SORT_KEYS=False,
     )
     app.config.update({name: value for name, value in test_config.items() if not name.startswith(PREFIX)})
     app.json.sort_keys = False
