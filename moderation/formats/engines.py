@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -216,8 +217,22 @@ class BleachEngine:
 
     name = "bleach"
 
+    def __init__(self):
+        self._per_thread = threading.local()
+
     def clean(self, text: str, policy: HtmlPolicy) -> str:
-        return _canonical_from_bleach(_bleach_cleaner(policy).clean(text))
+        return _canonical_from_bleach(self._cleaner(policy).clean(text))
+
+    def _cleaner(self, policy: HtmlPolicy) -> bleach.sanitizer.Cleaner:
+        # bleach's Cleaner keeps parser state: not thread-safe, so one per thread and policy.
+        cleaners = getattr(self._per_thread, "cleaners", None)
+        if cleaners is None:
+            cleaners = self._per_thread.cleaners = {}
+        if policy not in cleaners:
+            if len(cleaners) >= 64:
+                cleaners.clear()
+            cleaners[policy] = _bleach_cleaner(policy)
+        return cleaners[policy]
 
 
 class _NofollowFilter(html5lib.filters.base.Filter):
@@ -232,7 +247,6 @@ class _NofollowFilter(html5lib.filters.base.Filter):
             yield token
 
 
-@lru_cache(maxsize=64)
 def _bleach_cleaner(policy: HtmlPolicy) -> bleach.sanitizer.Cleaner:
     def keep_attribute(tag: str, name: str, value: str) -> bool:
         return policy.keeps_attribute(tag, name, value)

@@ -52,7 +52,9 @@ def output_allowlist(html_policy: HtmlPolicy | None, *, autolinks: bool,
     if autolinks:
         elements.setdefault("a", set()).update({"href", "rel"})
     return OutputAllowlist(
-        elements=tuple(sorted((tag, frozenset(attrs)) for tag, attrs in elements.items())),
+        elements=tuple(sorted(
+            (tag, frozenset(name for name in attrs if not name.startswith("on") and name != "style"))
+            for tag, attrs in elements.items())),
         protocols=tuple(protocols),
         attribute_values=html_policy.attribute_values if html_policy is not None else (),
     )
@@ -86,7 +88,10 @@ def parse_fragment(html: str):
 def _compiled(allowlist: OutputAllowlist):
     attributes = dict(allowlist.elements)
     values = {(tag, name): allowed for tag, name, allowed in allowlist.attribute_values}
-    return attributes, values
+    # "https:..." literally at the start can only mean an allowed scheme: such URLs
+    # (every link filter_url creates) skip the full scheme reading.
+    safe_prefixes = tuple(f"{protocol}:" for protocol in allowlist.protocols)
+    return attributes, values, safe_prefixes
 
 
 def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, name, value):
@@ -106,20 +111,25 @@ def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, n
 
 
 def _is_clean(container, allowlist: OutputAllowlist) -> bool:
-    """The fast path: one walk, no allocations beyond each element's attribute dict."""
-    attributes, values = _compiled(allowlist)
+    """The fast path: one walk; the common attributes are settled without a call."""
+    attributes, values, safe_prefixes = _compiled(allowlist)
     nodes = container.traverse(include_text=False)
     next(nodes)  # the container itself
     for node in nodes:
-        tag = node.tag
-        allowed_names = attributes.get(tag)
+        allowed_names = attributes.get(node.tag)
         if allowed_names is None:  # a disallowed element, a comment or a processing instruction
             return False
         attrs = node.attributes
-        if attrs:
-            for name, value in attrs.items():
-                if _attribute_problem(allowlist, allowed_names, values, tag, name, value):
-                    return False
+        if not attrs:
+            continue
+        for name, value in attrs.items():
+            if name not in allowed_names:
+                return False
+            needs_look = values or (name in URL_ATTRIBUTES
+                                    and not (value or "").startswith(safe_prefixes))
+            if needs_look and _attribute_problem(allowlist, allowed_names, values,
+                                                 node.tag, name, value):
+                return False
     return True
 
 
@@ -139,7 +149,7 @@ def guard_html(html: str, allowlist: OutputAllowlist, report: RenderReport | Non
 
 def _remove_violations(container, allowlist: OutputAllowlist) -> list[str]:
     """Fix the tree in place, children before parents; return what was removed."""
-    attributes, values = _compiled(allowlist)
+    attributes, values, _ = _compiled(allowlist)
     nodes = list(container.traverse(include_text=False))[1:]
     removed: list[str] = []
     for node in reversed(nodes):

@@ -41,7 +41,6 @@ _NEEDS_SANITIZER = re.compile("[<>&\xa0]")
 _TAG_GROUP = re.compile(r"""<\s*+([^\s<>"/=]++)((?:[^<>"]|"[^"]*+")*+)>""")
 _ATTRIBUTE = re.compile(r"""([^\s="<>/]++)(?:\s*+=\s*+"([^"]*+)")?+""")
 _TAG_NAME = re.compile(r"[a-z][a-z0-9-]*+")
-_SOURCE_TAG_NAME = re.compile(r"<([A-Za-z][^\s/>]*+)")
 
 
 class AllowedHtmlError(ValueError):
@@ -125,24 +124,39 @@ def record_removals(text: str, policy: HtmlPolicy, report: RenderReport) -> None
     removed elements, so ``<img onerror=...>`` counts ``onerror``). Elements the
     parser implies without the text naming them (``<tbody>``) are not counted.
     """
-    written_tags = {name.lower() for name in _SOURCE_TAG_NAME.findall(text)}
+    written: dict[str, bool] = {}  # removed tag name -> does the text spell "<name"?
+    lowered = None
+    allowed_tags = policy.tags
     container = parse_fragment(text)
     nodes = container.traverse(include_text=False)
     next(nodes)  # the container itself
     for node in nodes:
         tag = node.tag
+        if tag in allowed_tags:
+            attrs = node.attributes
+            for name, value in attrs.items() if attrs else ():
+                _count_url(name, value, policy, report)
+                if not policy.keeps_attribute(tag, name, value):
+                    report.removed_attributes[name] += 1
+            continue
         if tag is None or tag == "-comment":  # comments; Lexbor keeps <?...?> as its own kind
             report.comments_removed += 1
             continue
-        if tag.startswith("-"):
+        if tag.startswith("-"):  # any other non-element node Lexbor may name
             continue
-        kept = tag in policy.tags
-        if not kept and tag in written_tags:
+        if tag not in written:
+            if lowered is None:
+                lowered = text.lower()
+            written[tag] = "<" + tag in lowered
+        if written[tag]:
             report.removed_tags[tag] += 1
         for name, value in node.attributes.items():
-            if name in URL_ATTRIBUTES or name.endswith(":href"):
-                scheme = strict_url_scheme(value or "")
-                if scheme is not None and scheme not in policy.protocols:
-                    report.unsafe_urls[scheme] += 1
-            if not kept or not policy.keeps_attribute(tag, name, value):
-                report.removed_attributes[name] += 1
+            _count_url(name, value, policy, report)
+            report.removed_attributes[name] += 1
+
+
+def _count_url(name: str, value: str | None, policy: HtmlPolicy, report: RenderReport) -> None:
+    if name in URL_ATTRIBUTES or name.endswith(":href"):
+        scheme = strict_url_scheme(value or "")
+        if scheme is not None and scheme not in policy.protocols:
+            report.unsafe_urls[scheme] += 1

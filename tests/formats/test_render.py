@@ -165,3 +165,15 @@ def test_cli_reports_a_broken_formats_file(tmp_path):
     result = run_cli(stdin="x", env_extra={"MODERATION_FORMATS_FILE": str(bad)})
     assert result.returncode == 2
     assert b"unknown filter 'filter_php'" in result.stderr
+
+
+def test_render_is_thread_safe(engine):
+    """Both engines and the guard's reused Lexbor document hold per-thread state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"<p>Comment {i} <em>x</em> <script>s()</script> http://example.com/{i}\n\nmore {i}"
+             f"{' <b>bold</b>' * (i % 5)}" for i in range(200)]
+    expected = [render(text, engine=engine).html for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda text: render(text, engine=engine).html, texts * 3))
+    assert results == expected * 3
