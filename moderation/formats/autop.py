@@ -12,7 +12,7 @@ transliteration of Drupal's chain on tricky inputs.
 
 Drupal runs its patterns without the ``/u`` flag, i.e. on bytes: ``\\s`` is
 ASCII white space and case-insensitivity is ASCII only, so every pattern here
-is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS``.
+is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS_CLASS``.
 """
 import re
 
@@ -175,35 +175,49 @@ def _sub_before_last_gt(pattern: re.Pattern, replacement: str, chunk: str) -> st
 
 
 def _autop_chunk(chunk: str) -> str:
-    """Drupal's per-chunk replacement chain, step by step."""
+    """Drupal's per-chunk replacement chain, step by step (its pattern quoted).
+
+    Steps whose trigger text is absent are skipped; ``has_markup`` says the
+    reader's text had a ``<``: without one, the only tags present are the
+    ``<p>``/``</p>``/``<br />`` this function adds, which the skipped steps
+    cannot change.
+    """
     has_markup = "<" in chunk
-    # Just to make things a little easier, pad the end: |\n*$| -> "".
+    # |\n*$| -> "", then pad: "\n\n".
     chunk = chunk.rstrip("\n") + "\n\n"
     if has_markup:
-        if "<br />" in chunk:
+        if "<br />" in chunk:  # |<br />\s*<br />| -> "\n\n"
             chunk = _DOUBLE_BR.sub("\n\n", chunk)
+        # !(<BLOCK[^>]*>)! -> "\n$1"
         chunk = _sub_before_last_gt(_BLOCK_OPEN, "\n\\g<0>", chunk)
-        if "</" in chunk:
+        if "</" in chunk:  # !(</BLOCK>)! -> "$1\n\n"
             chunk = _BLOCK_CLOSE.sub("\\g<0>\n\n", chunk)
     if "\n\n\n" in chunk:  # /\n\n+/ -> "\n\n" only changes runs of three or more
         chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
-    chunk = _trim_chunk_ends(chunk)
+    chunk = _trim_chunk_ends(chunk)  # /^\n|\n\s*\n$/ -> ""
+    # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
+    # failed start is the only newline of its white-space run.
     chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>\\1", chunk) + "</p>\n"
     if has_markup:
-        if "<p><li" in chunk:
+        if "<p><li" in chunk:  # |<p>(<li.+?)</p>| -> "$1"
             chunk = _unwrap_list_items(chunk)
         if "<p><b" in chunk or "<p><B" in chunk:  # the i-flag pattern scans slowly
+            # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
             chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
         chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
-    chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+    chunk = _EMPTY_PARAGRAPH.sub("", chunk)  # |<p>\s*</p>\n?| -> ""
     if has_markup:
+        # !<p>\s*(</?BLOCK[^>]*>)! -> "$1"
         chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, "\\1", chunk)
+        # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
-    chunk = _insert_line_breaks(chunk)
+    chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
+    # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
     chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
     if "<br />" in chunk:
+        # !<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)! -> "$1"
         chunk = _BR_BEFORE_BLOCK.sub("\\1", chunk)
-    if "&" in chunk:
+    if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
         chunk = _BARE_AMPERSAND.sub("&amp;\\1", chunk)
     return chunk
 

@@ -434,6 +434,13 @@ def test_whole_filter_matches_drupal_on_random_token_soup():
         assert filter_autop(text) == drupal_reference_autop(text), text
 
 
+def test_whole_filter_matches_drupal_on_text_without_markup():
+    """The no-"<" path skips the tag steps; it must still equal Drupal's chain."""
+    for text in _random_strings([" ", " ", "\t", "\n", "\n", "a", "&", "#", ";", "x1",
+                                 "\u00e9", ">", "&amp;"], 6000, 20, seed=9):
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(_FUZZ_TOKENS), max_size=40).map("".join))
 def test_whole_filter_matches_drupal_hypothesis_tokens(text):
