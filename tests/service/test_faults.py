@@ -123,3 +123,27 @@ def test_frozen_redis_gives_a_fast_503_and_recovers(client, site_key, comment_st
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake to recover")
     assert wait_final(comment_store, after, 60) == "approved"
+
+
+@pytest.mark.timeout(90)
+def test_duplicate_delivery_to_two_workers_makes_one_transition(client, site_key, comment_store, start_worker):
+    # The task outlives the visibility timeout, so the broker hands it to the idle second worker too.
+    settings = {"test_processing_delay": 5, "visibility_timeout": 2}
+    first = start_worker(**settings)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    start_worker(**settings)
+    wait_until(lambda: comment_store.get(comment_id).attempts >= 2, 30, message="a second delivery")
+    assert wait_final(comment_store, comment_id, 30) == "approved"
+    time.sleep(settings["test_processing_delay"] + 1)  # let the slower run finish too
+    assert len(decisions(comment_store, comment_id)) == 1
+    assert first.is_running()
+
+
+@pytest.mark.timeout(90)
+def test_dropped_client_connections_are_reestablished(client, site_key, comment_store, redis_server, worker):
+    before = post_comment(client, site_key).json["id"]
+    assert wait_final(comment_store, before, 30) == "approved"
+    redis_server.kill_clients()  # every normal connection: the worker's and the app's
+    after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
+                       message="intake after CLIENT KILL")
+    assert wait_final(comment_store, after, 60) == "approved"
