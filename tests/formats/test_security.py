@@ -33,6 +33,8 @@ PERMISSIVE_TAGS = ("<a href hreflang> <em> <strong> <cite> <blockquote cite> <co
                    "<ul type> <ol start type> <li> <dl> <dt> <dd> <h2 id> <h3 id> "
                    "<p> <br> <img src alt height width>")
 PERMISSIVE_POLICY = policy_from_allowed_html(PERMISSIVE_TAGS + " <a rel>", name="permissive")
+PERMISSIVE_WITH_LINKS = policy_from_allowed_html(PERMISSIVE_TAGS, name="permissive + filter_url/autop",
+                                                 with_links=True)
 
 COMMENT_TEMPLATES = (
     "Great piece, thanks.\nSee https://www.example.org/news/2024/story?id=7&ref=home for context.\n\n"
@@ -143,6 +145,15 @@ def test_payload_in_realistic_comment_renders_safely(payload, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("payload", CORPUS, ids=lambda payload: payload.id)
 def test_permissive_filter_html_drops_unsafe_urls(payload, engine):
+    """URL attributes are allowed here, so their scheme filtering is what is tested.
+
+    The same output then goes through filter_url and filter_autop, which must not
+    link or break anything inside the attribute values the permissive list keeps.
+    """
     output = filter_html(payload.text, PERMISSIVE_TAGS, nofollow=True, engine=engine)
-    fail_with([f"[filter_html permissive/{engine}] {problem}\n    output: {output!r}"
-               for problem in violations(output, PERMISSIVE_POLICY)], payload)
+    problems = [f"[filter_html permissive/{engine}] {problem}\n    output: {output!r}"
+                for problem in violations(output, PERMISSIVE_POLICY)]
+    chained = filter_autop(filter_url(output, 72, rel=LINK_REL))
+    problems += [f"[permissive + filter_url + filter_autop/{engine}] {problem}\n    output: {chained!r}"
+                 for problem in violations(chained, PERMISSIVE_WITH_LINKS)]
+    fail_with(problems, payload)
