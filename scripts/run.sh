@@ -6,10 +6,10 @@
 #
 # Expects .venv to be set up (the Makefile does that). Environment:
 #   PORT                      API port (default 8000)
-#   MODERATION_REDIS_URL      when unset: a dev Redis on 127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390};
-#                             when it names this machine, Redis is started on its port;
-#                             when it names another host, no local Redis is started.
-#   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else one is generated once)
+#   MODERATION_REDIS_URL      when unset: our own dev Redis on 127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390};
+#                             when set: that Redis is used if it answers; if nothing listens
+#                             there and it names this machine, we start one on its port.
+#   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else a new one on each run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,9 +24,12 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # --- where Redis lives ---------------------------------------------------------
+redis_url_given=false
 if [ -z "${MODERATION_REDIS_URL:-}" ]; then
     # A dedicated port, so a system Redis on 6379 is neither used nor disturbed.
     export MODERATION_REDIS_URL="redis://127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390}/0"
+else
+    redis_url_given=true
 fi
 # redis://[user:pass@]host[:port][/db]
 if [[ "$MODERATION_REDIS_URL" =~ ^redis://([^@/]*@)?([^:/]+)(:([0-9]+))?(/.*)?$ ]]; then
@@ -36,8 +39,8 @@ else
     die "MODERATION_REDIS_URL=$MODERATION_REDIS_URL is not a redis://host:port/db URL"
 fi
 case "$redis_host" in
-    127.0.0.1|localhost) start_local_redis=true ;;
-    *) start_local_redis=false ;;
+    127.0.0.1|localhost) redis_is_local=true ;;
+    *) redis_is_local=false ;;
 esac
 
 # --- process bookkeeping ----------------------------------------------------
@@ -132,7 +135,10 @@ except OSError:
 PY
 }
 
-redis_answers() { redis-cli -h "$redis_host" -p "$redis_port" ping | grep -q PONG; }
+redis_answers() {
+    python -c 'import sys, redis; redis.Redis.from_url(sys.argv[1], socket_timeout=1).ping()' \
+        "$MODERATION_REDIS_URL"
+}
 
 api_is_live() {
     python -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
@@ -147,7 +153,12 @@ if port_is_open 127.0.0.1 "$PORT"; then
     die "port $PORT is already in use (another 'make run'?). Stop it or pick another: PORT=8001 make run"
 fi
 
-if $start_local_redis; then
+if $redis_url_given && redis_answers >/dev/null 2>&1; then
+    say "using the Redis that answers at $MODERATION_REDIS_URL (not starting one)"
+    data_note="data: in that Redis"
+elif $redis_url_given && ! $redis_is_local; then
+    die "no Redis answers at MODERATION_REDIS_URL=$MODERATION_REDIS_URL"
+else
     command -v redis-server >/dev/null || die "redis-server is not on PATH (sudo apt-get install redis-server)"
     if port_is_open "$redis_host" "$redis_port"; then
         die "something already listens on $redis_host:$redis_port (another 'make run'?). Stop it, or set MODERATION_DEV_REDIS_PORT"
@@ -155,8 +166,7 @@ if $start_local_redis; then
     say "starting redis-server on $redis_host:$redis_port (data in .state/redis)"
     start redis redis-server "$root/config/redis.conf" --port "$redis_port" --dir "$state_dir/redis"
     wait_until "redis-server to answer PING" 20 redis_answers
-else
-    say "using the Redis at $MODERATION_REDIS_URL (not starting a local one)"
+    data_note="data: .state/redis (kept across restarts)"
 fi
 
 say "creating the demo site (flask --app moderation demo)"
@@ -175,7 +185,7 @@ cat <<EOF
 
 ==============================================================================
  The moderation service is running: http://127.0.0.1:$PORT   (Ctrl-C stops it)
- Redis: $MODERATION_REDIS_URL   data: .state/
+ Redis: $MODERATION_REDIS_URL   $data_note
 
 $demo_output
 ==============================================================================
