@@ -61,20 +61,30 @@ def output_allowlist(html_policy: HtmlPolicy | None, *, autolinks: bool,
 
 
 # --- a reusable fragment parser -------------------------------------------------
-# Creating a Lexbor document costs ~11 µs, more than parsing a typical comment,
-# so each thread keeps one document and re-fills a <div> through innerHTML. Lexbor
-# does not give that memory back until the document goes, so the document is
-# replaced after it has parsed _RECYCLE_AFTER_BYTES.
-_RECYCLE_AFTER_BYTES = 4 * 1024 * 1024
+# Creating a Lexbor document costs 5-11 µs, more than parsing a typical comment,
+# so each thread keeps one document and re-fills a <div> through innerHTML.
+# Refilling first frees the previous content, and Lexbor keeps that memory until
+# the document goes: so long texts get a document of their own, and the shared
+# one is replaced after it has parsed _RECYCLE_AFTER_BYTES.
+_RECYCLE_AFTER_BYTES = 256 * 1024
+_OWN_DOCUMENT_ABOVE = 16 * 1024
 _local = threading.local()
+
+
+def _new_container():
+    document = LexborHTMLParser("<div></div>", scripting=True)  # scripting on, as in browsers
+    return document, document.css_first("div")
 
 
 def parse_fragment(html: str):
     """Parse ``html`` as a ``<div>``'s innerHTML; return that div (valid until the next call)."""
+    if len(html) > _OWN_DOCUMENT_ABOVE:
+        _, container = _new_container()
+        container.inner_html = html
+        return container
     state = getattr(_local, "state", None)
     if state is None or state[2] > _RECYCLE_AFTER_BYTES:
-        document = LexborHTMLParser("<div></div>", scripting=True)
-        state = [document, document.css_first("div"), 0]
+        state = [*_new_container(), 0]
         _local.state = state
     container = state[1]
     container.inner_html = html
@@ -84,14 +94,21 @@ def parse_fragment(html: str):
 
 # --- the check -------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _CompiledAllowlist:
+    attributes: dict            # tag -> allowed attribute names
+    values: dict                # (tag, attribute) -> allowed value tokens
+    safe_prefixes: tuple        # "https:", ...: a value starting so has an allowed scheme
+
+
 @lru_cache(maxsize=64)
-def _compiled(allowlist: OutputAllowlist):
+def _compiled(allowlist: OutputAllowlist) -> _CompiledAllowlist:
     attributes = dict(allowlist.elements)
-    values = {(tag, name): allowed for tag, name, allowed in allowlist.attribute_values}
-    # "https:..." literally at the start can only mean an allowed scheme: such URLs
-    # (every link filter_url creates) skip the full scheme reading.
-    safe_prefixes = tuple(f"{protocol}:" for protocol in allowlist.protocols)
-    return attributes, values, safe_prefixes
+    return _CompiledAllowlist(
+        attributes=attributes,
+        values={(tag, name): allowed for tag, name, allowed in allowlist.attribute_values},
+        safe_prefixes=tuple(f"{protocol}:" for protocol in allowlist.protocols),
+    )
 
 
 def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, name, value):
@@ -111,10 +128,17 @@ def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, n
 
 
 def _is_clean(container, allowlist: OutputAllowlist) -> bool:
-    """The fast path: one walk; the common attributes are settled without a call."""
-    attributes, values, safe_prefixes = _compiled(allowlist)
+    """The fast path: one walk over every element, comment and processing instruction.
+
+    (Lexbor selector matching and per-tag lookups were tried: slower than this walk.)
+    """
     nodes = container.traverse(include_text=False)
     next(nodes)  # the container itself
+    return _nodes_are_clean(nodes, allowlist, _compiled(allowlist))
+
+
+def _nodes_are_clean(nodes, allowlist: OutputAllowlist, compiled: _CompiledAllowlist) -> bool:
+    attributes, values, safe_prefixes = compiled.attributes, compiled.values, compiled.safe_prefixes
     for node in nodes:
         allowed_names = attributes.get(node.tag)
         if allowed_names is None:  # a disallowed element, a comment or a processing instruction
@@ -149,7 +173,8 @@ def guard_html(html: str, allowlist: OutputAllowlist, report: RenderReport | Non
 
 def _remove_violations(container, allowlist: OutputAllowlist) -> list[str]:
     """Fix the tree in place, children before parents; return what was removed."""
-    attributes, values, _ = _compiled(allowlist)
+    compiled = _compiled(allowlist)
+    attributes, values = compiled.attributes, compiled.values
     nodes = list(container.traverse(include_text=False))[1:]
     removed: list[str] = []
     for node in reversed(nodes):

@@ -180,3 +180,4 @@ def test_fragment_parser_is_reused_then_recycled(monkeypatch):
     parse_fragment("x" * 20)
     assert parse_fragment("<em>c</em>").inner_html == "<em>c</em>"
     assert guard._local.state[0] is not document  # replaced once past the limit
+
