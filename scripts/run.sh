@@ -10,6 +10,7 @@
 #                             when set: that Redis is used if it answers; if nothing listens
 #                             there and it names this machine, we start one on its port.
 #   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else a new one on each run)
+#   MODERATION_DEV_STATE_DIR  where our Redis keeps its data (default .state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,7 +19,7 @@ venv="${VENV:-.venv}"
 [[ "$venv" = /* ]] || venv="$root/$venv"
 export PATH="$venv/bin:$PATH"
 export PORT="${PORT:-8000}"
-state_dir="$root/.state"
+state_dir="${MODERATION_DEV_STATE_DIR:-$root/.state}"   # Redis data and the beat schedule
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -163,10 +164,10 @@ else
     if port_is_open "$redis_host" "$redis_port"; then
         die "something already listens on $redis_host:$redis_port (another 'make run'?). Stop it, or set MODERATION_DEV_REDIS_PORT"
     fi
-    say "starting redis-server on $redis_host:$redis_port (data in .state/redis)"
+    say "starting redis-server on $redis_host:$redis_port (data in $state_dir/redis)"
     start redis redis-server "$root/config/redis.conf" --port "$redis_port" --dir "$state_dir/redis"
     wait_until "redis-server to answer PING" 20 redis_answers
-    data_note="data: .state/redis (kept across restarts)"
+    data_note="data: $state_dir/redis (kept across restarts)"
 fi
 
 say "creating the demo site (flask --app moderation demo)"
