@@ -76,7 +76,7 @@ class HtmlPolicy:
         """Would this attribute survive on an allowed ``tag``?"""
         if self.nofollow and tag == "a" and name == "rel":
             return False  # replaced by rel="nofollow"
-        if name not in self.attributes_for(tag):
+        if name not in self.attributes_for(tag) or _never_kept(name):
             return False
         value = value or ""
         if name in URL_ATTRIBUTES and not url_is_allowed(value, self.protocols):
@@ -85,9 +85,15 @@ class HtmlPolicy:
         return allowed_tokens is None or _tokens_allowed(value, allowed_tokens)
 
 
+def _never_kept(name: str) -> bool:
+    """Event handlers and style: never kept, whatever a policy lists (spec)."""
+    return name.startswith("on") or name == "style"
+
+
 @lru_cache(maxsize=256)
 def _attribute_map(policy: HtmlPolicy) -> dict[str, frozenset[str]]:
-    return dict(policy.attributes)
+    return {tag: frozenset(name for name in names if not _never_kept(name))
+            for tag, names in policy.attributes}
 
 
 @lru_cache(maxsize=256)
@@ -186,8 +192,8 @@ _REL_NOT_LAST = re.compile(r'<a((?: [^>]*?)?) rel="nofollow"( [^>]+)>')
 def _nh3_cleaner(policy: HtmlPolicy) -> nh3.Cleaner:
     # "*": set() because attributes={} would fall back to nh3's defaults (title, lang).
     attributes: dict[str, set[str]] = {"*": set()}
-    for tag, names in policy.attributes:
-        kept = set(names)
+    for tag in policy.tags:
+        kept = set(policy.attributes_for(tag))
         if policy.nofollow:
             kept.discard("rel")  # nh3 refuses rel in attributes when link_rel is set
         attributes[tag] = kept

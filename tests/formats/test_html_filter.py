@@ -318,3 +318,11 @@ def test_engines_take_a_policy_directly():
     for engine in (Nh3Engine(), BleachEngine()):
         assert engine.clean("<em>a</em><b>b</b>", policy) == "<em>a</em>b"
     assert filter_html("<em>a</em>", engine=BleachEngine()) == "<em>a</em>"
+
+
+def test_a_hand_made_policy_cannot_allow_event_handlers_or_style():
+    policy = HtmlPolicy(tags=frozenset({"p"}),
+                        attributes=(("p", frozenset({"onclick", "style", "title"})),))
+    for engine in (Nh3Engine(), BleachEngine()):
+        assert engine.clean('<p onclick="x()" style="y" title="t">a</p>', policy) == \
+            '<p title="t">a</p>'
