@@ -1,7 +1,8 @@
 """``render``: run a configured format's filters in order, then the output guard.
 
-Also the help lines (``tips``) a form prints under the comment field, generated
-from the same filter settings, and ``list_formats`` for the API.
+Also ``tips`` (the help lines a form prints under the comment field) and
+``list_formats`` for the API; both are generated in the registry from the same
+filter settings.
 """
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from dataclasses import dataclass
 from moderation.formats.autop import filter_autop
 from moderation.formats.escape import filter_html_escape
 from moderation.formats.guard import OutputAllowlist, guard_html, output_allowlist
-from moderation.formats.html_filter import allowed_tag_groups, filter_html, parse_allowed_html
+from moderation.formats.html_filter import filter_html, parse_allowed_html
 from moderation.formats.normalize import normalize_text
 from moderation.formats.registry import (
-    FilterConfig, TextFormat, UnknownFormat, all_formats, get_format)
+    TextFormat, UnknownFormat, format_tips, get_format, list_formats)
 from moderation.formats.report import RenderReport
 from moderation.formats.url_filter import filter_url
 
@@ -53,20 +54,6 @@ FILTER_RUNNERS = {
     "filter_html_escape": _run_filter_html_escape,
     "filter_autop": _run_filter_autop,
 }
-
-# Help lines, in the wording of the form we serve (Drupal 7's short tips).
-_URL_TIP = "Web page addresses and e-mail addresses turn into links automatically."
-_AUTOP_TIP = "Lines and paragraphs break automatically."
-_ESCAPE_TIP = "No HTML tags allowed."
-
-
-def _tip(filter_config: FilterConfig) -> str:
-    if filter_config.id == "filter_html":
-        groups = allowed_tag_groups(filter_config.setting("allowed_html"))
-        return "Allowed HTML tags: " + " ".join(groups)
-    return {"filter_url": _URL_TIP, "filter_autop": _AUTOP_TIP,
-            "filter_html_escape": _ESCAPE_TIP}[filter_config.id]
-
 
 _plans: dict[tuple[str, str], tuple] = {}
 
@@ -108,11 +95,4 @@ def render(text: str, format_id: str = "filtered_html", *, engine=None) -> Rende
 
 def tips(format_id: str) -> list[str]:
     """The help lines for ``format_id``, one per filter, in filter order."""
-    return [_tip(f) for f in get_format(format_id).filters]
-
-
-def list_formats() -> list[dict]:
-    """Every configured format for the API: id, name, tips, version, default."""
-    return [{"id": fmt.id, "name": fmt.name, "tips": [_tip(f) for f in fmt.filters],
-             "version": fmt.version, "default": fmt.default}
-            for fmt in all_formats().values()]
+    return format_tips(get_format(format_id))

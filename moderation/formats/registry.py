@@ -77,6 +77,32 @@ class TextFormat:
     version: str
 
 
+# Help lines, in the wording of the form we serve (Drupal 7's short tips), one per
+# filter, generated from its settings.
+URL_TIP = "Web page addresses and e-mail addresses turn into links automatically."
+AUTOP_TIP = "Lines and paragraphs break automatically."
+ESCAPE_TIP = "No HTML tags allowed."
+
+
+def filter_tip(filter_config: FilterConfig) -> str:
+    if filter_config.id == "filter_html":
+        return "Allowed HTML tags: " + " ".join(
+            allowed_tag_groups(filter_config.setting("allowed_html")))
+    return {"filter_url": URL_TIP, "filter_autop": AUTOP_TIP,
+            "filter_html_escape": ESCAPE_TIP}[filter_config.id]
+
+
+def format_tips(text_format: TextFormat) -> list[str]:
+    return [filter_tip(f) for f in text_format.filters]
+
+
+def list_formats() -> list[dict]:
+    """Every configured format for the API: id, name, tips, version, default."""
+    return [{"id": fmt.id, "name": fmt.name, "tips": format_tips(fmt),
+             "version": fmt.version, "default": fmt.default}
+            for fmt in all_formats().values()]
+
+
 def formats_file() -> Path:
     """The configured formats file: ``$MODERATION_FORMATS_FILE`` or ``config/formats.toml``."""
     return Path(os.environ.get(FORMATS_FILE_ENV_VAR) or DEFAULT_FORMATS_FILE)

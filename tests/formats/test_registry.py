@@ -189,3 +189,12 @@ def test_unknown_format_message_lists_the_configured_ones(monkeypatch):
 def test_default_file_location():
     assert DEFAULT_FORMATS_FILE.name == "formats.toml"
     assert DEFAULT_FORMATS_FILE.parent.name == "config"
+
+
+def test_registry_lists_formats_for_the_api(monkeypatch):
+    from moderation.formats.registry import list_formats
+
+    monkeypatch.delenv("MODERATION_FORMATS_FILE", raising=False)
+    assert [(f["id"], f["tips"][0]) for f in list_formats()] == [
+        ("filtered_html", "Allowed HTML tags: <em> <strong> <blockquote> <br> <p>"),
+        ("plain_text", "No HTML tags allowed.")]
