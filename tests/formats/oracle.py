@@ -93,11 +93,15 @@ def parse_fragment(html: str) -> ElementTree.Element:
 
 
 def serialize_fragment(fragment: ElementTree.Element) -> str:
-    """Serialize a parsed fragment the way a browser's ``innerHTML`` getter does."""
+    """Serialize a parsed fragment the way a browser's ``innerHTML`` getter does.
+
+    ``<`` and ``>`` in attribute values are left as they are, as browsers did until
+    2025: the older, more mutation-prone behaviour is the one to check against.
+    """
     return html5lib.serialize(
         fragment, tree="etree", quote_attr_values="always", omit_optional_tags=False,
         minimize_boolean_attributes=False, use_trailing_solidus=False,
-        escape_lt_in_attrs=True, resolve_entities=False)
+        escape_lt_in_attrs=False, resolve_entities=False)
 
 
 def url_scheme_as_browser_sees(value: str) -> str | None:

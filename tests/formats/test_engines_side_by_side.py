@@ -266,3 +266,26 @@ def test_permissive_filter_html_lets_the_same_markup_through(corpus_name):
         comparison.add(case_id, text, filter_html(text, PERMISSIVE_TAGS, nofollow=True, engine="nh3"),
                        filter_html(text, PERMISSIVE_TAGS, nofollow=True, engine="bleach"))
     _report(comparison)
+
+
+
+@pytest.mark.parametrize("item", [
+    ("img", "onerror", "alert(1)"),
+    ("a", "href", "javascript:alert(1)"),
+    ("a", "href", "jav\tascript:alert(1)"),
+    ("a", "style", "x"),
+    ("script", None, None),
+    ("{http://www.w3.org/2000/svg}svg", None, None),
+    ("#comment", None, " x "),
+])
+def test_unsafe_items_are_never_excusable(item):
+    assert not allowed_by_policy(item, PERMISSIVE_POLICY)
+
+
+def test_an_engine_keeping_an_event_handler_is_reported():
+    # The input matches every known difference's trigger; the difference must still fail.
+    comparison = Comparison("self-check", PERMISSIVE_POLICY)
+    comparison.add("self-check", "<svg><style><![CDATA[<image></p><x",
+                   '<img src="x" onerror="alert(1)" />', '<img src="x" />')
+    assert len(comparison.unexplained) == 1
+    assert "only nh3: ('img', 'onerror', 'alert(1)')" in comparison.unexplained[0]
