@@ -107,13 +107,13 @@ def filter_html(text: str, allowed_html: str = DEFAULT_ALLOWED_HTML, nofollow: b
 
     ``engine`` is an engine name, an engine object, or None for the configured one.
     """
+    cleaner = engine if hasattr(engine, "clean") else get_engine(engine)  # bad names fail early
     text = normalize_text(text)
     if not _NEEDS_SANITIZER.search(text):
         return text.strip(_TRIMMED)
     policy = parse_allowed_html(allowed_html, bool(nofollow), tuple(protocols))
     if report is not None and "<" in text:
         record_removals(text, policy, report)
-    cleaner = engine if hasattr(engine, "clean") else get_engine(engine)
     return cleaner.clean(text, policy).strip(_TRIMMED)
 
 

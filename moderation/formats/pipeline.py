@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from moderation.formats.autop import filter_autop
 from moderation.formats.escape import filter_html_escape
+from moderation.formats.engines import get_engine
 from moderation.formats.guard import OutputAllowlist, guard_html, output_allowlist
 from moderation.formats.html_filter import filter_html, parse_allowed_html
 from moderation.formats.normalize import normalize_text
@@ -84,6 +85,7 @@ def render(text: str, format_id: str = "filtered_html", *, engine=None) -> Rende
     ``engine`` picks the sanitizer engine (name or object) for ``filter_html``.
     """
     text_format = get_format(format_id)
+    engine = engine if hasattr(engine, "clean") else get_engine(engine)  # bad names fail early
     steps, allowlist = _plan(text_format)
     report = RenderReport()
     text = normalize_text(text)

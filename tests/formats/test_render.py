@@ -177,3 +177,12 @@ def test_render_is_thread_safe(engine):
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda text: render(text, engine=engine).html, texts * 3))
     assert results == expected * 3
+
+
+def test_an_unknown_engine_fails_even_for_text_without_markup(monkeypatch):
+    monkeypatch.setenv("MODERATION_SANITIZER", "unknown-engine")
+    with pytest.raises(ValueError, match="unknown sanitizer engine"):
+        render("just words", "plain_text")
+    result = run_cli("--engine", "foo", stdin="x")
+    assert result.returncode == 2
+    assert b"unknown sanitizer engine 'foo'" in result.stderr
