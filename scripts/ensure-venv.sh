@@ -51,7 +51,6 @@ if ! python_is_recent "$venv/bin/python"; then
     python=$(find_python) || die "Python 3.11 or newer is required (set PYTHON=/path/to/python3.11). On Debian 12: sudo apt-get install python3 python3-venv"
     say "creating $venv with $python"
     create_venv "$python"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 fi
 
 target="."
