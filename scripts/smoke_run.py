@@ -83,7 +83,7 @@ def main() -> int:
         for line in leftovers:
             print(f"smoke: killing leftover {line}", file=sys.stderr)
             os.kill(int(line.split()[0]), signal.SIGKILL)
-        print("--- last lines of `make run` ---", file=sys.stderr)
+        print(f"--- last lines of `make run` (whole log: {log_path}) ---", file=sys.stderr)
         print("\n".join(log_path.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
         return 1
 
