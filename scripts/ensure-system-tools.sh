@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Make sure system programs the service needs are on PATH:
-#   scripts/ensure-system-tools.sh redis-server [chromium]
+#   scripts/ensure-system-tools.sh redis-server [chromium] [curl] [make]
 # A missing program is installed from Debian's package of the same name with apt-get
 # when we are root (after one `apt-get update`); otherwise we say how to install it.
-# redis-server is required (exit 1 when missing); chromium is only needed by the
-# browser tests, so its absence is a warning.
+# Each name is both the command and its Debian package. chromium is only needed by
+# the browser tests, so its absence is a warning; any other missing one fails (exit 1).
 set -euo pipefail
 
 say() { printf '==> %s\n' "$*"; }
