@@ -22,7 +22,6 @@ import html
 import os
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +29,7 @@ import bleach
 import html5lib.filters.base
 import nh3
 
-from moderation.formats.protocols import ALLOWED_PROTOCOLS
+from moderation.formats.protocols import ALLOWED_PROTOCOLS, is_allowed_url
 
 DEFAULT_ENGINE = "nh3"
 ENGINE_ENV_VAR = "MODERATION_SANITIZER"
@@ -79,7 +78,7 @@ class HtmlPolicy:
         if name not in self.attributes_for(tag) or _never_kept(name):
             return False
         value = value or ""
-        if name in URL_ATTRIBUTES and not url_is_allowed(value, self.protocols):
+        if name in URL_ATTRIBUTES and not is_allowed_url(value, self.protocols):
             return False
         allowed_tokens = _value_map(self).get((tag, name))
         return allowed_tokens is None or _tokens_allowed(value, allowed_tokens)
@@ -104,39 +103,6 @@ def _value_map(policy: HtmlPolicy) -> dict[tuple[str, str], frozenset[str]]:
 def _tokens_allowed(value: str, allowed_tokens: frozenset[str]) -> bool:
     tokens = html.unescape(value).split()
     return bool(tokens) and all(token in allowed_tokens for token in tokens)
-
-
-# ASCII white space and controls; for non-ASCII values every Unicode space and
-# invisible format character (U+200B, U+FEFF, bidi marks) is removed as well.
-# That is stricter than browsers on purpose: "\u200bjavascript:" has no scheme
-# for a browser today, but nothing legitimate needs it.
-_ASCII_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-
-
-def strict_url_scheme(value: str) -> str | None:
-    """The lower-cased scheme of an attribute value, or None when it is relative.
-
-    Entities are decoded first (``jav&#x61;script:``), then white space and
-    control characters are removed (``java\\tscript:``, ``java script:``).
-    """
-    decoded = html.unescape(value) if "&" in value else value
-    if decoded.isascii():
-        squeezed = _ASCII_IGNORED.sub("", decoded)
-    else:
-        squeezed = "".join(ch for ch in decoded if not _ignorable_in_scheme(ch))
-    match = _SCHEME.match(squeezed)
-    return match.group(1).lower() if match else None
-
-
-def _ignorable_in_scheme(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
-
-
-def url_is_allowed(value: str, protocols=ALLOWED_PROTOCOLS) -> bool:
-    """Relative URLs and URLs whose scheme is in ``protocols``."""
-    scheme = strict_url_scheme(value)
-    return scheme is None or scheme in protocols
 
 
 # --- one serialization for both engines -------------------------------------

@@ -16,8 +16,8 @@ from functools import lru_cache
 from selectolax.lexbor import LexborHTMLParser
 
 from moderation.formats.engines import (
-    URL_ATTRIBUTES, HtmlPolicy, self_close_void_elements, strict_url_scheme)
-from moderation.formats.protocols import ALLOWED_PROTOCOLS
+    URL_ATTRIBUTES, HtmlPolicy, self_close_void_elements)
+from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import ACTIVE_TAGS, RenderReport
 
 # Removed with everything inside: raw-text elements and foreign (svg/math) content,
@@ -116,7 +116,7 @@ def _attribute_problem(allowlist: OutputAllowlist, allowed_names, values, tag, n
     if name not in allowed_names or name.startswith("on"):
         return f"attr:{name}"
     if name in URL_ATTRIBUTES:
-        scheme = strict_url_scheme(value or "")
+        scheme = url_scheme(value or "")
         if scheme is not None and scheme not in allowlist.protocols:
             return f"url:{scheme}"
     allowed_tokens = values.get((tag, name))

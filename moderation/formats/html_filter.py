@@ -10,10 +10,10 @@ import re
 from functools import lru_cache
 
 from moderation.formats.engines import (
-    URL_ATTRIBUTES, HtmlPolicy, get_engine, strict_url_scheme)
+    URL_ATTRIBUTES, HtmlPolicy, get_engine)
 from moderation.formats.guard import parse_fragment
 from moderation.formats.normalize import normalize_text
-from moderation.formats.protocols import ALLOWED_PROTOCOLS
+from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import RenderReport
 
 DEFAULT_ALLOWED_HTML = "<em> <strong> <blockquote> <br> <p>"
@@ -157,6 +157,6 @@ def record_removals(text: str, policy: HtmlPolicy, report: RenderReport) -> None
 
 def _count_url(name: str, value: str | None, policy: HtmlPolicy, report: RenderReport) -> None:
     if name in URL_ATTRIBUTES or name.endswith(":href"):
-        scheme = strict_url_scheme(value or "")
+        scheme = url_scheme(value or "")
         if scheme is not None and scheme not in policy.protocols:
             report.unsafe_urls[scheme] += 1
