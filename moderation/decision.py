@@ -10,14 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-POLICY_VERSION = "interim-1"
+from moderation.formats.report import ACTIVE_TAGS  # elements whose removal means "active content"
 
-# Elements whose removal means "active content"; mirrors the render report's
-# list, and the report's own ``active_content_removed`` flag has the last word.
-ACTIVE_TAGS = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet",
-    "base", "meta", "link", "form", "svg", "math", "template", "noscript",
-})
+POLICY_VERSION = "interim-1"
 
 
 @dataclass(frozen=True)
