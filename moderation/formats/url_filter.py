@@ -8,15 +8,20 @@ href and the (trimmed) link text. The matching itself, which Drupal does with
 regular expressions that backtrack catastrophically on hostile input, is in
 :mod:`moderation.formats.url_matching`.
 
-One intended difference from Drupal 11 (the spec's): an escaped ``<``, ``>``,
-``"`` or ``'`` (``&lt;``, ``&gt;``, ``&quot;``, ``&#039;`` and their other
-spellings) ends a URL, so escaped text never carries them into an href.
+Two intended differences from Drupal 11, both about escaped text:
+
+* (the spec's) an escaped ``<``, ``>``, ``"`` or ``'`` (``&lt;``, ``&gt;``,
+  ``&quot;``, ``&#039;`` and their other spellings) ends a URL, so escaped text
+  never carries them into an href;
+* a link never ends inside a character reference: Drupal links ``?a=1&amp`` out
+  of ``?a=1&amp;`` (Plain text for ``?a=1&``) and shows ``&amp`` plus a stray
+  ``;``; we end the link before the reference, so the text reads as typed.
 """
-import html.entities
 import re
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
+from moderation.formats.entity_decoding import decode_entities
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
@@ -203,46 +208,7 @@ def _link_region(region: str, tags_end: int, needle: str, link_chunk) -> str:
     return "".join(chunks)
 
 
-# --- Drupal's Html::decodeEntities, Html::escape and Unicode::truncate. ---
-
-_ENTITY = re.compile(r"&(?:#([0-9]+)|#[xX]([0-9A-Fa-f]+)|([A-Za-z0-9]+));")
-_NAMED_ENTITIES = {name: value for name, value in html.entities.html5.items()
-                   if name.endswith(";")}
-
-
-def decode_entities(text: str) -> str:
-    """PHP's ``html_entity_decode($text, ENT_QUOTES | ENT_HTML5, 'UTF-8')``.
-
-    Unlike ``html.unescape``: the ``;`` is required, and numeric references to
-    code points HTML5 does not allow (NUL, most controls, CR, surrogates,
-    non-characters, beyond U+10FFFF) stay as they are.
-    """
-    if "&" not in text:
-        return text
-    return _ENTITY.sub(_decode_entity, text)
-
-
-def _decode_entity(entity: re.Match) -> str:
-    decimal, hexadecimal, name = entity.groups()
-    if name is not None:
-        return _NAMED_ENTITIES.get(name + ";", entity.group())
-    digits = (decimal if decimal is not None else hexadecimal).lstrip("0") or "0"
-    if len(digits) > 7:                     # beyond U+10FFFF in either base
-        return entity.group()
-    code_point = int(digits, 10 if decimal is not None else 16)
-    return chr(code_point) if _html5_allows(code_point) else entity.group()
-
-
-def _html5_allows(code_point: int) -> bool:
-    """PHP's ``unicode_cp_is_allowed`` for HTML5, minus U+000D (which PHP's
-    decoder also refuses)."""
-    return (0x20 <= code_point <= 0x7E
-            or code_point in (0x09, 0x0A, 0x0C)
-            or 0xA0 <= code_point <= 0xD7FF
-            or (0xE000 <= code_point <= 0x10FFFF
-                and (code_point & 0xFFFF) < 0xFFFE
-                and not 0xFDD0 <= code_point <= 0xFDEF))
-
+# --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---
 
 def escape(text: str) -> str:
     """Drupal's ``Html::escape``: ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;``."""

@@ -20,6 +20,7 @@ Each segment (text between tags and escaped delimiters) is a :class:`Segment`;
 import re
 from bisect import bisect_right
 
+from moderation.formats.entity_decoding import reference_spans
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 
 MAX_LOCAL_PART = 254
@@ -97,6 +98,8 @@ class Segment:
         self._domain_runs = ([], [])
         self._auth_runs = ([], [])
         self._top_dots = {}  # domain run end -> (best (dot, label end) or None, checked from)
+        self._references = None     # decodable character references, found when needed
+        self._reference_starts = None
 
     # -- runs --
 
@@ -198,10 +201,15 @@ class Segment:
             position += 1
         path_end = self.path_end(position, self.patterns.path_run.match(text, position).end())
         if text.startswith("?", path_end):
-            query_run_end = _QUERY_RUN.match(text, path_end + 1).end()
-            last_char = _LAST_QUERY_END_CHAR.match(text, path_end + 1, query_run_end)
-            if last_char:
-                return last_char.end()
+            query_start = path_end + 1
+            limit = _QUERY_RUN.match(text, query_start).end()
+            while limit > query_start:
+                last_char = _LAST_QUERY_END_CHAR.match(text, query_start, limit)
+                if not last_char:
+                    break
+                limit = self._reference_split_by(last_char.end())
+                if limit < 0:
+                    return last_char.end()
         return path_end
 
     def path_end(self, start: int, run_end: int) -> int:
@@ -214,21 +222,47 @@ class Segment:
         ending character outside any group, then takes the groups right after it.
         """
         text = self.text
-        end = start
         limit = run_end
+        while True:
+            end = self._after_last_top_level_end_char(start, limit)
+            limit = self._reference_split_by(end)
+            if limit < 0:
+                break
+            if limit <= start:          # cannot happen: paths start after ":/@."
+                end = start
+                break
+        while end < run_end and text[end] == "(":
+            end = text.index(")", end) + 1
+        return end
+
+    def _after_last_top_level_end_char(self, start: int, limit: int) -> int:
+        text = self.text
         while limit > start:
             close = text.rfind(")", start, limit)       # ")" only closes groups here
             last_char = self.patterns.last_path_end_char.match(
                 text, close + 1 if close >= 0 else start, limit)
             if last_char:
-                end = last_char.end()
-                break
+                return last_char.end()
             if close < 0:
                 break
             limit = text.rfind("(", start, close)       # skip that group's inside
-        while end < run_end and text[end] == "(":
-            end = text.index(")", end) + 1
-        return end
+        return start
+
+    def _reference_split_by(self, end: int) -> int:
+        """The start of the character reference (``&amp;``, ``&#233;``) that a
+        match ending at ``end`` would cut in two, or -1.
+
+        Our one change besides escaped delimiters: Drupal ends ``...?a=1&amp;``
+        after ``&amp``, so the link shows ``&amp`` and a stray ``;``. A match here
+        never ends inside a reference; it ends at the last valid ending before it.
+        """
+        if self._references is None:
+            self._references = reference_spans(self.text)
+            self._reference_starts = [start for start, _ in self._references]
+        index = bisect_right(self._reference_starts, end - 1) - 1
+        if index >= 0 and self._references[index][1] > end:
+            return self._references[index][0]
+        return -1
 
     # -- whole URLs --
 
