@@ -199,8 +199,8 @@ def test_tag_soup_through_a_permissive_chain_is_safe(engine, text):
 @pytest.mark.parametrize("engine", ENGINES)
 @CI_SETTINGS
 @given(text=any_input)
-# Found by a long local run: a URL ending in "&" (escaped to "&amp;") is cut inside
-# the escape, so the link becomes "…&amp;amp" and the reader sees "&amp;".
+# Regression, found by a long local run: a URL ending in "&" (escaped to "&amp;") was
+# cut inside the escape, so the link became "…&amp;amp" and the reader saw "&amp;".
 @example(text="see http://example.com/a& more")
 @example(text="http:AA&")
 def test_plain_text_output_shows_the_input_text(engine, text):
