@@ -109,8 +109,12 @@ def test_redis_crash_gives_503_then_everything_recovers(client, site_key, commen
 
 
 @pytest.mark.timeout(90)
-def test_frozen_redis_gives_a_fast_503_and_recovers(client, site_key, comment_store, redis_server, worker):
-    redis_server.freeze()
+@pytest.mark.parametrize("stall", ["sigstop", "client_pause"])
+def test_stalled_redis_gives_a_fast_503_and_recovers(client, site_key, comment_store, redis_server, worker, stall):
+    if stall == "sigstop":
+        redis_server.freeze()
+    else:
+        redis_server.pause_clients(8000)
     try:
         started = time.monotonic()
         response = post_comment(client, site_key)
@@ -119,7 +123,8 @@ def test_frozen_redis_gives_a_fast_503_and_recovers(client, site_key, comment_st
         assert elapsed < 5
         assert_problem(client.get("/readyz"), 503)
     finally:
-        redis_server.thaw()
+        if stall == "sigstop":
+            redis_server.thaw()
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake to recover")
     assert wait_final(comment_store, after, 60) == "approved"
