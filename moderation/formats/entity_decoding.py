@@ -19,13 +19,11 @@ def decode_entities(text: str) -> str:
     return _REFERENCE.sub(_decoded, text)
 
 
-def reference_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each reference in ``text`` that ``decode_entities``
-    decodes, in order."""
-    if "&" not in text:
-        return []
-    return [reference.span() for reference in _REFERENCE.finditer(text)
-            if _decoded(reference) != reference.group()]
+def reference_end(text: str, position: int) -> int:
+    """End of the reference at ``position`` if ``decode_entities`` would decode
+    it, else -1."""
+    reference = _REFERENCE.match(text, position)
+    return reference.end() if reference and _decoded(reference) != reference.group() else -1
 
 
 def _decoded(reference: re.Match) -> str:

@@ -12,15 +12,18 @@ from maximal character runs that are found in C and memoized:
   anchors that share a run share the work;
 * a path is a run of path characters and balanced groups cut back to where
   PCRE stops (``Segment.path_end``);
-* an e-mail's local part is at most the 254 characters before its ``@``.
+* an e-mail's local part is at most the 254 characters before its ``@``;
+* a path or query never ends inside a character reference such as ``&amp;``
+  (our change: Drupal would, and show ``&amp`` and a stray ``;``).
 
 Each segment (text between tags and escaped delimiters) is a :class:`Segment`;
 ``find_full_urls``, ``find_emails`` and ``find_www`` yield ``(start, end)`` spans.
 """
 import re
 from bisect import bisect_right
+from functools import cache
 
-from moderation.formats.entity_decoding import reference_spans
+from moderation.formats.entity_decoding import reference_end
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 
 MAX_LOCAL_PART = 254
@@ -43,7 +46,8 @@ class _Patterns:
     Two sets exist. ``re`` stores a class's code points above U+FFFF as a list of
     ranges it scans one by one after its bitmap misses, so every check of a
     character *outside* a full Unicode class costs ~1 us. Text without such code
-    points uses classes without them: same answers, bitmap speed.
+    points uses classes without them (same answers, bitmap speed); the full set
+    is compiled the first time other text comes along.
     """
 
     def __init__(self, letters: str, marks: str, numbers: str):
@@ -74,13 +78,18 @@ def _without_astral(class_body: str) -> str:
     return _ASTRAL_ITEM.sub("", class_body)
 
 
-_FULL_PATTERNS = _Patterns(LETTERS, MARKS, NUMBERS)
 _BMP_PATTERNS = _Patterns(*map(_without_astral, (LETTERS, MARKS, NUMBERS)))
+
+
+@cache
+def _full_patterns() -> _Patterns:
+    """Compiled on first use (~45 ms): text above U+FFFF is rare."""
+    return _Patterns(LETTERS, MARKS, NUMBERS)
 
 
 def patterns_for(text: str) -> _Patterns:
     """The pattern set for ``text`` (one C scan for code points above U+FFFF)."""
-    return _BMP_PATTERNS if text.isascii() or not _ASTRAL.search(text) else _FULL_PATTERNS
+    return _BMP_PATTERNS if text.isascii() or not _ASTRAL.search(text) else _full_patterns()
 
 
 class Segment:
@@ -98,8 +107,6 @@ class Segment:
         self._domain_runs = ([], [])
         self._auth_runs = ([], [])
         self._top_dots = {}  # domain run end -> (best (dot, label end) or None, checked from)
-        self._references = None     # decodable character references, found when needed
-        self._reference_starts = None
 
     # -- runs --
 
@@ -207,7 +214,7 @@ class Segment:
                 last_char = _LAST_QUERY_END_CHAR.match(text, query_start, limit)
                 if not last_char:
                     break
-                limit = self._reference_split_by(last_char.end())
+                limit = self._reference_split_by(query_start, last_char.end())
                 if limit < 0:
                     return last_char.end()
         return path_end
@@ -225,7 +232,7 @@ class Segment:
         limit = run_end
         while True:
             end = self._after_last_top_level_end_char(start, limit)
-            limit = self._reference_split_by(end)
+            limit = self._reference_split_by(start, end)
             if limit < 0:
                 break
             if limit <= start:          # cannot happen: paths start after ":/@."
@@ -248,20 +255,18 @@ class Segment:
             limit = text.rfind("(", start, close)       # skip that group's inside
         return start
 
-    def _reference_split_by(self, end: int) -> int:
+    def _reference_split_by(self, start: int, end: int) -> int:
         """The start of the character reference (``&amp;``, ``&#233;``) that a
-        match ending at ``end`` would cut in two, or -1.
+        match from ``start`` ending at ``end`` would cut in two, or -1.
 
-        Our one change besides escaped delimiters: Drupal ends ``...?a=1&amp;``
+        Our change besides escaped delimiters: Drupal ends ``...?a=1&amp;``
         after ``&amp``, so the link shows ``&amp`` and a stray ``;``. A match here
         never ends inside a reference; it ends at the last valid ending before it.
+        A reference holds no other ``&``, so only the last ``&`` can be cut.
         """
-        if self._references is None:
-            self._references = reference_spans(self.text)
-            self._reference_starts = [start for start, _ in self._references]
-        index = bisect_right(self._reference_starts, end - 1) - 1
-        if index >= 0 and self._references[index][1] > end:
-            return self._references[index][0]
+        ampersand = self.text.rfind("&", start, end)
+        if ampersand >= 0 and reference_end(self.text, ampersand) > end:
+            return ampersand
         return -1
 
     # -- whole URLs --

@@ -21,7 +21,6 @@ from moderation.formats import unicode_classes
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
-from moderation.formats.entity_decoding import reference_spans
 from moderation.formats.url_filter import decode_entities
 from moderation.formats.url_matching import Segment, patterns_for
 
@@ -929,7 +928,9 @@ class NaiveDrupalFilterUrl:
         """``pattern.sub(link, text)``, except that a match which would end inside
         a character reference is matched again as if the text ended before it
         (the spec's other change: a link never cuts ``&amp;`` in two)."""
-        references = reference_spans(text)
+        references = [reference.span() for reference in re.finditer(
+            r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z0-9]+);", text)
+            if decode_entities(reference.group()) != reference.group()]
         pieces = []
         position = 0
         while match := pattern.search(text, position):
