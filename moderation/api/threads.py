@@ -20,7 +20,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
-@bp.get("/<thread>/comments")
+@bp.get("/<thread>/comments", provide_automatic_options=False)
 def list_thread_comments(thread: str):
     site = _site_for_listing()
     if not THREAD_ID.fullmatch(thread):

@@ -130,3 +130,22 @@ def test_redis_unreachable_is_a_fast_503_and_livez_stays_up():
     assert_problem(ready, 503)
     assert ready.json["checks"]["redis"].startswith("error")
     assert client.get("/livez").status_code == 200
+
+
+def test_thread_listing_preflight_allows_only_the_sites_origins(client, site):
+    allowed = client.options(f"/api/v1/threads/t1/comments?site={site.id}",
+                             headers={"Origin": "https://news.example", "Access-Control-Request-Method": "GET"})
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    assert "GET" in allowed.headers["Access-Control-Allow-Methods"]
+    denied = client.options(f"/api/v1/threads/t1/comments?site={site.id}", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in denied.headers
+
+
+def test_thread_listing_needs_a_known_site_and_valid_paging(client, site):
+    assert_problem(client.get("/api/v1/threads/t1/comments"), 404)
+    assert_problem(client.get("/api/v1/threads/t1/comments?site=nosuchsite"), 404)
+    assert_problem(client.get(f"/api/v1/threads/t1/comments?site={site.id}&limit=0"), 400)
+    assert_problem(client.get(f"/api/v1/threads/t1/comments?site={site.id}&cursor=-1"), 400)
+    empty = client.get(f"/api/v1/threads/t1/comments?site={site.id}")
+    assert empty.status_code == 200 and empty.json["comments"] == [] and empty.json["next_cursor"] is None
