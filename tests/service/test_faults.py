@@ -89,7 +89,8 @@ def test_comment_that_keeps_killing_its_worker_is_dead_lettered(client, site_key
 
 @pytest.mark.timeout(120)
 def test_redis_crash_gives_503_then_everything_recovers(client, site_key, comment_store, redis_server, worker):
-    before = post_comment(client, site_key).json["id"]
+    accepted = [post_comment(client, site_key).json["id"] for _ in range(10)]
+    before = accepted[0]
     assert wait_final(comment_store, before, 30) == "approved"
     time.sleep(1.5)  # appendfsync everysec: let the AOF reach the disk
     redis_server.kill9()
@@ -103,6 +104,9 @@ def test_redis_crash_gives_503_then_everything_recovers(client, site_key, commen
     redis_server.start()
     wait_until(lambda: client.get("/readyz").status_code == 200, 20, message="readyz to recover")
     assert status_of(comment_store, before) == "approved"  # survived the crash (AOF)
+    for comment_id in accepted:  # every 2xx comment exists and still reaches a final state
+        assert wait_final(comment_store, comment_id, 60) == "approved"
+        assert len(decisions(comment_store, comment_id)) == 1
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake to recover")
     assert wait_final(comment_store, after, 60) == "approved"  # the worker reconnected by itself
@@ -152,3 +156,13 @@ def test_dropped_client_connections_are_reestablished(client, site_key, comment_
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake after CLIENT KILL")
     assert wait_final(comment_store, after, 60) == "approved"
+
+
+@pytest.mark.timeout(90)
+def test_beat_sweeper_rescues_a_comment_whose_message_was_lost(comment_store, site, start_worker):
+    # Stored but never enqueued: what a crash between persist and enqueue leaves behind.
+    lost = comment_store.create({"site_id": site.id, "thread": "t1", "body": "hello", "format": "filtered_html",
+                                 "author_name": "Ada"})
+    start_worker(beat=True, sweep_interval=1, stuck_after=1)
+    assert wait_final(comment_store, lost.id, 60) == "approved"
+    assert len(decisions(comment_store, lost.id)) == 1
