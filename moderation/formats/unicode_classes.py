@@ -7,8 +7,8 @@ character-class bodies: ranges written with the ``\\u``/``\\U`` escapes that ``r
 understands, to be wrapped in ``[...]``.
 
 Generated from ``unicodedata`` (Unicode 14.0.0).
-``python -m moderation.formats.unicode_classes`` prints the data block again for the
-running interpreter; a test checks the stored data against ``unicodedata``.
+``data_source()`` returns the data block again for the running interpreter; a
+test checks the stored data against ``unicodedata``.
 """
 import unicodedata
 
@@ -264,6 +264,3 @@ def data_source() -> str:
         lines.append(f'    r"{line}"\n)\n')
     return "".join(lines)
 
-
-if __name__ == "__main__":
-    print(data_source(), end="")
