@@ -263,4 +263,3 @@ def data_source() -> str:
             line += item
         lines.append(f'    r"{line}"\n)\n')
     return "".join(lines)
-
