@@ -184,8 +184,8 @@ def _link_outside_ignored_elements(text: str, needle: str, link_chunk) -> str:
         opening = _IGNORED_TAG_OPEN.search(text, position)
         tag_end = text.find(">", opening.start() + 2) + 1 if opening else 0
         region_end = tag_end if tag_end else len(text)
-        pieces.append(_link_region(text[position:region_end], min(last_gt + 1, region_end) - position,
-                                   needle, link_chunk))
+        tags_end = min(last_gt + 1, region_end) - position
+        pieces.append(_link_region(text[position:region_end], tags_end, needle, link_chunk))
         if not tag_end:
             return "".join(pieces)
         closing = _IGNORED_TAG_CLOSE[opening.group(1).lower()].search(text, region_end)
