@@ -9,7 +9,7 @@
 #   MODERATION_REDIS_URL      when unset: our own dev Redis on 127.0.0.1:${MODERATION_DEV_REDIS_PORT:-6390};
 #                             when set: that Redis is used if it answers; if nothing listens
 #                             there and it names this machine, we start one on its port.
-#   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else a new one on each run)
+#   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else one kept in $MODERATION_DEV_STATE_DIR/demo-api-key)
 #   MODERATION_DEV_STATE_DIR  where our Redis keeps its data (default .state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -168,6 +168,17 @@ else
     start redis redis-server "$root/config/redis.conf" --port "$redis_port" --dir "$state_dir/redis"
     wait_until "redis-server to answer PING" 20 redis_answers
     data_note="data: $state_dir/redis (kept across restarts)"
+fi
+
+# The demo key is kept (mode 600) beside the data, so a restart keeps the key that
+# the data was created with; the service itself stores only its hash.
+if [ -z "${MODERATION_DEMO_API_KEY:-}" ]; then
+    key_file="$state_dir/demo-api-key"
+    if [ ! -s "$key_file" ]; then
+        (umask 077 && python -c 'import secrets; print("demo_" + secrets.token_urlsafe(24))' > "$key_file")
+    fi
+    MODERATION_DEMO_API_KEY=$(cat "$key_file")
+    export MODERATION_DEMO_API_KEY
 fi
 
 say "creating the demo site (flask --app moderation demo)"
