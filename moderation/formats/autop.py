@@ -42,6 +42,7 @@ _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
 _PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(.)", re.A)
 _BLOCKQUOTE_IN_P = re.compile(r"<p><blockquote([^>]*+)>", re.I | re.A)
+_P_THEN_B = re.compile(r"<[pP]><[bB]")
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
 _P_BEFORE_BLOCK = re.compile(r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK + r"[^>]*+>)", re.A)
 _BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK, re.A)
@@ -201,7 +202,8 @@ def _autop_chunk(chunk: str) -> str:
     if has_markup:
         if "<p><li" in chunk:  # |<p>(<li.+?)</p>| -> "$1"
             chunk = _unwrap_list_items(chunk)
-        if "<p><b" in chunk or "<p><B" in chunk:  # the i-flag pattern scans slowly
+        # The i-flag pattern scans slowly; "<P><BLOCKQUOTE" matches it too.
+        if _P_THEN_B.search(chunk):
             # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
             chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
         chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")

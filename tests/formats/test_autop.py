@@ -441,6 +441,67 @@ def test_whole_filter_matches_drupal_on_text_without_markup():
         assert filter_autop(text) == drupal_reference_autop(text), text
 
 
+# Tokens around the fast paths: block tags of every shape (case, attributes,
+# prefixes such as <param>, a "<" inside a tag), <br /> next to white space
+# and block tags, list items, raw sections, and runs of white space.
+_BLOCK_FUZZ_TOKENS = [
+    "\n", "\n", "\n", "\n\n", " ", " ", "\t", "  \n", "\n  ", "x", "word", ".",
+    "<p>", "</p>", "<P>", "</P>", "<p class=a>", "<p", "</p", "<br />", "<br />", "<br>",
+    "<div>", "</div>", "<div class=\"c\">", "<DIV>", "<blockquote>", "</blockquote>",
+    "<BLOCKQUOTE>", "<Blockquote cite=x>", "<blockquote", "<li>", "</li>", "<li", "<ul>",
+    "</ul>", "<ol>", "</ol>", "<h2>", "</h2>", "<hr>", "<hr />", "<table>", "</td>",
+    "<colgroup>", "</colgroup>", "</col>", "<param>", "<pre>", "</pre>", "<PRE>",
+    "<script>", "</script>", "<!-- c -->", "<!--", "-->", "<em>", "</em>", "<a href=x>",
+    "</a>", "<strong>", "</strong>", "<div <p>", "<div <em>", "<em <div>", ">", "<",
+    "&", "&&", "&amp;", "&lt;", "&#039;", "&x;", "\u00e9", "\u00a9",
+]
+
+
+def test_whole_filter_matches_drupal_on_block_tag_soup():
+    rng = random.Random(12)
+    for _ in range(20000):
+        text = "".join(rng.choice(_BLOCK_FUZZ_TOKENS) for _ in range(rng.randint(0, 40)))
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
+def test_whole_filter_matches_drupal_on_paragraphs_with_markup():
+    """Realistic shapes: sentences with inline tags, lines and paragraphs,
+    occasionally a block element or stray white space at a line end."""
+    rng = random.Random(13)
+    inline = ["<em>w</em>", "<strong>w</strong>", '<a href="u" rel="nofollow">u</a>',
+              "&amp;", "&lt;3", "AT&T", "w."]
+    blocks = ["<blockquote>", "</blockquote>", "<ul><li>", "</li><li>", "</li></ul>",
+              "<p>", "</p>", "<div>", "</div>", "<br />", "<h3>t</h3>", "<pre>a\n\nb</pre>"]
+    separators = ["\n", "\n\n", "\n\n\n", " \n", "\n ", "\t\n\n", "<br />\n"]
+    for _ in range(5000):
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            words = [rng.choice(inline) if rng.random() < 0.3 else "w"
+                     for _ in range(rng.randint(1, 6))]
+            parts.append(" ".join(words))
+            roll = rng.random()
+            if roll < 0.2:
+                parts.append(rng.choice(blocks))
+            parts.append(rng.choice(separators) if roll < 0.8 else " ")
+        text = "".join(parts)
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
+def test_whole_filter_matches_drupal_on_bench_corpus():
+    """What the filter really sees: the bench corpus after filter_html and
+    filter_url (filtered_html) and after filter_html_escape (plain_text)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from corpus import make_corpus
+    from moderation.formats import filter_html, filter_html_escape, filter_url
+
+    corpus = make_corpus(n_short=100, n_medium=60, n_long=4)
+    for text in corpus["short"] + corpus["medium"] + corpus["long"]:
+        for prepared in (filter_url(filter_html(text), rel="nofollow ugc"),
+                         filter_url(filter_html_escape(text)), text):
+            assert filter_autop(prepared) == drupal_reference_autop(prepared), prepared
+
+
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(st.sampled_from(_FUZZ_TOKENS), max_size=40).map("".join))
 def test_whole_filter_matches_drupal_hypothesis_tokens(text):
