@@ -186,3 +186,24 @@ def test_an_unknown_engine_fails_even_for_text_without_markup(monkeypatch):
     result = run_cli("--engine", "foo", stdin="x")
     assert result.returncode == 2
     assert b"unknown sanitizer engine 'foo'" in result.stderr
+
+
+# --- normalization before any filter ------------------------------------------------------
+
+def test_normalization_fast_check_agrees_with_the_rule_for_every_code_point():
+    """``is_normalized`` (bytes.translate) answers exactly what the rule's regex answers."""
+    import re
+
+    from moderation.formats.normalize import is_normalized, normalize_text
+
+    needs_work = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+    for code_point in [*range(0x3000), *range(0xd700, 0xe100), 0xfeff, 0xfffd, 0x10ffff]:
+        character = chr(code_point)
+        for text in (character, f"ab{character}cd", f"é{character}", f"{character}\U0001F600"):
+            assert is_normalized(text) == (not needs_work.search(text)), hex(code_point)
+            assert (normalize_text(text) is text) == is_normalized(text)
+
+
+def test_render_normalizes_its_input(engine):
+    assert render("a\r\nb\x00c\x0bd \ud800", "plain_text", engine=engine).html == (
+        "<p>a<br />\nbcd \ufffd</p>\n")
