@@ -26,31 +26,82 @@ _INLINE_WS = " \t\r\f\v"  # \s without the newline
 
 # Drupal 11's block-level tags.  Used as a name prefix, like Drupal: "<p" also
 # matches "<param", which Drupal treats as a block tag too.
-_BLOCK = (r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt"
-          r"|ul|ol|li|pre|select|option|form|map|area|blockquote|address|math"
-          r"|input|p|h[1-6]|fieldset|legend|hr|article|aside|details|figcaption"
-          r"|figure|footer|header|hgroup|menu|nav|section|summary)")
+BLOCK_TAG_NAMES = (
+    "table", "thead", "tfoot", "caption", "col", "colgroup", "tbody", "tr", "td", "th",
+    "div", "dl", "dd", "dt", "ul", "ol", "li", "pre", "select", "option", "form", "map",
+    "area", "blockquote", "address", "math", "input", "p", "h1", "h2", "h3", "h4", "h5",
+    "h6", "fieldset", "legend", "hr", "article", "aside", "details", "figcaption",
+    "figure", "footer", "header", "hgroup", "menu", "nav", "section", "summary")
+
+
+def _alternation(words, as_prefix: bool = False) -> str:
+    """A regex for exactly ``words``, factored by common prefixes.
+
+    Python's engine tries the branches of ``a|b|c`` one by one, so Drupal's
+    flat list of 50 names costs 50 tries at every ``<``; factored, it costs
+    one try per distinct first letter.  The language is unchanged (the
+    engine backtracks into the optional tails).  With ``as_prefix`` the
+    regex is only used where anything may follow the name, so words that
+    extend another word ("colgroup" after "col") are left out.
+    """
+    words = set(words)
+    if as_prefix:
+        words = {w for w in words if not any(w != v and w.startswith(v) for v in words)}
+    return _factor(sorted(words))
+
+
+def _factor(words: list[str]) -> str:
+    tails_by_first = {}
+    for word in words:
+        if word:
+            tails_by_first.setdefault(word[0], []).append(word[1:])
+    single_letters = "".join(first for first, tails in tails_by_first.items()
+                             if tails == [""])
+    branches = [re.escape(first) + _factor(tails)
+                for first, tails in tails_by_first.items() if tails != [""]]
+    if len(single_letters) == 1:
+        branches.append(re.escape(single_letters))
+    elif single_letters:
+        branches.append("[" + single_letters + "]")
+    if not branches:
+        return ""
+    if "" in words:  # a word ends here: the rest is optional
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+_BLOCK = _alternation(BLOCK_TAG_NAMES)                        # a whole tag name
+_BLOCK_PREFIX = _alternation(BLOCK_TAG_NAMES, as_prefix=True)  # starts a tag name
 
 # Where Drupal's preg_split can match: "<!--", or an opening/closing tag whose
 # name starts with one of the raw-content element names.
+# The look-ahead rejects most "<" (links, <em>...) before trying eight names.
 _RAW_SECTION_START = re.compile(
-    r"</?(?:pre|script|style|object|iframe|drupal-media|svg|!--)", re.I | re.A)
+    r"</?(?=[pPsSoOiIdD!])(?:pre|script|style|object|iframe|drupal-media|svg|!--)",
+    re.I | re.A)
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
-_BLOCK_OPEN = re.compile(r"<" + _BLOCK + r"[^>]*+>", re.A)
+_BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
+_ANY_BLOCK_TAG = re.compile(r"</?" + _BLOCK_PREFIX, re.A)  # where either can match
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
-_PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(.)", re.A)
+_PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(?=.)", re.A)
 _BLOCKQUOTE_IN_P = re.compile(r"<p><blockquote([^>]*+)>", re.I | re.A)
 _P_THEN_B = re.compile(r"<[pP]><[bB]")
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
-_P_BEFORE_BLOCK = re.compile(r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK + r"[^>]*+>)", re.A)
-_BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK, re.A)
+_P_BEFORE_BLOCK = re.compile(
+    r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK_PREFIX + r"[^>]*+>)", re.A)
+_BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK_PREFIX, re.A)
 _GT_THEN_P_CLOSE = re.compile(r">" + _WS_CLASS + r"*+</p>", re.A)
 _GT_THEN_BR = re.compile(r">" + _WS_CLASS + r"*+<br />", re.A)
 _NEWLINE_RUN = re.compile(r"\n" + _WS_CLASS + r"*+", re.A)
+# Drupal captures the white space and tag after <br /> to put them back; a
+# look-ahead leaves them in place (a literal replacement, no per-match Python),
+# and no later match could have started inside them.
 _BR_BEFORE_BLOCK = re.compile(
-    r"<br />(" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+    r"<br />(?=" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+# A newline that is not the first character of its white-space run.
+_NEWLINE_AFTER_WS = re.compile(r"\n(?<=[ \t\n\r\f\v]\n)", re.A)
 # Drupal: &([^#])(?![A-Za-z0-9]{1,8};) on bytes.  A non-ASCII character is a
 # multi-byte sequence there: [^#] takes its lead byte and the look-ahead sees a
 # continuation byte, so it always matches.  Consuming the whole character is
@@ -184,21 +235,25 @@ def _autop_chunk(chunk: str) -> str:
     cannot change.
     """
     has_markup = "<" in chunk
+    had_line_break_tag = has_markup and "<br />" in chunk
     # |\n*$| -> "", then pad: "\n\n".
     chunk = chunk.rstrip("\n") + "\n\n"
     if has_markup:
-        if "<br />" in chunk:  # |<br />\s*<br />| -> "\n\n"
+        if had_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
             chunk = _DOUBLE_BR.sub("\n\n", chunk)
-        # !(<BLOCK[^>]*>)! -> "\n$1"
-        chunk = _sub_before_last_gt(_BLOCK_OPEN, "\n\\g<0>", chunk)
-        if "</" in chunk:  # !(</BLOCK>)! -> "$1\n\n"
+        if _ANY_BLOCK_TAG.search(chunk):  # neither pattern can match without one
+            # !(<BLOCK[^>]*>)! -> "\n$1"
+            chunk = _sub_before_last_gt(_BLOCK_OPEN, "\n\\g<0>", chunk)
+            # !(</BLOCK>)! -> "$1\n\n"
             chunk = _BLOCK_CLOSE.sub("\\g<0>\n\n", chunk)
     if "\n\n\n" in chunk:  # /\n\n+/ -> "\n\n" only changes runs of three or more
         chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
     chunk = _trim_chunk_ends(chunk)  # /^\n|\n\s*\n$/ -> ""
     # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
-    # failed start is the only newline of its white-space run.
-    chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>\\1", chunk) + "</p>\n"
+    # failed start is the only newline of its white-space run.  The character
+    # (.) is looked at, not taken: no match can start at it (it is no newline),
+    # and the replacement becomes a literal, with no per-match Python.
+    chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk) + "</p>\n"
     if has_markup:
         if "<p><li" in chunk:  # |<p>(<li.+?)</p>| -> "$1"
             chunk = _unwrap_list_items(chunk)
@@ -213,15 +268,44 @@ def _autop_chunk(chunk: str) -> str:
         chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, "\\1", chunk)
         # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
-    chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
-    # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
-    chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
+    if (had_line_break_tag and "<br />" in chunk) or _NEWLINE_AFTER_WS.search(chunk):
+        chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
+        # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
+        chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
+    else:  # the common case, both steps at once
+        chunk = _line_breaks_at_lone_newlines(chunk)
     if "<br />" in chunk:
         # !<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)! -> "$1"
-        chunk = _BR_BEFORE_BLOCK.sub("\\1", chunk)
+        chunk = _BR_BEFORE_BLOCK.sub("", chunk)
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
         chunk = _BARE_AMPERSAND.sub("&amp;\\1", chunk)
     return chunk
+
+
+def _line_breaks_at_lone_newlines(chunk: str) -> str:
+    """The two ``<br />`` steps when no ``<br />`` is present yet and every
+    newline starts its white-space run and is the run's only newline.
+
+    Then ``(?<!<br />)\\s*\\n`` matches each newline alone: every one becomes
+    ``<br />\\n``.  ``(</?BLOCK[^>]*>)\\s*<br />`` can then only match a
+    ``<br />`` that directly follows ``>``, and removes it when the text
+    since the previous ``>`` holds a block tag's start.  ``</p>`` (one per
+    paragraph) is such a tag whatever precedes it, so those are settled by
+    one ``str.replace``, which keeps every ``>`` in place.
+    """
+    chunk = chunk.replace("\n", "<br />\n").replace("</p><br />\n", "</p>\n")
+    found = chunk.find("><br />\n")
+    if found == -1:
+        return chunk
+    out = []
+    emitted = 0
+    while found != -1:
+        if _BLOCK_TAG_NAME.search(chunk, chunk.rfind(">", 0, found) + 1, found):
+            out.append(chunk[emitted:found + 1])
+            emitted = found + 7  # drop the "<br />"
+        found = chunk.find("><br />\n", found + 7)
+    out.append(chunk[emitted:])
+    return "".join(out)
 
 
 def _trim_chunk_ends(chunk: str) -> str:

@@ -340,7 +340,7 @@ def test_output_ends_with_newline():
 # Each linear-time rewrite gives the same result as Drupal's pattern.
 # --------------------------------------------------------------------------
 _S = r"[ \t\n\r\f\v]"
-_BLOCK = autop_module._BLOCK
+_BLOCK = _REF_BLOCK.decode()  # Drupal's flat list, not our factored one
 
 
 def _random_strings(alphabet, count, max_len, seed):
@@ -389,6 +389,45 @@ def test_insert_line_breaks_matches_drupal():
     drupal = re.compile(r"(?<!<br />)" + _S + r"*\n", re.A)
     for text in _random_strings([" ", "\t", "\n", "x", "<br />", ">", "/>"], 6000, 12, seed=5):
         assert autop_module._insert_line_breaks(text) == drupal.sub("<br />\n", text), text
+
+
+def _strings_near(words):
+    """Each word, its prefixes, and each with a letter or ">" appended."""
+    near = set()
+    for word in words:
+        for end in range(len(word) + 1):
+            near.add(word[:end])
+            for extra in ("a", "e", "r", "1", ">", " "):
+                near.add(word[:end] + extra)
+    return sorted(near)
+
+
+def test_factored_block_names_match_drupal_list():
+    names = autop_module.BLOCK_TAG_NAMES
+    assert set(names) == set(re.findall(r"[a-z0-9]+", _BLOCK.replace("h[1-6]", "h1 h2 h3 h4 h5 h6")))
+    exact = re.compile(autop_module._BLOCK, re.A)
+    prefix = re.compile(autop_module._BLOCK_PREFIX, re.A)
+    drupal = re.compile(_BLOCK, re.A)
+    for text in _strings_near(names):
+        assert bool(exact.fullmatch(text)) == bool(drupal.fullmatch(text)), text
+        assert bool(prefix.match(text)) == bool(drupal.match(text)), text
+
+
+def test_line_breaks_at_lone_newlines_match_drupal():
+    """The fused <br /> steps equal Drupal's two patterns when their
+    precondition holds (no <br />; each newline alone at the start of its run)."""
+    insert = re.compile(r"(?<!<br />)" + _S + r"*\n", re.A)
+    drop = re.compile(r"(</?" + _BLOCK + r"[^>]*>)" + _S + r"*<br />", re.A)
+    alphabet = ["\n", "\n", " ", "x", ">", "<", "</p>", "<p>", "</blockquote>", "<div",
+                "<em>", "</em>", "<div <em>", "<em <div>", "<li>", "</a>", "<hr />", "\n "]
+    checked = 0
+    for text in _random_strings(alphabet, 8000, 12, seed=14):
+        if "<br />" in text or re.search(r"[ \t\n]\n", text):
+            continue
+        expected = drop.sub(r"\1", insert.sub("<br />\n", text))
+        assert autop_module._line_breaks_at_lone_newlines(text) == expected, text
+        checked += 1
+    assert checked > 2000
 
 
 @pytest.mark.parametrize("ours,replacement,drupal,drupal_replacement,flags", [
