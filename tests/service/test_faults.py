@@ -34,6 +34,12 @@ def post_and_wait_processing(client, site_key, comment_store, timeout=20):
     return comment_id
 
 
+def explain(comment_store, comment_id):
+    """Why a comment is where it is (for assertion messages)."""
+    comment = comment_store.get(comment_id)
+    return f"{comment.status}: attempts={comment.attempts} failure={comment.failure!r}"
+
+
 def wait_final(comment_store, comment_id, timeout):
     return wait_until(lambda: status_of(comment_store, comment_id) in FINAL and status_of(comment_store, comment_id),
                       timeout, interval=0.1, message=f"comment {comment_id} to reach a final state")
@@ -44,7 +50,7 @@ def test_pool_child_killed_mid_task_is_processed_again(client, site_key, comment
     worker = start_worker(test_processing_delay=DELAY)
     comment_id = post_and_wait_processing(client, site_key, comment_store)
     killed = worker.kill_pool_child()
-    assert wait_final(comment_store, comment_id, 60) == "approved"
+    assert wait_final(comment_store, comment_id, 60) == "approved", explain(comment_store, comment_id)
     assert killed not in worker.pool_children()
     assert len(decisions(comment_store, comment_id)) == 1
     assert comment_store.get(comment_id).attempts == 2
@@ -60,7 +66,7 @@ def test_worker_main_killed_mid_task_a_new_worker_finishes(client, site_key, com
     assert status_of(comment_store, comment_id) == "processing"
     start_worker()  # the unacked message is restored after the visibility timeout
     for each in [comment_id, *others]:
-        assert wait_final(comment_store, each, 90) == "approved"
+        assert wait_final(comment_store, each, 90) == "approved", explain(comment_store, each)
         assert len(decisions(comment_store, each)) == 1
 
 
@@ -84,14 +90,14 @@ def test_comment_that_keeps_killing_its_worker_is_dead_lettered(client, site_key
     assert wait_final(comment_store, comment_id, 60) == "failed"
     assert comment_store.dead_letter_ids() == [comment_id]
     healthy = post_comment(client, site_key).json["id"]  # the worker keeps serving others
-    assert wait_final(comment_store, healthy, 60) == "approved"
+    assert wait_final(comment_store, healthy, 60) == "approved", explain(comment_store, healthy)
 
 
 @pytest.mark.timeout(120)
 def test_redis_crash_gives_503_then_everything_recovers(client, site_key, comment_store, redis_server, worker):
     accepted = [post_comment(client, site_key).json["id"] for _ in range(10)]
     before = accepted[0]
-    assert wait_final(comment_store, before, 30) == "approved"
+    assert wait_final(comment_store, before, 30) == "approved", explain(comment_store, before)
     time.sleep(1.5)  # appendfsync everysec: let the AOF reach the disk
     redis_server.kill9()
 
@@ -105,7 +111,7 @@ def test_redis_crash_gives_503_then_everything_recovers(client, site_key, commen
     wait_until(lambda: client.get("/readyz").status_code == 200, 20, message="readyz to recover")
     assert status_of(comment_store, before) == "approved"  # survived the crash (AOF)
     for comment_id in accepted:  # every 2xx comment exists and still reaches a final state
-        assert wait_final(comment_store, comment_id, 60) == "approved"
+        assert wait_final(comment_store, comment_id, 60) == "approved", explain(comment_store, comment_id)
         assert len(decisions(comment_store, comment_id)) == 1
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake to recover")
@@ -131,7 +137,7 @@ def test_stalled_redis_gives_a_fast_503_and_recovers(client, site_key, comment_s
             redis_server.thaw()
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake to recover")
-    assert wait_final(comment_store, after, 60) == "approved"
+    assert wait_final(comment_store, after, 60) == "approved", explain(comment_store, after)
 
 
 @pytest.mark.timeout(90)
@@ -142,7 +148,7 @@ def test_duplicate_delivery_to_two_workers_makes_one_transition(client, site_key
     comment_id = post_and_wait_processing(client, site_key, comment_store)
     start_worker(**settings)
     wait_until(lambda: comment_store.get(comment_id).attempts >= 2, 30, message="a second delivery")
-    assert wait_final(comment_store, comment_id, 30) == "approved"
+    assert wait_final(comment_store, comment_id, 30) == "approved", explain(comment_store, comment_id)
     time.sleep(settings["test_processing_delay"] + 1)  # let the slower run finish too
     assert len(decisions(comment_store, comment_id)) == 1
     assert first.is_running()
@@ -151,11 +157,11 @@ def test_duplicate_delivery_to_two_workers_makes_one_transition(client, site_key
 @pytest.mark.timeout(90)
 def test_dropped_client_connections_are_reestablished(client, site_key, comment_store, redis_server, worker):
     before = post_comment(client, site_key).json["id"]
-    assert wait_final(comment_store, before, 30) == "approved"
+    assert wait_final(comment_store, before, 30) == "approved", explain(comment_store, before)
     redis_server.kill_clients()  # every normal connection: the worker's and the app's
     after = wait_until(lambda: (r := post_comment(client, site_key)).status_code == 202 and r.json["id"], 20,
                        message="intake after CLIENT KILL")
-    assert wait_final(comment_store, after, 60) == "approved"
+    assert wait_final(comment_store, after, 60) == "approved", explain(comment_store, after)
 
 
 @pytest.mark.timeout(90)
@@ -164,5 +170,5 @@ def test_beat_sweeper_rescues_a_comment_whose_message_was_lost(comment_store, si
     lost = comment_store.create({"site_id": site.id, "thread": "t1", "body": "hello", "format": "filtered_html",
                                  "author_name": "Ada"})
     start_worker(beat=True, sweep_interval=1, stuck_after=1)
-    assert wait_final(comment_store, lost.id, 60) == "approved"
+    assert wait_final(comment_store, lost.id, 60) == "approved", explain(comment_store, lost.id)
     assert len(decisions(comment_store, lost.id)) == 1
