@@ -48,8 +48,8 @@ class Settings:
     rate_limit: str = "30/minute"
     # Seconds an Idempotency-Key and its first response are remembered.
     idempotency_ttl: int = 86400
-    # Format used when a submission names none.
-    default_format: str = "filtered_html"
+    # Format used when a submission names none; empty means the formats file's default.
+    default_format: str = ""
     # Fixed API key for the demo site created by `flask --app moderation demo` (random when empty).
     demo_api_key: str = ""
     # Flask secret key (sessions of the future dashboard); set it in production.

@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, request
 
 from moderation.api.deps import authenticated_site, iso_time, public_url, services
 from moderation.api.request_body import read_payload
-from moderation.api.formats import known_format_ids
+from moderation.api.formats import default_format_id, known_format_ids
 from moderation.problems import Problem, validation_problem
 from moderation.store.comments import APPROVED, Comment
 from moderation.store.idempotency import StoredResponse
@@ -34,7 +34,7 @@ def create_comment():
     body = read_payload(request)
     svc = services()
     result = validate_submission(body.payload, known_formats=known_format_ids(),
-                                 default_format=svc.settings.default_format,
+                                 default_format=default_format_id(),
                                  max_comment_chars=svc.settings.max_comment_chars)
     if not isinstance(result, CommentSubmission):
         raise validation_problem([error.to_dict() for error in result])
