@@ -7,16 +7,16 @@ own Redis connections after the fork.
 from __future__ import annotations
 
 import functools
-import logging
 
 from celery import shared_task
+from celery.utils.log import get_task_logger
 
 from moderation.processing import process_comment, sweep_stuck_comments as sweep_stuck
 from moderation.settings import Settings
 from moderation.store import CommentStore, connect_redis
 from workers.celery_app import RENDER_COMMENT_TASK, SWEEP_STUCK_TASK
 
-log = logging.getLogger(__name__)
+log = get_task_logger(__name__)  # log lines carry the task name and id
 
 
 @functools.cache
