@@ -82,12 +82,21 @@ _RAW_SECTION_START = re.compile(
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
 _BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
-_ANY_BLOCK_TAG = re.compile(r"</?" + _BLOCK_PREFIX, re.A)  # where either can match
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
+_BLOCK_OPEN_OR_CLOSE = re.compile(_BLOCK_OPEN.pattern + "|" + _BLOCK_CLOSE.pattern, re.A)
+_ANY_BLOCK_TAG = re.compile(r"</?" + _BLOCK_PREFIX, re.A)  # where any of them can match
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
 _PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(?=.)", re.A)
-_BLOCKQUOTE_IN_P = re.compile(r"<p><blockquote([^>]*+)>", re.I | re.A)
-_P_THEN_B = re.compile(r"<[pP]><[bB]")
+
+
+def _any_case(word: str) -> str:
+    """``word`` with each ASCII letter as ``[xX]``: like ``re.I`` on bytes, but
+    ``re.I`` would cost a case-folded comparison at every character."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c)
+                   for c in word)
+
+
+_BLOCKQUOTE_IN_P = re.compile(r"<" + _any_case("p><blockquote") + r"([^>]*+)>", re.A)
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
 _P_BEFORE_BLOCK = re.compile(
     r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK_PREFIX + r"[^>]*+>)", re.A)
@@ -102,6 +111,9 @@ _BR_BEFORE_BLOCK = re.compile(
     r"<br />(?=" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
 # A newline that is not the first character of its white-space run.
 _NEWLINE_AFTER_WS = re.compile(r"\n(?<=[ \t\n\r\f\v]\n)", re.A)
+# In _line_breaks_at_lone_newlines: a newline that keeps its <br />.
+_NEWLINE_KEEPING_BR = re.compile(
+    r"\n(?<!</p>\n)(?!" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
 # Drupal: &([^#])(?![A-Za-z0-9]{1,8};) on bytes.  A non-ASCII character is a
 # multi-byte sequence there: [^#] takes its lead byte and the look-ahead sees a
 # continuation byte, so it always matches.  Consuming the whole character is
@@ -213,16 +225,19 @@ def _split_raw_sections(text: str) -> list[str]:
     return parts
 
 
-def _sub_before_last_gt(pattern: re.Pattern, replacement: str, chunk: str) -> str:
-    """Apply a pattern whose every match ends in ``>`` only up to the last ``>``.
+def _sub_before_last_gt(pattern: re.Pattern, replacement, chunk: str) -> str:
+    """Apply a pattern whose every match starts with ``<`` and ends in ``>``
+    only up to the last ``>``.
 
     Same result as on the whole chunk (no match can end later), but starts
     after the last ``>`` - which would each scan to the end and fail - are
-    never tried.
+    never tried.  With no ``<`` there, there is nothing to cut off.
     """
     last_gt = chunk.rfind(">")
     if last_gt == -1:
         return chunk
+    if chunk.rfind("<") < last_gt:
+        return pattern.sub(replacement, chunk)
     return pattern.sub(replacement, chunk[:last_gt + 1]) + chunk[last_gt + 1:]
 
 
@@ -242,10 +257,8 @@ def _autop_chunk(chunk: str) -> str:
         if had_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
             chunk = _DOUBLE_BR.sub("\n\n", chunk)
         if _ANY_BLOCK_TAG.search(chunk):  # neither pattern can match without one
-            # !(<BLOCK[^>]*>)! -> "\n$1"
-            chunk = _sub_before_last_gt(_BLOCK_OPEN, "\n\\g<0>", chunk)
-            # !(</BLOCK>)! -> "$1\n\n"
-            chunk = _BLOCK_CLOSE.sub("\\g<0>\n\n", chunk)
+            # !(<BLOCK[^>]*>)! -> "\n$1", then !(</BLOCK>)! -> "$1\n\n", in one pass
+            chunk = _sub_before_last_gt(_BLOCK_OPEN_OR_CLOSE, _space_block_tag, chunk)
     if "\n\n\n" in chunk:  # /\n\n+/ -> "\n\n" only changes runs of three or more
         chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
     chunk = _trim_chunk_ends(chunk)  # /^\n|\n\s*\n$/ -> ""
@@ -257,10 +270,8 @@ def _autop_chunk(chunk: str) -> str:
     if has_markup:
         if "<p><li" in chunk:  # |<p>(<li.+?)</p>| -> "$1"
             chunk = _unwrap_list_items(chunk)
-        # The i-flag pattern scans slowly; "<P><BLOCKQUOTE" matches it too.
-        if _P_THEN_B.search(chunk):
-            # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
-            chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
+        # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
+        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
         chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
     chunk = _EMPTY_PARAGRAPH.sub("", chunk)  # |<p>\s*</p>\n?| -> ""
     if has_markup:
@@ -272,28 +283,32 @@ def _autop_chunk(chunk: str) -> str:
         chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
         # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
-    else:  # the common case, both steps at once
+        if "<br />" in chunk:
+            # !<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)! -> "$1"
+            chunk = _BR_BEFORE_BLOCK.sub("", chunk)
+    else:  # the common case, the three steps at once
         chunk = _line_breaks_at_lone_newlines(chunk)
-    if "<br />" in chunk:
-        # !<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)! -> "$1"
-        chunk = _BR_BEFORE_BLOCK.sub("", chunk)
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
         chunk = _BARE_AMPERSAND.sub("&amp;\\1", chunk)
     return chunk
 
 
 def _line_breaks_at_lone_newlines(chunk: str) -> str:
-    """The two ``<br />`` steps when no ``<br />`` is present yet and every
+    """The three ``<br />`` steps when no ``<br />`` is present yet and every
     newline starts its white-space run and is the run's only newline.
 
-    Then ``(?<!<br />)\\s*\\n`` matches each newline alone: every one becomes
-    ``<br />\\n``.  ``(</?BLOCK[^>]*>)\\s*<br />`` can then only match a
-    ``<br />`` that directly follows ``>``, and removes it when the text
-    since the previous ``>`` holds a block tag's start.  ``</p>`` (one per
-    paragraph) is such a tag whatever precedes it, so those are settled by
-    one ``str.replace``, which keeps every ``>`` in place.
+    Then ``(?<!<br />)\\s*\\n`` matches each newline alone: every one would
+    become ``<br />\\n``.  ``!(</?BLOCK[^>]*>)\\s*<br />!`` can then only
+    match a ``<br />`` directly after ``>``, and removes it when the text since
+    the previous ``>`` holds a block tag's start; ``</p>`` (one per
+    paragraph) always does.  ``!<br />(\\s*</?(?:p|li|...)>)!`` removes the
+    ones followed by white space and one of those tags.  So a newline gets
+    no ``<br />`` after ``</p>`` or before such a tag (a look-ahead), and the
+    few left after another ``>`` are checked one by one.  Omitting those
+    ``<br />`` moves no ``>`` that decides another case: each omission is
+    next to a ``>`` ending a block tag.
     """
-    chunk = chunk.replace("\n", "<br />\n").replace("</p><br />\n", "</p>\n")
+    chunk = _NEWLINE_KEEPING_BR.sub("<br />\n", chunk)
     found = chunk.find("><br />\n")
     if found == -1:
         return chunk
@@ -306,6 +321,22 @@ def _line_breaks_at_lone_newlines(chunk: str) -> str:
         found = chunk.find("><br />\n", found + 7)
     out.append(chunk[emitted:])
     return "".join(out)
+
+
+def _space_block_tag(tag_match: re.Match) -> str:
+    """``\\n`` before a block tag, ``\\n\\n`` after a closing one.
+
+    Drupal's two passes, in one: an opening tag's match runs to its first
+    ``>``, so a closing block tag can only be inside it as its very end (as
+    in ``<div</div>``), where Drupal's second pass finds it too.
+    """
+    tag = tag_match.group()
+    if tag[1] == "/":
+        return tag + "\n\n"
+    closing = tag.rfind("</")
+    if closing > 0 and _BLOCK_CLOSE.fullmatch(tag, closing):
+        return "\n" + tag + "\n\n"
+    return "\n" + tag
 
 
 def _trim_chunk_ends(chunk: str) -> str:

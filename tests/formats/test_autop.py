@@ -414,17 +414,20 @@ def test_factored_block_names_match_drupal_list():
 
 
 def test_line_breaks_at_lone_newlines_match_drupal():
-    """The fused <br /> steps equal Drupal's two patterns when their
+    """The fused <br /> steps equal Drupal's three patterns when their
     precondition holds (no <br />; each newline alone at the start of its run)."""
     insert = re.compile(r"(?<!<br />)" + _S + r"*\n", re.A)
     drop = re.compile(r"(</?" + _BLOCK + r"[^>]*>)" + _S + r"*<br />", re.A)
+    drop_before = re.compile(r"<br />(" + _S + r"*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)",
+                             re.A)
     alphabet = ["\n", "\n", " ", "x", ">", "<", "</p>", "<p>", "</blockquote>", "<div",
-                "<em>", "</em>", "<div <em>", "<em <div>", "<li>", "</a>", "<hr />", "\n "]
+                "<em>", "</em>", "<div <em>", "<em <div>", "<li>", "</a>", "<hr />", "\n ",
+                "</li>", "<ul>", "\t", "</td>", "<pre>", "<p", "<dl>"]
     checked = 0
     for text in _random_strings(alphabet, 8000, 12, seed=14):
         if "<br />" in text or re.search(r"[ \t\n]\n", text):
             continue
-        expected = drop.sub(r"\1", insert.sub("<br />\n", text))
+        expected = drop_before.sub(r"\1", drop.sub(r"\1", insert.sub("<br />\n", text)))
         assert autop_module._line_breaks_at_lone_newlines(text) == expected, text
         checked += 1
     assert checked > 2000
@@ -444,6 +447,19 @@ def test_patterns_cut_at_last_gt_match_drupal(ours, replacement, drupal, drupal_
     for text in _random_strings(alphabet, 4000, 12, seed=6):
         assert (autop_module._sub_before_last_gt(pattern, replacement, text)
                 == reference.sub(drupal_replacement, text)), text
+
+
+def test_block_tag_spacing_matches_drupal_two_passes():
+    """Our one pass over opening and closing block tags equals Drupal's two."""
+    opening = re.compile(r"(<" + _BLOCK + r"[^>]*>)", re.A)
+    closing = re.compile(r"(</" + _BLOCK + r">)", re.A)
+    alphabet = _TRICKY_TAGS + ["</li>", "</colgroup>", "</col>", "<div</div>", "</h2>",
+                               "<p </p>", "</P>", "</div", "<table class=t>", "</pre>"]
+    for text in _random_strings(alphabet, 6000, 12, seed=15):
+        expected = closing.sub("\\1\n\n", opening.sub("\n\\1", text))
+        got = autop_module._sub_before_last_gt(autop_module._BLOCK_OPEN_OR_CLOSE,
+                                               autop_module._space_block_tag, text)
+        assert got == expected, text
 
 
 def test_bare_ampersand_matches_drupal_on_bytes():
