@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from moderation.formats import filter_autop, filter_html, filter_html_escape, filter_url, render
 from moderation.formats import pipeline
-from moderation.formats.guard import guard_html, output_allowlist, parse_fragment
+from moderation.formats.guard import (
+    GuardCounters, guard_html, is_canonical_and_allowed, output_allowlist, parse_fragment)
 from moderation.formats.html_filter import parse_allowed_html
 from moderation.formats.registry import get_format
 from moderation.formats.report import RenderReport
@@ -22,6 +25,8 @@ else:
     from oracle import POLICIES, violations
 
 ROOT = Path(__file__).resolve().parents[2]
+CI_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
+                       suppress_health_check=[HealthCheck.too_slow])
 ENGINES = ("nh3", "bleach")
 FORMATS = ("filtered_html", "plain_text")
 
@@ -50,9 +55,12 @@ def allowlist_of(format_id: str):
 @pytest.mark.parametrize("corpus_name, texts", [
     ("bench", _bench_corpus()), ("acceptance", _acceptance_inputs())])
 def test_guard_never_acts_on_our_pipelines(engine, format_id, corpus_name, texts):
+    parsed_before = GuardCounters.parsed
     acted = [text[:120] for text in texts
              if render(text, format_id, engine=engine).report.guard_acted]
     assert acted == []
+    # Our canonical output is proven clean from its text: no Lexbor parse at all.
+    assert GuardCounters.parsed == parsed_before
 
 
 def test_guard_returns_the_very_same_string_when_clean():
@@ -181,3 +189,172 @@ def test_fragment_parser_is_reused_then_recycled(monkeypatch):
     assert parse_fragment("<em>c</em>").inner_html == "<em>c</em>"
     assert guard._local.state[0] is not document  # replaced once past the limit
 
+
+
+# --- the fast path: proof from the text, or the full check -------------------------------
+
+def _lexbor_says_clean(html: str, allowlist) -> bool:
+    from moderation.formats import guard
+
+    return guard._is_clean(parse_fragment(html), allowlist)
+
+
+CANONICAL_OUTPUTS = [
+    "<p>plain &amp; simple &lt;3 &nbsp; 5 > 4 \"quoted\"</p>\n",
+    "<p>a<br />\nb<br>c</p>\n<blockquote><p><em>x</em> <strong>y</strong></p></blockquote>\n",
+    '<p><a href="https://example.com/?a=1&amp;b=2&#039;" rel="nofollow ugc">x</a></p>\n',
+    '<p><a href="HTTP://EXAMPLE.COM" rel="nofollow ugc">X</a> <a href="mailto:a@b.co">m</a></p>',
+    '<a href="/relative/path?x#y">r</a><a href="">empty</a><a>bare</a></p>',
+    "</p></em><em><p>misnested</em></p>",  # the tree builder fixes it up: still only p and em
+    "text only > with a bracket",
+]
+
+
+@pytest.mark.parametrize("html", CANONICAL_OUTPUTS)
+def test_canonical_output_is_accepted_without_a_parse(html):
+    allowlist = allowlist_of("filtered_html")
+    assert is_canonical_and_allowed(html, allowlist)
+    assert _lexbor_says_clean(html, allowlist)  # the proof agrees with the full check
+    parsed_before = GuardCounters.parsed
+    assert guard_html(html, allowlist) is html
+    assert GuardCounters.parsed == parsed_before
+
+
+# Made to slip past a naive scan: each must be refused by the fast path, and then the
+# full check decides (it acts exactly on those that really break the allowlist).
+NEAR_MISSES = {
+    "'>' inside a value": '<a href="https://x.example/a>b" rel="nofollow">x</a>',
+    "a tag hidden in a value": '<a href="https://x.example/" rel="a><img src=x onerror=alert(1)>">x</a>',
+    "unquoted javascript link": "<a href=javascript:alert(1)>x</a>",
+    "single-quoted javascript link": "<a href='javascript:alert(1)'>x</a>",
+    "upper-case tag and attribute": '<A HREF="javascript:alert(1)">x</A>',
+    "upper-case allowed tags": "<P><EM>x</EM></P>",
+    "slash before an event handler": "<p/onclick=alert(1)>x</p>",
+    "br/": "<p>a<br/>b</p>",
+    "br/ with a handler": "<p>a<br/onclick=alert(1)>b</p>",
+    "br with a handler, self-closed": "<p>a<br onclick=alert(1) />b</p>",
+    "end tag with an attribute": "<p>x</p foo>",
+    "end tag with a handler": '</p onclick="alert(1)">',
+    "NUL inside a tag name": "<p>x</p><scr\x00ipt>alert(1)</script>",
+    "NUL inside a scheme": '<a href="java\x00script:alert(1)">x</a>',
+    "CR inside a scheme": '<a href="java\rscript:alert(1)">x</a>',
+    "comment": "<p>x</p><!-- hidden -->",
+    "comment that hides a tag": "<p>x<!--><img src=x onerror=alert(1)>--></p>",
+    "doctype": "<!DOCTYPE html><p>x</p>",
+    "CDATA": "<p><![CDATA[<img src=x onerror=alert(1)>]]></p>",
+    "processing instruction": "<?xml version='1'?><p>x</p>",
+    "svg": "<p><svg><p>x</p><style><img src=x onerror=alert(1)></style></svg></p>",
+    "math": "<math><mtext><p>x</p></mtext></math>",
+    "entity-encoded javascript": '<a href="jav&#x61;script:alert(1)">x</a>',
+    "entity-encoded first letter": '<a href="&#106;avascript:alert(1)">x</a>',
+    "entity-encoded colon": '<a href="javascript&colon;alert(1)">x</a>',
+    "tab entity inside a scheme": '<a href="java&Tab;script:alert(1)">x</a>',
+    "space before the scheme": '<a href=" javascript:alert(1)">x</a>',
+    "disallowed scheme": '<a href="data:text/html,x">x</a>',
+    "event handler after an allowed one": '<a href="https://x.example/" onclick="alert(1)">x</a>',
+    "no space between attributes": '<a href="https://x.example/"onclick="alert(1)">x</a>',
+    "two spaces before an attribute": '<a  href="https://x.example/">x</a>',
+    "duplicate href, the second unsafe": '<a href="https://x.example/" href="javascript:x">x</a>',
+    "stray '<' at the end": "<p>x</p><",
+    "'< ' text": "<p>5 < 6</p>",
+    "end tag of nothing": "</>",
+    "bogus end tag": "</ p>",
+    "disallowed simple element": "<p><b>x</b><span>y</span></p>",
+    "a name that merely starts like an allowed one": "<emx>x</emx><pre>y</pre>",
+    "image becomes img": "<image src=x onerror=alert(1)>",
+    "raw text element": "<textarea><p>x</p></textarea>",
+    "plaintext": "<plaintext><p>x</p>",
+    "table implies tbody": "<table><tr><td>x</td></tr></table>",
+    "non-void self-closed": "<em />x",
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEAR_MISSES))
+def test_near_misses_are_refused_by_the_fast_path_and_fixed_by_the_full_check(name):
+    html = NEAR_MISSES[name]
+    allowlist = allowlist_of("filtered_html")
+    assert not is_canonical_and_allowed(html, allowlist)
+
+    parsed_before = GuardCounters.parsed
+    report = RenderReport()
+    guarded = guard_html(html, allowlist, report)
+    assert GuardCounters.parsed == parsed_before + 1
+    unsafe = bool(violations(html, POLICIES["filtered_html"]))
+    assert violations(guarded, POLICIES["filtered_html"]) == []
+    if unsafe:
+        assert report.guard_acted
+    if not report.guard_acted:
+        assert guarded is html
+
+
+def test_fast_path_checks_listed_attribute_values():
+    allowlist = output_allowlist(
+        parse_allowed_html('<a href llama="majestical epic"> <p>'), autolinks=True)
+    good = '<p><a href="https://x.example/" llama="epic  majestical">x</a></p>'
+    assert is_canonical_and_allowed(good, allowlist) and guard_html(good, allowlist) is good
+    for bad, removed in (('<a llama="epic bad">x</a>', "attr:llama"),
+                         ('<a llama="">x</a>', "attr:llama"),
+                         ('<a llama="epic&amp;">x</a>', "attr:llama")):
+        report = RenderReport()
+        assert not is_canonical_and_allowed(bad, allowlist)
+        assert guard_html(bad, allowlist, report) == "<a>x</a>"
+        assert report.guard_removed == {removed: 1}
+
+
+def test_fast_path_never_accepts_elements_with_parser_side_effects():
+    allowlist = output_allowlist(parse_allowed_html("<table> <tr> <td> <p>"), autolinks=False)
+    html = "<table><tr><td>x</td></tr></table>"
+    assert not is_canonical_and_allowed(html, allowlist)
+    report = RenderReport()
+    guard_html(html, allowlist, report)
+    assert report.guard_removed == {"tag:tbody": 1}  # implied by the parser, not on the list
+
+
+def test_fast_path_without_p_allowed_refuses_a_stray_end_p():
+    allowlist = output_allowlist(parse_allowed_html("<em>"), autolinks=False)
+    allowlist = type(allowlist)(elements=tuple(e for e in allowlist.elements if e[0] != "p"))
+    assert is_canonical_and_allowed("<em>x</em>", allowlist)
+    assert not is_canonical_and_allowed("x</p>", allowlist)  # would create a <p>
+    report = RenderReport()
+    assert guard_html("x</p>", allowlist, report) == "x"
+    assert report.guard_removed == {"tag:p": 1}
+
+
+# Property: whenever the fast path accepts, the full Lexbor check agrees. The soup
+# is mostly canonical pieces (so the fast path is really exercised) plus near-misses.
+_CANONICAL_PIECES = [
+    "<p>", "</p>", "<br />", "<br>", "<em>", "</em>", "<strong>", "</strong>",
+    "<blockquote>", "</blockquote>", "</a>", '<a href="https://x.example/?a=1&amp;b" rel="nofollow ugc">',
+    '<a href="/rel">', '<a rel="x">', "text", " ", "\n", "&amp;", "&lt;", ">", '"', "'", "é",
+]
+_NEAR_MISS_PIECES = [
+    "<", "</", "<!--", "-->", "<?", "<P>", "<p >", "<p/>", "<br/>", "</p x>", "<b>", "</b>",
+    '<a href="javascript:x">', "<a href=javascript:x>", '<a href="java&#x3a;x">', '<a onclick="x">',
+    '<a href="x"onclick="y">', "<svg>", "</svg>", "<math>", "<style>", "<textarea>", "<table>",
+    "<tr>", "<td>", "<image>", "<script>", "</script>", "<select>", "<option>", "\x00", "\r",
+    '<a href="https://x.example/" title="t">', '<em title="x">',
+]
+
+
+@CI_SETTINGS
+@given(st.lists(st.one_of(st.sampled_from(_CANONICAL_PIECES), st.sampled_from(_CANONICAL_PIECES),
+                          st.sampled_from(_NEAR_MISS_PIECES), st.text(max_size=3)),
+                max_size=30).map("".join))
+def test_fast_path_acceptance_implies_the_full_check_agrees(html):
+    for format_id in FORMATS:
+        allowlist = allowlist_of(format_id)
+        if is_canonical_and_allowed(html, allowlist):
+            assert _lexbor_says_clean(html, allowlist), html
+            report = RenderReport()
+            assert guard_html(html, allowlist, report) is html and not report.guard_acted
+
+
+def test_fast_path_accepts_soup_made_only_of_canonical_pieces():
+    import random
+
+    rng = random.Random(1)
+    allowlist = allowlist_of("filtered_html")
+    for _ in range(500):
+        html = "".join(rng.choice(_CANONICAL_PIECES) for _ in range(rng.randrange(40)))
+        assert is_canonical_and_allowed(html, allowlist), html
+        assert _lexbor_says_clean(html, allowlist), html
