@@ -19,10 +19,10 @@ def decode_entities(text: str) -> str:
     return _REFERENCE.sub(_decoded, text)
 
 
-def reference_end(text: str, position: int) -> int:
-    """End of the reference at ``position`` if ``decode_entities`` would decode
-    it, else -1."""
-    reference = _REFERENCE.match(text, position)
+def reference_end(text: str, position: int, endpos: int | None = None) -> int:
+    """End of the reference at ``position`` (ending by ``endpos``, default the
+    end of ``text``) if ``decode_entities`` would decode it, else -1."""
+    reference = _REFERENCE.match(text, position, len(text) if endpos is None else endpos)
     return reference.end() if reference and _decoded(reference) != reference.group() else -1
 
 

@@ -27,18 +27,12 @@ from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
-
-# Tags whose contents are never linked: Drupal searches each tag chunk for
-# "<(a|script|style|code|pre)(?:\s|>)", then for "</name>" (no /u: ASCII only).
-_IGNORED_TAG_OPEN = re.compile(r"<(a|script|style|code|pre)(?:\s|>)", re.I | re.A)
-_IGNORED_TAG_CLOSE = {name: re.compile(f"</{name}>", re.I | re.A)
-                      for name in ("a", "script", "style", "code", "pre")}
-
-# An escaped "<", ">", '"' or "'": ends a URL in escaped (Plain text) input.
-_ESCAPED_DELIMITER = re.compile(
-    r"&(?:lt|LT|gt|GT|quot|QUOT|apos|#0*(?:34|39|60|62)|#[xX]0*(?:22|27|3[cCeE]));")
+from moderation.formats.url_scan import (
+    ESCAPED_DELIMITER, NeedsChunkWalk, PassScanner, hide_comments, ignored_regions,
+    map_linkable_chunks, restore_comments, scannable)
 
 _ELLIPSIS = "\u2026"
+_NEEDS_ESCAPING = re.compile("[&<>\"']")
 
 
 def filter_url(text: str, max_length: int = 72, rel: str | None = None, *,
@@ -53,11 +47,52 @@ def filter_url(text: str, max_length: int = 72, rel: str | None = None, *,
     text = normalize_text(text)
     if ":" not in text and "@" not in text and "www." not in text:
         return text
+    full_url_pass = _full_url_pass(tuple(protocols))
+    passes = tuple(link_pass for link_pass in (full_url_pass, _EMAIL_PASS, _WWW_PASS)
+                   if link_pass is not None and link_pass.needle in text)
+    if not passes:
+        return text
     linker = _Linker(max_length, rel, report, patterns_for(text))
-    for link_pass in (_full_url_pass(tuple(protocols)), _EMAIL_PASS, _WWW_PASS):
-        if link_pass is not None and link_pass.needle in text:
-            text = _map_linkable_text(text, link_pass.needle,
-                                      lambda chunk: linker.link_chunk(chunk, link_pass))
+    text, comments = hide_comments(text)
+    linked = None
+    if scannable(text) and (full_url_pass is None or full_url_pass.scannable):
+        try:
+            linked = _link_by_anchors(text, passes, linker)
+        except NeedsChunkWalk:
+            pass
+    if linked is None:
+        linked = _link_by_chunks(text, passes, linker)
+    return restore_comments(linked, comments)
+
+
+def _link_by_anchors(text: str, passes, linker: "_Linker") -> str:
+    """All passes over the original text (see :class:`PassScanner`), then one join."""
+    blocked = ignored_regions(text)
+    links = []
+    for link_pass in passes:
+        spans = link_pass.scan(PassScanner(text, linker.patterns, blocked))
+        if spans:
+            links += [(start, end, link_pass) for start, end in spans]
+            blocked = sorted(blocked + spans)
+    if not links:
+        return text
+    links.sort(key=lambda link: link[0])
+    pieces = []
+    position = 0
+    for start, end, link_pass in links:
+        pieces.append(text[position:start])
+        pieces.append(linker.anchor(text[start:end], link_pass))
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _link_by_chunks(text: str, passes, linker: "_Linker") -> str:
+    """Drupal's way: each pass over the previous pass's output, chunk by chunk."""
+    for link_pass in passes:
+        if link_pass.needle in text:
+            text = map_linkable_chunks(text, link_pass.needle,
+                                       lambda chunk: linker.link_chunk(chunk, link_pass))
     return text
 
 
@@ -65,12 +100,14 @@ class _LinkPass(NamedTuple):
     """One of Drupal's three passes."""
     needle: str           # text without it has nothing for this pass
     find_spans: Callable  # Segment -> (start, end) spans, left to right
+    scan: Callable        # PassScanner -> (start, end) spans in its whole text
     href_prefix: str      # "", "mailto:" or "http://"
     host_of: Callable     # decoded match -> host for the report
+    scannable: bool = True  # False: scheme names with ">" need the chunk walk
 
 
 class _Linker:
-    """Turns the spans a pass finds into ``<a>`` elements, as Drupal's callbacks
+    """Turns matches into ``<a>`` elements, as Drupal's callbacks
     (``parseFullLinks``, ``parseEmailLinks``, ``parsePartialLinks``) do."""
 
     def __init__(self, max_length: int, rel: str | None, report: RenderReport | None,
@@ -80,12 +117,24 @@ class _Linker:
         self.report = report
         self.patterns = patterns
 
+    def anchor(self, raw_match: str, link_pass: _LinkPass) -> str:
+        """The ``<a>`` element for a match (text as it stands in the input)."""
+        matched = decode_entities(raw_match)
+        if self.report is not None:
+            self._count(matched, link_pass)
+        escaped = escape(matched)       # the prefixes need no escaping
+        if len(matched) > self.max_length:
+            return (f'<a href="{link_pass.href_prefix}{escaped}"{self.rel_attribute}>'
+                    f'{escape(trim(matched, self.max_length))}</a>')
+        return f'<a href="{link_pass.href_prefix}{escaped}"{self.rel_attribute}>{escaped}</a>'
+
+
     def link_chunk(self, chunk: str, link_pass: _LinkPass) -> str:
         """``chunk`` with its matches linked. Escaped delimiters cut it into
         segments first, so no match spans one."""
         pieces = []
         position = 0
-        for delimiter in _ESCAPED_DELIMITER.finditer(chunk):
+        for delimiter in ESCAPED_DELIMITER.finditer(chunk):
             self._link_segment(chunk[position:delimiter.start()], link_pass, pieces)
             pieces.append(delimiter.group())
             position = delimiter.end()
@@ -96,13 +145,9 @@ class _Linker:
         position = 0
         if link_pass.needle in segment:
             for start, end in link_pass.find_spans(Segment(segment, self.patterns)):
-                matched = decode_entities(segment[start:end])
                 pieces.append(segment[position:start])
-                pieces.append(f'<a href="{escape(link_pass.href_prefix + matched)}"'
-                              f'{self.rel_attribute}>{escape(trim(matched, self.max_length))}</a>')
+                pieces.append(self.anchor(segment[start:end], link_pass))
                 position = end
-                if self.report is not None:
-                    self._count(matched, link_pass)
         pieces.append(segment[position:] if position else segment)
 
     def _count(self, matched: str, link_pass: _LinkPass) -> None:
@@ -118,7 +163,9 @@ def _full_url_pass(protocols: tuple) -> _LinkPass | None:
     if not any(protocols):
         return None
     schemes = SchemeFinder(protocols)
-    return _LinkPass(":", lambda segment: find_full_urls(segment, schemes), "", _url_host)
+    return _LinkPass(":", lambda segment: find_full_urls(segment, schemes),
+                     lambda scanner: scanner.full_url_spans(schemes), "", _url_host,
+                     scannable=not any(">" in name for name in protocols))
 
 
 def _url_host(url: str) -> str:
@@ -138,80 +185,16 @@ def _www_host(address: str) -> str:
     return _url_host("http://" + address)
 
 
-_EMAIL_PASS = _LinkPass("@", find_emails, "mailto:", _email_host)
-_WWW_PASS = _LinkPass("www.", find_www, "http://", _www_host)
-
-
-# --- Drupal's chunking: comments, tags and the text between them. ---
-
-# Drupal's "<!--(.*?)-->"/s and "<.+?>"/s. Scanned only up to the last "-->" or
-# ">", every "<!--" or "<" there has its end, so each match costs its length and
-# the patterns cannot retry from every "<" (quadratic in Drupal).
-_COMMENT = re.compile(r"(<!--.*?-->)", re.S)
-_TAG = re.compile(r"(<.[^>]*>)", re.S)
-# Stands in for a comment, as Drupal's "<!-- hash -->" does: it has no ">" but
-# its last character, and NUL cannot occur in normalized text.
-_COMMENT_PLACEHOLDER = "<!--\0-->"
-
-
-def _map_linkable_text(text: str, needle: str, link_chunk: Callable[[str], str]) -> str:
-    """``text`` with ``link_chunk`` applied to the text chunks (between tags,
-    outside comments and ignored elements) that contain ``needle``."""
-    comments = []
-    comments_end = text.rfind("-->") + 3
-    if "<!--" in text[:comments_end]:
-        parts = _COMMENT.split(text[:comments_end])
-        if len(parts) > 1:
-            parts[-1] += text[comments_end:]
-            text = _COMMENT_PLACEHOLDER.join(parts[0::2])
-            comments = parts[1::2]
-    text = _link_outside_ignored_elements(text, needle, link_chunk)
-    if comments:
-        kept = text.split(_COMMENT_PLACEHOLDER)
-        text = "".join(part for pair in zip(kept, comments + [""]) for part in pair)
-    return text
-
-
-def _link_outside_ignored_elements(text: str, needle: str, link_chunk) -> str:
-    """Drupal skips the chunks after a tag chunk containing an opening ``a``,
-    ``script``, ``style``, ``code`` or ``pre`` tag until a later tag chunk
-    contains its closing tag. Such a tag chunk ends at the first ``>`` two or
-    more characters after the tag's ``<``, so regions are found by search."""
-    last_gt = text.rfind(">")
-    pieces = []
-    position = 0
-    while True:
-        opening = _IGNORED_TAG_OPEN.search(text, position)
-        tag_end = text.find(">", opening.start() + 2) + 1 if opening else 0
-        region_end = tag_end if tag_end else len(text)
-        tags_end = min(last_gt + 1, region_end) - position
-        pieces.append(_link_region(text[position:region_end], tags_end, needle, link_chunk))
-        if not tag_end:
-            return "".join(pieces)
-        closing = _IGNORED_TAG_CLOSE[opening.group(1).lower()].search(text, region_end)
-        position = closing.end() if closing else len(text)
-        pieces.append(text[region_end:position])
-
-
-def _link_region(region: str, tags_end: int, needle: str, link_chunk) -> str:
-    """``region`` with its text chunks that contain ``needle`` linked; tags can
-    only occur before ``tags_end`` (the last ``>``)."""
-    if needle not in region:
-        return region
-    if tags_end <= 0:
-        return link_chunk(region)
-    chunks = _TAG.split(region[:tags_end])
-    chunks[-1] += region[tags_end:]
-    for index in range(0, len(chunks), 2):
-        if needle in chunks[index]:
-            chunks[index] = link_chunk(chunks[index])
-    return "".join(chunks)
+_EMAIL_PASS = _LinkPass("@", find_emails, PassScanner.email_spans, "mailto:", _email_host)
+_WWW_PASS = _LinkPass("www.", find_www, PassScanner.www_spans, "http://", _www_host)
 
 
 # --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---
 
 def escape(text: str) -> str:
     """Drupal's ``Html::escape``: ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;``."""
+    if not _NEEDS_ESCAPING.search(text):
+        return text
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#039;"))
 

@@ -29,7 +29,6 @@ from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 MAX_LOCAL_PART = 254
 MAX_TOP_LABEL = 64
 
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _ASTRAL_ITEM = re.compile(r"\\U[0-9a-f]{8}(?:-\\U[0-9a-f]{8})?")
 _QUERY_CHARS = r"a-zA-Z0-9!?*'@();:&=+$/%#\[\]\-_.,~|"
 _QUERY_END_CHARS = r"a-zA-Z0-9_&=#/"
@@ -88,8 +87,11 @@ def _full_patterns() -> _Patterns:
 
 
 def patterns_for(text: str) -> _Patterns:
-    """The pattern set for ``text`` (one C scan for code points above U+FFFF)."""
-    return _BMP_PATTERNS if text.isascii() or not _ASTRAL.search(text) else _full_patterns()
+    """The pattern set for ``text``. Code points above U+FFFF take two UTF-16
+    units each: encoding is the fastest scan for them in C."""
+    if text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
+        return _BMP_PATTERNS
+    return _full_patterns()
 
 
 class Segment:
@@ -310,13 +312,20 @@ class SchemeFinder:
         ``position``, or None."""
         colon = text.find(":", position)
         while colon >= 0:
-            if colon > position and text[colon - 1] in self.last_chars:
-                name = self._name_before_colon.search(
-                    text, max(position, colon - self.longest), colon)
-                if name:
-                    return name.start(), colon
+            start = self.name_start(text, position, colon)
+            if start >= 0:
+                return start, colon
             colon = text.find(":", colon + 1)
         return None
+
+    def name_start(self, text: str, position: int, colon: int) -> int:
+        """Start of the leftmost name that starts at or after ``position`` and
+        ends at ``colon``, or -1."""
+        if colon > position and text[colon - 1] in self.last_chars:
+            name = self._name_before_colon.search(text, max(position, colon - self.longest), colon)
+            if name:
+                return name.start()
+        return -1
 
 
 def find_full_urls(segment: Segment, schemes: SchemeFinder):
@@ -346,9 +355,7 @@ def find_emails(segment: Segment):
     position = 0
     at = email_at.search(text)
     while at:
-        window = max(position, at.start() - MAX_LOCAL_PART)
-        boundary = segment.patterns.last_non_domain_char.match(text, window, at.start())
-        start = boundary.end() if boundary else window
+        start = local_part_start(text, segment.patterns, position, at.start())
         end = segment.domain_end(at.end(), prefix_required=True) if start < at.start() else -1
         if end >= 0:
             yield start, end
@@ -369,3 +376,95 @@ def find_www(segment: Segment):
             www = www_pattern.search(text, end)
         else:
             www = www_pattern.search(text, www.start() + 1)
+
+
+def local_part_start(text: str, patterns: _Patterns, position: int, at: int) -> int:
+    """Start of the e-mail local part before the ``@`` at ``at``: the leftmost
+    start in its run at most 254 characters back, not before ``position``
+    (``at`` itself when there is none)."""
+    window = max(position, at - MAX_LOCAL_PART)
+    boundary = patterns.last_non_domain_char.match(text, window, at)
+    return boundary.end() if boundary else window
+
+
+# --- Quick answers for the common all-ASCII shapes. ---
+# Drupal's classes restricted to ASCII (\p{L} is A-Za-z there, \p{M} empty,
+# \p{N} 0-9). Every pattern below is possessive or atomic: it matches at most
+# one way, and only where the exact code above would return the same end.
+_DOMAIN_LABEL = r"A-Za-z0-9_+\-"
+_DOMAIN = _DOMAIN_LABEL + "."
+_AUTH = r"A-Za-z0-9:%_+*~#?&=.,/;\-"
+_PATH = r"A-Za-z0-9!*';:=+,.$/%#\[\]\-_~@&"
+_PATH_END = r"A-Za-z0-9:_+~#=/"
+# A host is a run of domain characters ending in ".label", the label 2-64
+# letters: then that dot is the rightmost one with a valid top label, and the
+# character after the run (not a word character) makes the boundary.
+_QUICK_HOST = f"(?!\\.)(?:[{_DOMAIN_LABEL}]*+\\.)++[A-Za-z]{{2,64}}+(?![{_DOMAIN}])"
+# "/?" then the path up to its last ending character (no "(" group in its run),
+# then "?" and the query up to its last ending character.
+_QUICK_TRAIL = (f"/?+(?![{_PATH}]*+\\()(?P<path>(?>[{_PATH}]*[{_PATH_END}])?)"
+                f"(?:\\?(?P<query>(?>[{_QUERY_CHARS}]*[{_QUERY_END_CHARS}])))?")
+# Every character the patterns above can consume or look at. Each pattern starts
+# by measuring the run of them it is in, which must not end at a non-ASCII
+# character (a letter there could continue the host or path): past the run,
+# every class above stops, as at the end of the text.
+_URLISH = r"A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~|"
+_URLISH_RUN = re.compile(f"[{_URLISH}]*+")
+_MEASURED = f"(?=(?P<run>[{_URLISH}]*+)(?![^\\x00-\\x7f]))"
+
+
+class QuickMatcher:
+    """One regular-expression call for the usual URL, ``www.`` address or e-mail
+    domain, or None where the exact :class:`Segment` code must decide: non-ASCII
+    text, an ``auth@`` part, no dot in the host, a ``(`` group, a match that
+    would cut a character reference...
+
+    An anchor inside a run measured before gets None, so over a text the quick
+    scans cost linear time however the anchors cluster.
+    """
+
+    _full_url = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
+    _host_and_trail = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
+    _host = re.compile(_MEASURED + _QUICK_HOST)
+
+    def __init__(self, text: str):
+        self.text = text
+        self.measured_to = 0
+
+    def full_url_end(self, colon: int, limit: int):
+        """End of the URL whose scheme ends at ``colon`` (text up to ``limit``)."""
+        return self._unless_cut(self._match(self._full_url, colon + 1, limit), limit)
+
+    def www_end(self, host_start: int, limit: int):
+        """End of the ``www.`` address whose host starts at ``host_start``."""
+        return self._unless_cut(self._match(self._host_and_trail, host_start, limit), limit)
+
+    def email_domain_end(self, start: int, limit: int):
+        """End of the e-mail domain at ``start``, or None."""
+        match = self._match(self._host, start, limit)
+        return None if match is None else match.end()
+
+    def _match(self, pattern: re.Pattern, start: int, limit: int):
+        if start < self.measured_to:
+            return None
+        match = pattern.match(self.text, start, limit)
+        if match is None:
+            self.measured_to = _URLISH_RUN.match(self.text, start, limit).end() + 1
+        else:
+            self.measured_to = match.end("run") + 1
+        return match
+
+    def _unless_cut(self, match, limit: int):
+        """The match's end, or None if its path or query would end inside a
+        character reference (the exact code then ends it earlier)."""
+        if match is None:
+            return None
+        text = self.text
+        end = match.end()
+        if text.find("&", match.start(), end) >= 0:
+            for group in ("path", "query"):
+                start, group_end = match.span(group)
+                ampersand = text.rfind("&", start, group_end)
+                if ampersand >= 0 and reference_end(text, ampersand, limit) > group_end:
+                    return None
+        return end
