@@ -72,6 +72,20 @@ def _factor(words: list[str]) -> str:
 
 _BLOCK = _alternation(BLOCK_TAG_NAMES)                        # a whole tag name
 _BLOCK_PREFIX = _alternation(BLOCK_TAG_NAMES, as_prefix=True)  # starts a tag name
+def _any_case(word: str) -> str:
+    """``word`` with each ASCII letter as ``[xX]``: like ``re.I`` on bytes, but
+    ``re.I`` would cost a case-folded comparison at every character."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c)
+                   for c in word)
+
+
+# What _autop_chunk needs to know of the reader's markup, in one pass: each
+# "<br />", each block tag's start (up to the shortest block name it begins
+# with, so "<li", "</blockquote") and "<blockquote" in any other case.
+_MARKUP_OF_INTEREST = re.compile(
+    r"<br />|</?" + _BLOCK_PREFIX + r"|<" + _any_case("blockquote"), re.A)
+# normalize_text leaves such text unchanged (checked without its slower scan).
+_PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7f]*+")
 
 # Where Drupal's preg_split can match: "<!--", or an opening/closing tag whose
 # name starts with one of the raw-content element names.
@@ -84,16 +98,8 @@ _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
 _BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
 _BLOCK_OPEN_OR_CLOSE = re.compile(_BLOCK_OPEN.pattern + "|" + _BLOCK_CLOSE.pattern, re.A)
-_ANY_BLOCK_TAG = re.compile(r"</?" + _BLOCK_PREFIX, re.A)  # where any of them can match
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
 _PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(?=.)", re.A)
-
-
-def _any_case(word: str) -> str:
-    """``word`` with each ASCII letter as ``[xX]``: like ``re.I`` on bytes, but
-    ``re.I`` would cost a case-folded comparison at every character."""
-    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c)
-                   for c in word)
 
 
 _BLOCKQUOTE_IN_P = re.compile(r"<" + _any_case("p><blockquote") + r"([^>]*+)>", re.A)
@@ -113,7 +119,7 @@ _BR_BEFORE_BLOCK = re.compile(
 _NEWLINE_AFTER_WS = re.compile(r"\n(?<=[ \t\n\r\f\v]\n)", re.A)
 # In _line_breaks_at_lone_newlines: a newline that keeps its <br />.
 _NEWLINE_KEEPING_BR = re.compile(
-    r"\n(?<!</p>\n)(?!" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+    r"\n(?<!</p>\n)(?<!<p>\n)(?!" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
 # Drupal: &([^#])(?![A-Za-z0-9]{1,8};) on bytes.  A non-ASCII character is a
 # multi-byte sequence there: [^#] takes its lead byte and the look-ahead sees a
 # continuation byte, so it always matches.  Consuming the whole character is
@@ -128,7 +134,8 @@ _TEMPLATE_OUTPUT_STARTS = ("<!-- BEGIN OUTPUT from ",
 
 def filter_autop(text: str) -> str:
     """Wrap paragraphs in ``<p>`` and turn single newlines into ``<br />``."""
-    text = normalize_text(text)
+    if not (text.isascii() and _PLAIN_ASCII.fullmatch(text)):
+        text = normalize_text(text)
     if "\n" not in text and "<" not in text and "&" not in text:
         # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
         # white space only (the paragraph is empty and dropped).
@@ -197,15 +204,15 @@ def _split_raw_sections(text: str) -> list[str]:
     the scan stops once no ``>`` is left (every delimiter ends in ``>``).
     Returns literal, delimiter, literal, ... starting and ending with a literal.
     """
+    found = _RAW_SECTION_START.search(text)
+    if found is None:  # the common case
+        return [text]
     parts = []
-    literal_start = search_from = 0
+    literal_start = 0
     next_gt = _NextOccurrence(text, ">")
     next_comment_end = _NextOccurrence(text, "-->")
     next_newline = _NextOccurrence(text, "\n")
-    while True:
-        found = _RAW_SECTION_START.search(text, search_from)
-        if found is None:
-            break
+    while found is not None:
         start, end = found.start(), -1
         if text.startswith("<!--", start):
             comment_end = next_comment_end.find(start + 4)
@@ -220,7 +227,8 @@ def _split_raw_sections(text: str) -> list[str]:
             end = gt + 1
         parts.append(text[literal_start:start])
         parts.append(text[start:end])
-        literal_start = search_from = end
+        literal_start = end
+        found = _RAW_SECTION_START.search(text, end)
     parts.append(text[literal_start:])
     return parts
 
@@ -244,22 +252,32 @@ def _sub_before_last_gt(pattern: re.Pattern, replacement, chunk: str) -> str:
 def _autop_chunk(chunk: str) -> str:
     """Drupal's per-chunk replacement chain, step by step (its pattern quoted).
 
-    Steps whose trigger text is absent are skipped; ``has_markup`` says the
-    reader's text had a ``<``: without one, the only tags present are the
-    ``<p>``/``</p>``/``<br />`` this function adds, which the skipped steps
-    cannot change.
+    Steps that cannot match are skipped.  Besides text, the chunk then holds
+    only the ``<p>``, ``</p>``, newlines and ``<br />`` added here, and the
+    reader's markup, which one look at the chunk sums up: steps about
+    ``<br />``, block tags, ``<li`` or ``</blockquote`` are skipped when the
+    reader wrote none (our own ``<p>`` and ``</p>`` are block tags too, but
+    they only ever meet those steps' patterns in an empty paragraph, which is
+    removed before).
     """
-    has_markup = "<" in chunk
-    had_line_break_tag = has_markup and "<br />" in chunk
+    marks = set(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else set()
+    has_line_break_tag = "<br />" in marks
+    marks.discard("<br />")
+    # Any-case "<blockquote" counts as a block tag: the step that moves <p>
+    # after it writes it in lower case.
+    has_block_tag = bool(marks)
     # |\n*$| -> "", then pad: "\n\n".
     chunk = chunk.rstrip("\n") + "\n\n"
-    if has_markup:
-        if had_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
-            chunk = _DOUBLE_BR.sub("\n\n", chunk)
-        if _ANY_BLOCK_TAG.search(chunk):  # neither pattern can match without one
-            # !(<BLOCK[^>]*>)! -> "\n$1", then !(</BLOCK>)! -> "$1\n\n", in one pass
-            chunk = _sub_before_last_gt(_BLOCK_OPEN_OR_CLOSE, _space_block_tag, chunk)
-    if "\n\n\n" in chunk:  # /\n\n+/ -> "\n\n" only changes runs of three or more
+    if has_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
+        chunk = _DOUBLE_BR.sub("\n\n", chunk)
+    if has_block_tag:
+        # !(<BLOCK[^>]*>)! -> "\n$1", then !(</BLOCK>)! -> "$1\n\n", in one pass
+        chunk = _sub_before_last_gt(_BLOCK_OPEN_OR_CLOSE, _space_block_tag, chunk)
+    # /\n\n+/ -> "\n\n".  Only a leading run of three or more newlines is
+    # affected in the end: the paragraph step below turns every other run of
+    # two or more into the same "</p>\n<p>" (or /\n\s*\n$/ drops it), but
+    # /^\n/ strips one newline, and "\n\n" left there would open a paragraph.
+    if chunk.startswith("\n\n\n"):
         chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
     chunk = _trim_chunk_ends(chunk)  # /^\n|\n\s*\n$/ -> ""
     # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
@@ -267,19 +285,20 @@ def _autop_chunk(chunk: str) -> str:
     # (.) is looked at, not taken: no match can start at it (it is no newline),
     # and the replacement becomes a literal, with no per-match Python.
     chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk) + "</p>\n"
-    if has_markup:
-        if "<p><li" in chunk:  # |<p>(<li.+?)</p>| -> "$1"
-            chunk = _unwrap_list_items(chunk)
+    if "<li" in marks:  # |<p>(<li.+?)</p>| -> "$1"
+        chunk = _unwrap_list_items(chunk)
+    if any(mark.lower() == "<blockquote" for mark in marks):
         # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
-        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, "<blockquote\\1><p>", chunk)
+        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, _move_p_into_blockquote, chunk)
+    if "</blockquote" in marks:
         chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
     chunk = _EMPTY_PARAGRAPH.sub("", chunk)  # |<p>\s*</p>\n?| -> ""
-    if has_markup:
+    if has_block_tag:
         # !<p>\s*(</?BLOCK[^>]*>)! -> "$1"
-        chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, "\\1", chunk)
+        chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk)
         # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
-    if (had_line_break_tag and "<br />" in chunk) or _NEWLINE_AFTER_WS.search(chunk):
+    if (has_line_break_tag and "<br />" in chunk) or _NEWLINE_AFTER_WS.search(chunk):
         chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
         # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
@@ -287,13 +306,27 @@ def _autop_chunk(chunk: str) -> str:
             # !<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)! -> "$1"
             chunk = _BR_BEFORE_BLOCK.sub("", chunk)
     else:  # the common case, the three steps at once
-        chunk = _line_breaks_at_lone_newlines(chunk)
+        chunk = _line_breaks_at_lone_newlines(chunk, has_block_tag)
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
-        chunk = _BARE_AMPERSAND.sub("&amp;\\1", chunk)
+        chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk
 
 
-def _line_breaks_at_lone_newlines(chunk: str) -> str:
+# Replacements as functions: Python 3.11 expands a "\\1" template in Python
+# for each match, several times slower than a call.
+def _move_p_into_blockquote(match: re.Match) -> str:
+    return "<blockquote" + match[1] + "><p>"
+
+
+def _tag_alone(match: re.Match) -> str:
+    return match[1]
+
+
+def _escape_ampersand(match: re.Match) -> str:
+    return "&amp;" + match[1]
+
+
+def _line_breaks_at_lone_newlines(chunk: str, has_block_tag: bool = True) -> str:
     """The three ``<br />`` steps when no ``<br />`` is present yet and every
     newline starts its white-space run and is the run's only newline.
 
@@ -301,14 +334,17 @@ def _line_breaks_at_lone_newlines(chunk: str) -> str:
     become ``<br />\\n``.  ``!(</?BLOCK[^>]*>)\\s*<br />!`` can then only
     match a ``<br />`` directly after ``>``, and removes it when the text since
     the previous ``>`` holds a block tag's start; ``</p>`` (one per
-    paragraph) always does.  ``!<br />(\\s*</?(?:p|li|...)>)!`` removes the
-    ones followed by white space and one of those tags.  So a newline gets
-    no ``<br />`` after ``</p>`` or before such a tag (a look-ahead), and the
-    few left after another ``>`` are checked one by one.  Omitting those
-    ``<br />`` moves no ``>`` that decides another case: each omission is
-    next to a ``>`` ending a block tag.
+    paragraph) and ``<p>`` always do.  ``!<br />(\\s*</?(?:p|li|...)>)!``
+    removes the ones followed by white space and one of those tags.  So a
+    newline gets no ``<br />`` after ``</p>`` or ``<p>`` or before such a tag
+    (look-arounds), and the few left after another ``>`` are checked one by
+    one - unless the reader wrote no block tag: our own ``<p>`` and ``</p>``
+    are then the only ones.  Omitting those ``<br />`` moves no ``>`` that
+    decides another case: each omission is next to a ``>`` ending a block tag.
     """
     chunk = _NEWLINE_KEEPING_BR.sub("<br />\n", chunk)
+    if not has_block_tag:
+        return chunk
     found = chunk.find("><br />\n")
     if found == -1:
         return chunk

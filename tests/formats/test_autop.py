@@ -519,6 +519,19 @@ def test_whole_filter_matches_drupal_on_block_tag_soup():
         assert filter_autop(text) == drupal_reference_autop(text), text
 
 
+def test_whole_filter_matches_drupal_without_block_tags():
+    """With no block tag of the reader's, the block-tag steps are skipped:
+    only our own <p>/</p> (and any-case <BLOCKQUOTE>) remain to meet them."""
+    tokens = ["\n", "\n", "\n\n", "\n\n\n", " ", "\t", " \n", "\n ", "x", "<em>", "</em>",
+              "<a href=x>", "</a>", "<", ">", "/", "<P>", "</P>", "<BLOCKQUOTE>",
+              "</BLOCKQUOTE>", "<Blockquote c>", "<br />", "<br>", "<BR />", "&", "&amp;",
+              "<!-- c -->", "<span>", "<P><BLOCKQUOTE>", "</BLOCKQUOTE></P>", "<Li>", "<b>"]
+    rng = random.Random(16)
+    for _ in range(20000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 30)))
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
 def test_whole_filter_matches_drupal_on_paragraphs_with_markup():
     """Realistic shapes: sentences with inline tags, lines and paragraphs,
     occasionally a block element or stray white space at a line end."""
