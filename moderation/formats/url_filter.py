@@ -47,15 +47,24 @@ def filter_url(text: str, max_length: int = 72, rel: str | None = None, *,
     text = normalize_text(text)
     if ":" not in text and "@" not in text and "www." not in text:
         return text
-    full_url_pass = _full_url_pass(tuple(protocols))
-    passes = tuple(link_pass for link_pass in (full_url_pass, _EMAIL_PASS, _WWW_PASS)
-                   if link_pass is not None and link_pass.needle in text)
+    return _filtered(text, max_length, rel, protocols, report, by_anchors=True)
+
+
+def _filtered(text: str, max_length: int, rel: str | None, protocols,
+              report: RenderReport | None, by_anchors: bool) -> str:
+    """``filter_url`` on normalized text; ``by_anchors=False`` forces the chunk
+    walk (the tests compare the two)."""
+    full_url_pass = _full_url_pass(protocols if protocols is ALLOWED_PROTOCOLS
+                                   else tuple(protocols))
+    passes = [link_pass for link_pass in (full_url_pass, _EMAIL_PASS, _WWW_PASS)
+              if link_pass is not None and link_pass.needle in text]
     if not passes:
         return text
     linker = _Linker(max_length, rel, report, patterns_for(text))
     text, comments = hide_comments(text)
     linked = None
-    if scannable(text) and (full_url_pass is None or full_url_pass.scannable):
+    if (by_anchors and scannable(text)
+            and (full_url_pass is None or full_url_pass.scannable)):
         try:
             linked = _link_by_anchors(text, passes, linker)
         except NeedsChunkWalk:

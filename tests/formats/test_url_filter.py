@@ -9,20 +9,22 @@ Sections:
 """
 import gc
 import hashlib
+import importlib.util
 import random
 import re
 import time
 import unicodedata
+from pathlib import Path
 
 import pytest
 
-from moderation.formats import filter_html_escape, filter_url
-from moderation.formats import unicode_classes
+from moderation.formats import filter_html, filter_html_escape, filter_url
+from moderation.formats import unicode_classes, url_filter, url_scan
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 from moderation.formats.url_filter import decode_entities
-from moderation.formats.url_matching import Segment, patterns_for
+from moderation.formats.url_matching import QuickMatcher, Segment, patterns_for
 
 
 def assert_filtered(tests: dict, max_length: int) -> None:
@@ -993,6 +995,151 @@ def test_same_output_as_a_naive_port_of_drupals_patterns(seed):
         assert filter_url(text, max_length) == expected, text
         linked += expected.count("<a href")
     assert linked > 200         # the inputs do exercise the linking code
+
+
+# --- 3b. The anchor scan (whole text) against the chunk walk (Drupal's way). ---
+# filter_url finds links anchor by anchor over the whole text when no link can
+# change where tags are (url_scan.scannable), and walks the chunks otherwise.
+# Both must give the same output; the chunk walk is the one checked against
+# the naive port above, on short inputs.
+
+_MARKUP_TOKENS = [
+    "<p>", "</p>", "<em>", "</em>", "<strong>", "</strong>", "<br />", "<blockquote>",
+    "</blockquote>", '<a href="http://x.example/">', "</a>", "</A>", "<A\nhref=y>", "<code>",
+    "</code>", "<pre class=x>", "</pre>", "<script>", "</script>", "<style>", "</STYLE>",
+    "<b <a >", "<abbr>", "<precode>", "<!-- c -->", "<!-- http://a.com -->", "<!--", "-->",
+    "<!---->", "<!-- > -->", "<", ">", "<<", ">>", "<>", "< b >", "<x", "&lt;", "&gt;", "&quot;",
+    "&#039;", "&amp;", "&eacute;", "&LT;", "&#x3C;", "&", ";", " ", " ", " ", "\n", "\n\n",
+    ".", ",", "(", ")", "'", '"', "é", "例", "\u0301", "\U0001f600",
+]
+_LINKISH_TOKENS = [
+    "http://example.com", "https://www.drupal.org/project/issues/123", "http://a.com/x?y=1&amp;z=2",
+    "http://a.com/x?y=1&z", "ftp://u:p@host.example/f", "http://例子.測試/", "http://a.b",
+    "http://1.2.3.4:80/", "http://localhost/", "mailto:me@example.com", "news:comp.lang",
+    "http://a.com/(b)c", "http://a.com/w_(x)", "https:", "http://", "xhttp://b.co",
+    "www.example.org/docs/5", "www.a.com", "www.", "wwww.b.org", "www.a.b.c.museum/x,y.",
+    "me@example.com", "a.b+c@d.e.org", "x@y", "@", "@b.co", "user1@example.com:",
+    "http://a.com/" + "p" * 70, "www.é.com", "www.a.com/é", "http://a.bc" + "d" * 63,
+    "x:a.co", "&lt;x:b.co", "a:b:c.com", "b:d.co", "ht&#039;p:e.co",
+]
+# Odd scheme names reach across escaped delimiters and earlier matches.
+_ODD_PROTOCOLS = ("lt;x", "x", "a:b", "a", "b", "http", "039;p", "gt;;")
+
+
+def _random_markup(rng: random.Random) -> str:
+    """Many tags, ignored elements, comments, escaped delimiters and links,
+    often right next to one another."""
+    pieces = []
+    for _ in range(rng.randint(1, 60)):
+        pool = _LINKISH_TOKENS if rng.random() < 0.4 else _MARKUP_TOKENS
+        pieces.append(rng.choice(pool))
+        if rng.random() < 0.3:
+            pieces.append(rng.choice(["the ", "word", "x", "_", "-"]))
+    return "".join(pieces)
+
+
+def _both_ways(text: str, max_length: int = 72, rel=None, protocols=ALLOWED_PROTOCOLS):
+    reports = RenderReport(), RenderReport()
+    outputs = [url_filter._filtered(text, max_length, rel, protocols, report, by_anchors)
+               for report, by_anchors in zip(reports, (True, False))]
+    return outputs, reports
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_anchor_scan_matches_the_chunk_walk_on_random_markup(seed):
+    rng = random.Random(seed)
+    scanned = linked = 0
+    for _ in range(1500):
+        text = _random_markup(rng)
+        max_length = rng.choice([72, 72, 10, 0])
+        protocols = rng.choice([ALLOWED_PROTOCOLS, _ODD_PROTOCOLS])
+        (by_anchors, by_chunks), (report_a, report_c) = _both_ways(
+            text, max_length, "nofollow", protocols)
+        assert by_anchors == by_chunks, text
+        assert (report_a.links_created, report_a.link_hosts) == (
+            report_c.links_created, report_c.link_hosts)
+        scanned += url_scan.scannable(url_scan.hide_comments(text)[0])
+        linked += by_chunks.count('rel="nofollow"')
+    assert scanned > 300 and linked > 1000     # both paths and many links exercised
+
+
+def _bench_corpus(**sizes) -> dict:
+    path = Path(__file__).resolve().parents[2] / "bench" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("bench_corpus", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_corpus(**sizes)
+
+
+def test_anchor_scan_matches_the_chunk_walk_on_the_bench_corpus():
+    corpus = _bench_corpus(n_short=100, n_medium=60, n_long=6)
+    for name in ("short", "medium", "long"):
+        for raw in corpus[name]:
+            for text in (filter_html(raw), filter_html_escape(raw)):
+                (by_anchors, by_chunks), _ = _both_ways(text, rel="nofollow ugc")
+                assert by_anchors == by_chunks
+                assert url_scan.scannable(text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # "<>": the "<" opens a tag that runs to the next ">" (the chunk walk decides).
+    ("a <> www.a.com <b> www.b.com", 'a <> www.a.com <b> <a href="http://www.b.com">www.b.com</a>'),
+    ("a<b>c<> me@x.co <i>", "a<b>c<> me@x.co <i>"),
+    # A "<" with no ">" after it becomes a tag once a link follows it: pass 2
+    # then sees "<y <a href=...>" as one tag chunk.
+    ("me@x.co <y me2@x.co http://a.com",
+     '<a href="mailto:me@x.co">me@x.co</a> <y me2@x.co <a href="http://a.com">http://a.com</a>'),
+    # ... and an ignored element that never closes.
+    ("<code me@x.co http://a.com me3@y.co",
+     '<code me@x.co <a href="http://a.com">http://a.com</a> me3@y.co'),
+])
+def test_texts_where_links_change_the_tags_are_walked_chunk_by_chunk(text, expected):
+    assert filter_url(text) == expected
+    assert NaiveDrupalFilterUrl()(text) == expected
+    assert _both_ways(text)[0] == [expected, expected]
+
+
+def test_a_scheme_name_with_a_greater_than_sign_is_still_found():
+    assert filter_url("a>b:x.com", protocols=("a>b",)) == (
+        '<a href="a&gt;b:x.com">a&gt;b:x.com</a>')
+    assert filter_url("<p>z a>b:x.com</p>", protocols=("a>b",)) == (
+        '<p>z <a href="a&gt;b:x.com">a&gt;b:x.com</a></p>')
+
+
+_URLISH_PIECES = ["a", "b", "co", "com", "x1", "_", "-", "+", ".", "..", "/", "//", "?", "&",
+                  "&amp;", "&amp", "&#233;", "=", "#", ":", ";", ",", "!", "*", "'", "$", "%",
+                  "[", "]", "~", "|", "@", "(", ")", "(x)", " ", "<", '"', "é", "\u0301", "9"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_quick_matches_agree_with_the_exact_matcher(seed):
+    """QuickMatcher answers only where the exact Segment code gives the same end."""
+    rng = random.Random(seed)
+    answered = 0
+    for _ in range(4000):
+        kind = rng.choice(["url", "www", "email"])
+        head = {"url": "http://", "www": "www.", "email": "me@"}[kind]
+        host = rng.choice(["a.com", "x1.co", "a-b.b_c.org", "a..com", "a.b", "a.com.", ".a.com",
+                           "a.c0m", "a.é", "a.co\u0301", "a." + "b" * 64, "a." + "b" * 65, ""])
+        text = head + host + "".join(
+            rng.choice(_URLISH_PIECES) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.5:
+            text = text.replace(" ", "").replace("<", "") + rng.choice(["", " ", "<", ".", ")"])
+        segment = Segment(text, patterns_for(text))
+        quick = QuickMatcher(text)
+        if kind == "url":
+            got, expected = quick.full_url_end(4, len(text)), segment.full_url_end(4)
+        elif kind == "www":
+            host_end = segment.domain_end(4, prefix_required=False)
+            got = quick.www_end(4, len(text))
+            expected = segment.trail_end(host_end) if host_end >= 0 else -1
+        else:
+            got = quick.email_domain_end(3, len(text))
+            expected = segment.domain_end(3, prefix_required=True)
+        if got is not None:
+            answered += 1
+            assert got == expected, text
+    assert answered > 600
 
 
 # --- 4. COMPLEXITY TESTS: hostile inputs must cost linear time. ---
