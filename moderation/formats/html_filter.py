@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from moderation.formats.engines import (
     URL_ATTRIBUTES, HtmlPolicy, get_engine)
-from moderation.formats.guard import parse_fragment
+from moderation.formats.guard import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS, parse_fragment
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import RenderReport
@@ -34,9 +34,6 @@ NEVER_ALLOWED_ATTRIBUTES = frozenset({"style", "srcset"})
 
 # ASCII white space, trimmed from the output (PHP's trim() set, not Unicode spaces).
 _TRIMMED = " \t\n\r\x0b\x0c"
-
-# Text without any of these has no markup and nothing the serializer would escape.
-_NEEDS_SANITIZER = re.compile("[<>&\xa0]")
 
 _TAG_GROUP = re.compile(r"""<\s*+([^\s<>"/=]++)((?:[^<>"]|"[^"]*+")*+)>""")
 _ATTRIBUTE = re.compile(r"""([^\s="<>/]++)(?:\s*+=\s*+"([^"]*+)")?+""")
@@ -108,10 +105,17 @@ def filter_html(text: str, allowed_html: str = DEFAULT_ALLOWED_HTML, nofollow: b
     ``engine`` is an engine name, an engine object, or None for the configured one.
     """
     cleaner = engine if hasattr(engine, "clean") else get_engine(engine)  # bad names fail early
-    text = normalize_text(text)
-    if not _NEEDS_SANITIZER.search(text):
-        return text.strip(_TRIMMED)
     policy = parse_allowed_html(allowed_html, bool(nofollow), tuple(protocols))
+    return filter_normalized_html(normalize_text(text), policy, cleaner, report)
+
+
+def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner, report: RenderReport | None) -> str:
+    """:func:`filter_html` for ``render``, which has normalized ``text`` and holds the
+    parsed policy and the engine object already. Not for text that skipped
+    ``normalize_text``."""
+    # Four substring tests (memchr) beat one character-class regex scan ~4x.
+    if not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
+        return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
     if report is not None and "<" in text:
         record_removals(text, policy, report)
     return cleaner.clean(text, policy).strip(_TRIMMED)
@@ -123,7 +127,15 @@ def record_removals(text: str, policy: HtmlPolicy, report: RenderReport) -> None
     Every attribute that does not survive is counted by name (including those of
     removed elements, so ``<img onerror=...>`` counts ``onerror``). Elements the
     parser implies without the text naming them (``<tbody>``) are not counted.
+
+    Counted from the text alone when it is in the simple shape
+    :func:`count_removals_from_text` recognizes; otherwise from a Lexbor parse.
     """
+    if not count_removals_from_text(text, policy, report):
+        _record_removals_from_tree(text, policy, report)
+
+
+def _record_removals_from_tree(text: str, policy: HtmlPolicy, report: RenderReport) -> None:
     written: dict[str, bool] = {}  # removed tag name -> does the text spell "<name"?
     lowered = None
     allowed_tags = policy.tags
@@ -160,3 +172,140 @@ def _count_url(name: str, value: str | None, policy: HtmlPolicy, report: RenderR
         scheme = url_scheme(value or "")
         if scheme is not None and scheme not in policy.protocols:
             report.unsafe_urls[scheme] += 1
+
+
+# --- counting from the text alone ---------------------------------------------------
+#
+# The parse above counts tree nodes. Where the text's every tag is read the same
+# way by any HTML tokenizer and creates exactly one node, the tags themselves can
+# be counted instead, at regex speed. The shape accepted (anything else is parsed):
+#
+# - text without "<", and "<" not followed by a letter, "!", "/" or "?" (the
+#   tokenizer emits such a "<" as text): no comments, doctypes, CDATA or bogus
+#   comments, and since every element below keeps the tokenizer in the data
+#   state, every later "<" is read the same way;
+# - start and end tags of SIMPLE_ELEMENTS (guard.py: no implied parents, no
+#   renaming, no raw text), any ASCII case, with attributes in a plain form
+#   (white space before each, values without "&", "<", NUL or CR, so a value is
+#   exactly its characters); duplicates after the first are dropped, as the
+#   tokenizer drops them;
+# - the formatting elements (a, b, em, ...) are cloned by the tree builder when
+#   left open across blocks, so unless allowed and bare they must be closed right
+#   after text: <a href="x">text</a> is one node;
+# - <script>/<style> with text content (no "<") and their end tag;
+# - an end tag that makes an element (a stray </p> or </br>) only when allowed.
+#
+# Each start tag then is exactly one node, named as written, so "<name" is in the
+# text and the counts are the parse's. Tests compare both on random tag soup.
+
+_FORMATTING_ELEMENTS = frozenset({
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
+    "tt", "u"}) & SIMPLE_ELEMENTS
+_RAW_TEXT_ELEMENTS = ("script", "style")
+_SPACE = r"[ \t\n\x0c]"
+
+
+def _attribute_in_text(group: str) -> str:
+    """An attribute in plain form; ``group`` is "(" to capture (name, "v", 'v', v), else "(?:"."""
+    return (rf"""{group}[A-Za-z_:][A-Za-z0-9_:.-]*+)"""
+            rf"""(?:{_SPACE}*+={_SPACE}*+"""
+            rf"""(?:"{group}[^"&<\x00\r]*+)"|'{group}[^'&<\x00\r]*+)'"""
+            rf"""|{group}[^ \t\n\x0c\r"'<=`&>\x00]++)))?+""")
+
+
+_ATTRIBUTE_IN_TEXT = _attribute_in_text("(?:")
+_ATTRIBUTES = re.compile(_attribute_in_text("("))
+
+
+def _alternatives(names) -> str:
+    return "|".join(sorted(names, key=lambda name: (-len(name), name)))
+
+
+@lru_cache(maxsize=64)
+def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, dict]:
+    """For ``policy``: the segment pattern and the counts of start tags seen before.
+
+    A segment is a run of things that never count (text, a "<" that is text, end
+    tags, bare allowed start tags), then optionally one start tag that may count,
+    with its name and attribute text captured as groups 1 and 2. Repeated from
+    where the last one ended, segments must reach the end of the text.
+    """
+    attributes = f"(?:{_SPACE}++{_ATTRIBUTE_IN_TEXT})*+"
+    start_end = f"{_SPACE}*+/?>"
+    allowed = policy.tags & SIMPLE_ELEMENTS
+    ending = (SIMPLE_ELEMENTS - SIMPLE_VOID_ELEMENTS) - ({"p"} - allowed)
+    if "br" in allowed:
+        ending |= {"br"}
+    # Commonest first, lower case before any case: the regex engine skips a branch
+    # on its first character only when that is a plain literal, which (?i) prevents.
+    def start(names):
+        return [f"(?:{_alternatives(names)}){start_end}"] if names else []
+
+    def end(names):
+        return [f"/(?:{_alternatives(names)}){_SPACE}*+>"] if names else []
+
+    quiet = [*start(allowed), *end(ending & allowed),
+             "(?![A-Za-z!/?])",  # a "<" that is text
+             *end(ending - allowed), f"(?ai:{'|'.join([*end(ending), *start(allowed)])})"]
+    quiet_run = f"[^<]*+(?:<(?:{'|'.join(quiet)})[^<]*+)*+"
+    counted = "|".join([
+        f"(?:{_alternatives(_FORMATTING_ELEMENTS)}){attributes}{start_end}[^<]*+</\\1{_SPACE}*+>",
+        f"(?:{_alternatives(_RAW_TEXT_ELEMENTS)}){attributes}{_SPACE}*+>[^<]*+</\\1{_SPACE}*+>",
+        f"(?:{_alternatives(SIMPLE_ELEMENTS - _FORMATTING_ELEMENTS)}){attributes}{start_end}",
+    ])
+    start_tag = f"<(?=([A-Za-z][A-Za-z0-9]*+)({attributes}))(?ai:{counted})"
+    return re.compile(f"{quiet_run}(?:{start_tag})?+"), {}
+
+
+def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport) -> bool:
+    """Count removals without parsing when ``text`` has the simple shape described above.
+
+    Returns False, with ``report`` untouched, when it does not: then only a parse can say.
+    """
+    segment, known_tags = _text_shape(policy)
+    found = []
+    position, end = 0, len(text)
+    while True:
+        match = segment.match(text, position)
+        tag = match.group(1, 2)
+        if tag[0] is None:
+            if match.end() != end:
+                return False  # stopped at something outside the shape
+            break
+        counts = known_tags.get(tag)
+        if counts is None:
+            if len(known_tags) >= _KNOWN_TAGS_LIMIT:
+                known_tags.clear()
+            counts = known_tags[tag] = _start_tag_counts(*tag, policy)
+        if counts:
+            found.append(counts)
+        position = match.end()
+    for counts in found:
+        for counter_name, name in counts:
+            counter = getattr(report, counter_name)
+            counter[name] = counter.get(name, 0) + 1  # Counter's own += is slower
+    return True
+
+
+_KNOWN_TAGS_LIMIT = 512  # per policy: start tags seen before, with what they count
+
+
+def _start_tag_counts(tag: str, attributes: str, policy: HtmlPolicy) -> tuple:
+    """What one start tag (name and attribute text) counts: ((report counter, name), ...)."""
+    tag = tag.lower()
+    allowed = tag in policy.tags
+    counts = [] if allowed else [("removed_tags", tag)]
+    seen = set()
+    for name, double, single, unquoted in _ATTRIBUTES.findall(attributes):
+        name = name.lower()
+        if name in seen:  # the tokenizer keeps the first of duplicate attributes
+            continue
+        seen.add(name)
+        value = double or single or unquoted  # findall gives "" for groups not taken
+        if name in URL_ATTRIBUTES or name.endswith(":href"):  # as _count_url
+            scheme = url_scheme(value)
+            if scheme is not None and scheme not in policy.protocols:
+                counts.append(("unsafe_urls", scheme))
+        if not allowed or not policy.keeps_attribute(tag, name, value):
+            counts.append(("removed_attributes", name))
+    return tuple(counts)

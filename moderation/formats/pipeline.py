@@ -12,7 +12,7 @@ from moderation.formats.autop import filter_autop
 from moderation.formats.escape import filter_html_escape
 from moderation.formats.engines import get_engine
 from moderation.formats.guard import OutputAllowlist, guard_html, output_allowlist
-from moderation.formats.html_filter import filter_html, parse_allowed_html
+from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html
 from moderation.formats.normalize import normalize_text
 from moderation.formats.registry import (
     TextFormat, UnknownFormat, format_tips, get_format, list_formats)
@@ -33,8 +33,8 @@ class Rendered:
 
 
 def _run_filter_html(text, settings, engine, report):
-    return filter_html(text, settings["allowed_html"], settings["nofollow"],
-                       engine=engine, report=report)
+    # render has normalized the text; the plan holds the parsed policy.
+    return filter_normalized_html(text, settings["policy"], engine, report)
 
 
 def _run_filter_url(text, settings, engine, report):
@@ -62,20 +62,24 @@ _plans: dict[tuple[str, str], tuple] = {}
 def _plan(text_format: TextFormat):
     """The filter calls and the output allowlist of a format, computed once per version."""
     key = (text_format.id, text_format.version)
-    if key not in _plans:
-        _plans[key] = _build_plan(text_format)
-    return _plans[key]
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = _build_plan(text_format)
+    return plan
 
 
 def _build_plan(text_format: TextFormat):
-    steps = tuple((FILTER_RUNNERS[f.id], dict(f.settings)) for f in text_format.filters)
+    steps = []
     html_policy = None
     for f in text_format.filters:
+        settings = dict(f.settings)
         if f.id == "filter_html":
-            html_policy = parse_allowed_html(f.setting("allowed_html"), f.setting("nofollow"))
+            html_policy = settings["policy"] = parse_allowed_html(
+                settings["allowed_html"], settings["nofollow"])
+        steps.append((FILTER_RUNNERS[f.id], settings))
     autolinks = any(f.id == "filter_url" for f in text_format.filters)
     allowlist: OutputAllowlist = output_allowlist(html_policy, autolinks=autolinks)
-    return steps, allowlist
+    return tuple(steps), allowlist
 
 
 def render(text: str, format_id: str = "filtered_html", *, engine=None) -> Rendered:

@@ -8,12 +8,19 @@ as ``<br>`` (we write void elements the way Drupal's other filters do).
 import html
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from moderation.formats import filter_html
 from moderation.formats.engines import BleachEngine, HtmlPolicy, Nh3Engine, get_engine
 from moderation.formats.html_filter import (
     AllowedHtmlError, allowed_tag_groups, parse_allowed_html)
 from moderation.formats.report import RenderReport
+
+if __package__:
+    from .oracle import load_xss_corpus
+else:
+    from oracle import load_xss_corpus
 
 ENGINES = ("nh3", "bleach")
 DRUPAL_TEST_TAGS = ("<a> <p> <em> <strong> <cite> <blockquote> <code> <ul> <ol> <li> "
@@ -261,6 +268,138 @@ def test_report_counts_nofollow_replacing_rel():
     report = RenderReport()
     filter_html('<a href="/x" rel="follow">x</a>', "<a href>", nofollow=True, report=report)
     assert report.removed_attributes == {"rel": 1}
+
+
+# --- the report counted from the text alone ------------------------------------------
+#
+# count_removals_from_text claims to give the Lexbor parse's counts for the texts it
+# accepts; these tests hold it to that, and show it accepts the everyday shapes.
+
+REPORT_POLICIES = [
+    "<em> <strong> <blockquote> <br> <p>",
+    "<a href hreflang> <em> <p> <img src alt> <code> <b title>",
+    '<a href llama="epic majestical"> <div class> <ul> <li>',
+    "", "<em>", "<img src>", "<hr> <wbr>",
+]
+
+
+def _counts_both_ways(text: str, allowed_html: str):
+    from moderation.formats.html_filter import _record_removals_from_tree, count_removals_from_text
+
+    policy = parse_allowed_html(allowed_html)
+    from_text, from_tree = RenderReport(), RenderReport()
+    accepted = count_removals_from_text(text, policy, from_text)
+    _record_removals_from_tree(text, policy, from_tree)
+    return accepted, from_text.to_dict(), from_tree.to_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Some <em>text</em> and <strong>more</strong><br/>.", {}),
+    ("5 < 6 and <3 and a < at the end <", {}),
+    ("<P>Upper <EM>case</EM> and spaced <em >tags</em\n></P>", {}),
+    ("<script>alert(document.cookie)</script>", {"removed_tags": {"script": 1}}),
+    ('Mail me or see <a href="javascript:alert(1)">this</a>.',
+     {"removed_tags": {"a": 1}, "removed_attributes": {"href": 1}, "unsafe_urls": {"javascript": 1}}),
+    ("<img src=x onerror=alert(1)><div onclick='x'>d</div>",
+     {"removed_tags": {"img": 1, "div": 1}, "removed_attributes": {"src": 1, "onerror": 1, "onclick": 1}}),
+    ('<p class="x" class="y" CLASS=z>dup</p>', {"removed_attributes": {"class": 1}}),
+    ("<b>bold</b> <i>it</i> <span>s</span>", {"removed_tags": {"b": 1, "i": 1, "span": 1}}),
+])
+def test_report_from_text_takes_everyday_shapes_and_agrees_with_the_parse(text, expected):
+    accepted, from_text, from_tree = _counts_both_ways(text, REPORT_POLICIES[0])
+    assert accepted
+    assert from_text == from_tree
+    assert {key: value for key, value in from_text.items()
+            if key in expected} == expected
+
+
+@pytest.mark.parametrize("text", [
+    "<!-- a comment -->", "<!DOCTYPE html>", "<?php x ?>", "</ p>", "<![CDATA[x]]>",
+    "<b>left open", "<b>x<em>y</em></b>", "<a href=x>x<b>y</b></a>", "<em class=x>open",
+    '<a href="jav&#x61;script:x">x</a>', '<a title="a<b">x</a>', '<a href="x"onclick="y">x</a>',
+    "<p/onclick=alert(1)>x</p>", "<svg><p>x</p></svg>", "<math>x</math>", "<table><td>x</td></table>",
+    "<image src=x>", "<textarea><b>x</b></textarea>", "<title>x</title>", "<select><option>x",
+    "<script>if (a < b) x()</script>", "<script>x()", "<style>p{}</style foo>", "<noscript>x</noscript>",
+    "x</b >y</p>", "<p\r>x</p>", "<em\x00>x</em>",
+])
+def test_report_from_text_refuses_what_only_a_parse_can_count(text):
+    accepted, from_text, from_tree = _counts_both_ways(text, "<em> <strong> <blockquote> <br>")
+    assert not accepted
+    assert from_text == RenderReport().to_dict()  # untouched when refused
+    report = RenderReport()
+    filter_html(text, "<em> <strong> <blockquote> <br>", report=report)
+    assert report.to_dict() == from_tree  # and record_removals falls back to the parse
+
+
+def test_report_from_text_creates_a_p_only_when_p_is_allowed():
+    assert _counts_both_ways("x</p>y", "<p>")[0]
+    assert not _counts_both_ways("x</p>y", "<em>")[0]  # the parser makes a <p>: leave it to the parse
+
+
+def _xss_and_bench_texts():
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_corpus", root / "bench" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    corpus = module.make_corpus(n_short=100, n_medium=40, n_long=4)
+    return [p.text for p in load_xss_corpus()] + corpus["short"] + corpus["medium"] + corpus["long"]
+
+
+@pytest.mark.parametrize("allowed_html", REPORT_POLICIES)
+def test_report_from_text_agrees_with_the_parse_on_the_xss_and_bench_corpora(allowed_html):
+    from moderation.formats.normalize import normalize_text
+
+    accepted_count = 0
+    for text in _xss_and_bench_texts():
+        accepted, from_text, from_tree = _counts_both_ways(normalize_text(text), allowed_html)
+        if accepted:
+            accepted_count += 1
+            assert from_text == from_tree, text
+    assert accepted_count >= 150  # the comparison is not vacuous
+
+
+_SOUP_TAGS = ["em", "strong", "p", "br", "a", "b", "i", "code", "div", "span", "img", "hr", "wbr",
+              "blockquote", "script", "style", "li", "ul", "h1", "pre", "s", "u", "small", "table",
+              "td", "svg", "title", "textarea", "image", "EM", "B", "A", "Script", "p1", "select"]
+_SOUP_ATTRIBUTES = ["href", "src", "title", "onclick", "class", "llama", "style", "HREF",
+                    "xlink:href", "alt", "rel", "hreflang"]
+_SOUP_VALUES = ['"javascript:x"', "'javascript:x'", "javascript:x", '"http://x"', "x/", '"epic"',
+                '"epic bad"', '""', "''", '"a&amp;b"', '"a<b"', "a>b", '"  vbscript:1"', "x=y",
+                "`x`", '"/rel"', '"data:x"', "JaVaScRiPt:x"]
+_SOUP_OTHER = ["x", "text ", " ", "\n", "<", "< ", "<3", "&amp;", "&", ">", "<!--", "-->",
+               "<!-- c -->", "<?x?>", "</>", "</ x>", '"', "'", "</script>", "</style>", "\x0c", "\t"]
+
+
+@st.composite
+def _soup_tag(draw):
+    name = draw(st.sampled_from(_SOUP_TAGS))
+    if draw(st.integers(0, 5)) == 0:
+        return f"</{name}{draw(st.sampled_from(['>', ' >', chr(10) + '>']))}"
+    attributes = ""
+    for _ in range(draw(st.integers(0, 3))):
+        separator = draw(st.sampled_from([" ", " ", "\n", "\t", "/", "", "  "]))
+        attribute = draw(st.sampled_from(_SOUP_ATTRIBUTES))
+        if draw(st.booleans()):
+            equals = draw(st.sampled_from(["=", " = ", "= "]))
+            attribute += equals + draw(st.sampled_from(_SOUP_VALUES))
+        attributes += separator + attribute
+    return f"<{name}{attributes}{draw(st.sampled_from(['>', '>', '/>', ' />', ' >', '']))}"
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_soup_tag(), _soup_tag(), st.sampled_from(_SOUP_OTHER)),
+                min_size=1, max_size=14).map("".join),
+       st.sampled_from(REPORT_POLICIES))
+def test_report_from_text_agrees_with_the_parse_on_tag_soup(text, allowed_html):
+    accepted, from_text, from_tree = _counts_both_ways(text, allowed_html)
+    if accepted:
+        assert from_text == from_tree
+    else:
+        assert from_text == RenderReport().to_dict()
 
 
 # --- allowed_html parsing -----------------------------------------------------------
