@@ -19,6 +19,7 @@ Two intended differences from Drupal 11, both about escaped text:
 """
 import re
 from functools import lru_cache
+from operator import itemgetter
 from typing import Callable, NamedTuple
 
 from moderation.formats.entity_decoding import decode_entities
@@ -28,8 +29,8 @@ from moderation.formats.report import RenderReport
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
 from moderation.formats.url_scan import (
-    ESCAPED_DELIMITER, NeedsChunkWalk, PassScanner, hide_comments, ignored_regions,
-    map_linkable_chunks, restore_comments, scannable)
+    ESCAPED_DELIMITER, AnchorScanner, NeedsChunkWalk, has_comment_or_ignored_tag, hide_comments,
+    ignored_regions, map_linkable_chunks, restore_comments, scannable)
 
 _ELLIPSIS = "\u2026"
 _NEEDS_ESCAPING = re.compile("[&<>\"']")
@@ -61,12 +62,15 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     if not passes:
         return text
     linker = _Linker(max_length, rel, report, patterns_for(text))
-    text, comments = hide_comments(text)
+    comments = []
+    markup = has_comment_or_ignored_tag(text)
+    if markup:
+        text, comments = hide_comments(text)
     linked = None
     if (by_anchors and scannable(text)
             and (full_url_pass is None or full_url_pass.scannable)):
         try:
-            linked = _link_by_anchors(text, passes, linker)
+            linked = _link_by_anchors(text, passes, linker, ignored_regions(text) if markup else [])
         except NeedsChunkWalk:
             pass
     if linked is None:
@@ -74,23 +78,27 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     return restore_comments(linked, comments)
 
 
-def _link_by_anchors(text: str, passes, linker: "_Linker") -> str:
-    """All passes over the original text (see :class:`PassScanner`), then one join."""
-    blocked = ignored_regions(text)
+def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str:
+    """All passes over the original text (see :class:`AnchorScanner`), then one
+    join; ``blocked``: the ignored elements' insides."""
+    scanner = AnchorScanner(text, linker.patterns)
     links = []
     for link_pass in passes:
-        spans = link_pass.scan(PassScanner(text, linker.patterns, blocked))
+        scanner.start_pass(blocked)
+        spans = link_pass.scan(scanner)
         if spans:
             links += [(start, end, link_pass) for start, end in spans]
-            blocked = sorted(blocked + spans)
+            blocked = sorted(blocked + spans) if blocked else spans
     if not links:
         return text
-    links.sort(key=lambda link: link[0])
+    # Elements only now: a pass may still raise NeedsChunkWalk (and the report
+    # must count each link once).
+    links.sort(key=itemgetter(0))
+    anchor = linker.anchor
     pieces = []
     position = 0
     for start, end, link_pass in links:
-        pieces.append(text[position:start])
-        pieces.append(linker.anchor(text[start:end], link_pass))
+        pieces += (text[position:start], anchor(text[start:end], link_pass))
         position = end
     pieces.append(text[position:])
     return "".join(pieces)
@@ -109,7 +117,7 @@ class _LinkPass(NamedTuple):
     """One of Drupal's three passes."""
     needle: str           # text without it has nothing for this pass
     find_spans: Callable  # Segment -> (start, end) spans, left to right
-    scan: Callable        # PassScanner -> (start, end) spans in its whole text
+    scan: Callable        # AnchorScanner -> (start, end) spans in its whole text
     href_prefix: str      # "", "mailto:" or "http://"
     host_of: Callable     # decoded match -> host for the report
     scannable: bool = True  # False: scheme names with ">" need the chunk walk
@@ -194,8 +202,8 @@ def _www_host(address: str) -> str:
     return _url_host("http://" + address)
 
 
-_EMAIL_PASS = _LinkPass("@", find_emails, PassScanner.email_spans, "mailto:", _email_host)
-_WWW_PASS = _LinkPass("www.", find_www, PassScanner.www_spans, "http://", _www_host)
+_EMAIL_PASS = _LinkPass("@", find_emails, AnchorScanner.email_spans, "mailto:", _email_host)
+_WWW_PASS = _LinkPass("www.", find_www, AnchorScanner.www_spans, "http://", _www_host)
 
 
 # --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---

@@ -423,48 +423,36 @@ class QuickMatcher:
     scans cost linear time however the anchors cluster.
     """
 
-    _full_url = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
-    _host_and_trail = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
-    _host = re.compile(_MEASURED + _QUICK_HOST)
+    # Each matched at the start of what follows the scheme's ":", "www." or "@".
+    FULL_URL = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
+    HOST_AND_TRAIL = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
+    EMAIL_DOMAIN = re.compile(_MEASURED + _QUICK_HOST)
 
     def __init__(self, text: str):
         self.text = text
         self.measured_to = 0
 
-    def full_url_end(self, colon: int, limit: int):
-        """End of the URL whose scheme ends at ``colon`` (text up to ``limit``)."""
-        return self._unless_cut(self._match(self._full_url, colon + 1, limit), limit)
-
-    def www_end(self, host_start: int, limit: int):
-        """End of the ``www.`` address whose host starts at ``host_start``."""
-        return self._unless_cut(self._match(self._host_and_trail, host_start, limit), limit)
-
-    def email_domain_end(self, start: int, limit: int):
-        """End of the e-mail domain at ``start``, or None."""
-        match = self._match(self._host, start, limit)
-        return None if match is None else match.end()
-
-    def _match(self, pattern: re.Pattern, start: int, limit: int):
+    def end(self, pattern: re.Pattern, start: int, limit: int):
+        """End of ``pattern``'s match at ``start`` (text up to ``limit``), or None."""
         if start < self.measured_to:
             return None
-        match = pattern.match(self.text, start, limit)
-        if match is None:
-            self.measured_to = _URLISH_RUN.match(self.text, start, limit).end() + 1
-        else:
-            self.measured_to = match.end("run") + 1
-        return match
-
-    def _unless_cut(self, match, limit: int):
-        """The match's end, or None if its path or query would end inside a
-        character reference (the exact code then ends it earlier)."""
-        if match is None:
-            return None
         text = self.text
+        match = pattern.match(text, start, limit)
+        if match is None:
+            self.measured_to = _URLISH_RUN.match(text, start, limit).end() + 1
+            return None
+        self.measured_to = match.end("run") + 1
         end = match.end()
-        if text.find("&", match.start(), end) >= 0:
-            for group in ("path", "query"):
-                start, group_end = match.span(group)
-                ampersand = text.rfind("&", start, group_end)
-                if ampersand >= 0 and reference_end(text, ampersand, limit) > group_end:
-                    return None
+        if text.find("&", start, end) >= 0 and self._cuts_reference(match, limit):
+            return None
         return end
+
+    def _cuts_reference(self, match: re.Match, limit: int) -> bool:
+        """True if the path or query would end inside a character reference
+        (the exact code then ends it earlier)."""
+        for group in ("path", "query"):
+            start, end = match.span(group)
+            ampersand = self.text.rfind("&", start, end)
+            if ampersand >= 0 and reference_end(self.text, ampersand, limit) > end:
+                return True
+        return False

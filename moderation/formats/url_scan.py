@@ -6,7 +6,7 @@ the chunks inside ``<a>``, ``<code>``, ``<pre>``, ``<script>`` and ``<style>``,
 and matches inside each remaining chunk; we also cut chunks at escaped
 delimiters (``&lt;``...), so a chunk is made of *segments*.
 
-:class:`PassScanner` answers the same questions per *anchor* (a ``:`` after a
+:class:`AnchorScanner` answers the same questions per *anchor* (a ``:`` after a
 scheme name, an ``@``, a ``www.``) instead of per chunk: anchors are rare, and
 a 20 KB comment has hundreds of tags. It works on the original text for all
 three passes, with the links of earlier passes as further no-go regions. That
@@ -25,6 +25,10 @@ _IGNORED_TAG_OPEN = re.compile(r"<(a|script|style|code|pre)(?:\s|>)", re.I | re.
 _IGNORED_TAG_CLOSE = {name: re.compile(f"</{name}>", re.I | re.A)
                       for name in ("a", "script", "style", "code", "pre")}
 
+# Either of the above or "<!--": text without one has neither comments nor
+# ignored elements (one scan instead of two).
+_COMMENT_OR_IGNORED_TAG = re.compile(r"<(?:!--|(?i:a|script|style|code|pre)(?:\s|>))", re.A)
+
 # An escaped "<", ">", '"' or "'": ends a URL in escaped (Plain text) input.
 ESCAPED_DELIMITER = re.compile(
     r"&(?:lt|LT|gt|GT|quot|QUOT|apos|#0*(?:34|39|60|62)|#[xX]0*(?:22|27|3[cCeE]));")
@@ -42,6 +46,11 @@ _TAG = re.compile(r"(<.[^>]*>)", re.S)
 # Stands in for a comment, as Drupal's "<!-- hash -->" does: it has no ">" but
 # its last character, and NUL cannot occur in normalized text.
 _COMMENT_PLACEHOLDER = "<!--\0-->"
+
+
+def has_comment_or_ignored_tag(text: str) -> bool:
+    """False when ``text`` surely has no comment and no ignored element."""
+    return _COMMENT_OR_IGNORED_TAG.search(text) is not None
 
 
 def hide_comments(text: str) -> tuple[str, list[str]]:
@@ -102,8 +111,8 @@ def ignored_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-class PassScanner:
-    """One pass's matches over a :func:`scannable` text, anchor by anchor.
+class AnchorScanner:
+    """Each pass's matches over a :func:`scannable` text, anchor by anchor.
 
     ``blocked`` lists the sorted, disjoint regions nothing may link in (ignored
     elements, earlier passes' links). Each anchor's segment is found with a few
@@ -112,14 +121,17 @@ class PassScanner:
     kept per segment, as Drupal's per-chunk matching does.
     """
 
-    def __init__(self, text: str, patterns, blocked: list[tuple[int, int]]):
+    def __init__(self, text: str, patterns):
         self.text = text
         self.patterns = patterns
+        self.quick = QuickMatcher(text)
+
+    def start_pass(self, blocked: list[tuple[int, int]]) -> None:
         self.blocked_starts = [start for start, _ in blocked]
         self.blocked_ends = [end for _, end in blocked]
-        self.quick = QuickMatcher(text)
+        self.quick.measured_to = 0
         self.outside_tags_from = 0   # not inside a tag (at most at one's "<")
-        self.next_tag = -1           # cached text.find("<", ...)
+        self.next_tag = -1           # the first "<" at or after outside_tags_from
         self.low = self.high = 0     # the current segment
         self.lower = 0               # where the next match may start in it
         self.segment = None          # the exact matcher for it, made on first need
@@ -127,10 +139,9 @@ class PassScanner:
     # -- segments --
 
     def enter(self, anchor: int) -> int:
-        """Make the segment holding ``anchor`` current and return -1, or return
-        where to search on when ``anchor`` is in a tag or a blocked region."""
-        if anchor < self.high:
-            return -1
+        """Make the segment holding ``anchor`` (at or after the current one's
+        end) current and return -1, or return where to search on when
+        ``anchor`` is in a tag or a blocked region."""
         text = self.text
         low = max(self.outside_tags_from, self.high)
         next_blocked = len(text)
@@ -149,20 +160,19 @@ class PassScanner:
             if gt and text[gt - 1] == "<":
                 raise NeedsChunkWalk
             low = gt + 1                            # a tag's end or a stray ">"
-        if text.find("<", low, anchor) >= 0:        # opens a tag (scannable text)
+        self.outside_tags_from = low
+        tag = self.next_tag
+        if tag < low:
+            tag = text.find("<", low)
+            self.next_tag = tag = tag if tag >= 0 else len(text)
+        if tag < anchor:                            # the anchor is in that tag
             self.outside_tags_from = text.find(">", anchor) + 1
             return self.outside_tags_from
-        self.outside_tags_from = low
-        if self.next_tag < anchor:
-            self.next_tag = text.find("<", anchor)
-            if self.next_tag < 0:
-                self.next_tag = len(text)
-        high = min(self.next_tag, next_blocked)
-        if text.find("&", anchor, high) >= 0:
+        high = min(tag, next_blocked)
+        if text.find("&", low, high) >= 0:
             delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
             if delimiter:
                 high = delimiter.start()
-        if text.find("&", low, anchor) >= 0:
             delimiter = _LAST_ESCAPED_DELIMITER.match(text, low, anchor)
             if delimiter:
                 low = delimiter.end()
@@ -180,24 +190,26 @@ class PassScanner:
 
     def full_url_spans(self, schemes) -> list[tuple[int, int]]:
         text = self.text
+        name_start = schemes.name_start
         spans = []
         position = 0
         while (colon := text.find(":", position)) >= 0:
             position = colon + 1
             # self.lower may be the previous segment's: a looser bound, rechecked.
             lower = self.lower
-            start = schemes.name_start(text, lower, colon)
+            start = name_start(text, lower, colon)
             if start < 0:
                 continue
-            resume = self.enter(colon)
-            if resume >= 0:
-                position = resume
-                continue
-            if self.lower != lower:
-                start = schemes.name_start(text, self.lower, colon)
-                if start < 0:
+            if colon >= self.high:
+                resume = self.enter(colon)
+                if resume >= 0:
+                    position = resume
                     continue
-            end = self.quick.full_url_end(colon, self.high)
+                if self.lower != lower:
+                    start = name_start(text, self.lower, colon)
+                    if start < 0:
+                        continue
+            end = self.quick.end(QuickMatcher.FULL_URL, colon + 1, self.high)
             if end is None:
                 end = self._shifted(self._exact().full_url_end(colon - self.low))
             if end >= 0:
@@ -208,19 +220,22 @@ class PassScanner:
 
     def email_spans(self) -> list[tuple[int, int]]:
         text = self.text
-        email_at = self.patterns.email_at
+        patterns = self.patterns
+        email_at = patterns.email_at
         spans = []
         position = 0
-        while at_sign := email_at.search(text, position):
-            at = at_sign.start()
+        while (at := text.find("@", position)) >= 0:
             position = at + 1
-            resume = self.enter(at)
-            if resume >= 0:
-                position = resume
+            if not email_at.match(text, at):
                 continue
-            start = local_part_start(text, self.patterns, self.lower, at)
+            if at >= self.high:
+                resume = self.enter(at)
+                if resume >= 0:
+                    position = resume
+                    continue
+            start = local_part_start(text, patterns, self.lower, at)
             if start < at:
-                end = self.quick.email_domain_end(at + 1, self.high)
+                end = self.quick.end(QuickMatcher.EMAIL_DOMAIN, at + 1, self.high)
                 if end is None:
                     end = self._shifted(self._exact().domain_end(at + 1 - self.low, True))
                 if end >= 0:
@@ -234,21 +249,23 @@ class PassScanner:
         spans = []
         position = 0
         while www := www_pattern.search(text, position):
-            position = www.start() + 1
-            resume = self.enter(www.start())
-            if resume >= 0:
-                position = resume
-                continue
+            anchor = www.start()
+            position = anchor + 1
+            if anchor >= self.high:
+                resume = self.enter(anchor)
+                if resume >= 0:
+                    position = resume
+                    continue
             host_start = www.end()
             if host_start >= self.high:          # "www." and a host character: in the segment
                 continue
-            end = self.quick.www_end(host_start, self.high)
+            end = self.quick.end(QuickMatcher.HOST_AND_TRAIL, host_start, self.high)
             if end is None:
                 segment = self._exact()
                 host_end = segment.domain_end(host_start - self.low, prefix_required=False)
                 end = self._shifted(segment.trail_end(host_end) if host_end >= 0 else -1)
             if end >= 0:
-                spans.append((www.start(), end))
+                spans.append((anchor, end))
                 position = end
         return spans
 

@@ -1128,13 +1128,14 @@ def test_quick_matches_agree_with_the_exact_matcher(seed):
         segment = Segment(text, patterns_for(text))
         quick = QuickMatcher(text)
         if kind == "url":
-            got, expected = quick.full_url_end(4, len(text)), segment.full_url_end(4)
+            got = quick.end(QuickMatcher.FULL_URL, 5, len(text))
+            expected = segment.full_url_end(4)
         elif kind == "www":
             host_end = segment.domain_end(4, prefix_required=False)
-            got = quick.www_end(4, len(text))
+            got = quick.end(QuickMatcher.HOST_AND_TRAIL, 4, len(text))
             expected = segment.trail_end(host_end) if host_end >= 0 else -1
         else:
-            got = quick.email_domain_end(3, len(text))
+            got = quick.end(QuickMatcher.EMAIL_DOMAIN, 3, len(text))
             expected = segment.domain_end(3, prefix_required=True)
         if got is not None:
             answered += 1
