@@ -79,30 +79,46 @@ def _any_case(word: str) -> str:
                    for c in word)
 
 
-# What _autop_chunk needs to know of the reader's markup, in one pass: each
-# "<br />", each block tag's start (up to the shortest block name it begins
-# with, so "<li", "</blockquote") and "<blockquote" in any other case.
-_MARKUP_OF_INTEREST = re.compile(
-    r"<br />|</?" + _BLOCK_PREFIX + r"|<" + _any_case("blockquote"), re.A)
-# normalize_text leaves such text unchanged (checked without its slower scan).
+# normalize_text leaves text unchanged when it has no C0 control but TAB and LF
+# (CR included) and no lone surrogate; for ASCII and Latin-1 text (no
+# surrogates possible) these checks are faster than its own scan.
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7f]*+")
+_C0_CONTROLS_BUT_TAB_LF = bytes(code for code in range(0x20) if code not in (0x09, 0x0A))
 
 # Where Drupal's preg_split can match: "<!--", or an opening/closing tag whose
 # name starts with one of the raw-content element names.
 # The look-ahead rejects most "<" (links, <em>...) before trying eight names.
+_RAW_NAMES = ("pre", "script", "style", "object", "iframe", "drupal-media", "svg")
 _RAW_SECTION_START = re.compile(
-    r"</?(?=[pPsSoOiIdD!])(?:pre|script|style|object|iframe|drupal-media|svg|!--)",
-    re.I | re.A)
+    r"</?(?=[pPsSoOiIdD!])(?:" + "|".join(_RAW_NAMES) + r"|!--)", re.I | re.A)
+# What _autop_chunk needs to know of the reader's markup, in one pass: each
+# "<br />", each block tag's start (up to the shortest block name it begins
+# with, so "<li", "</blockquote"), "<blockquote" in any other case, and "<P>".
+# The scan also finds the starts of raw sections (tried first, so "<pre" is
+# not taken for a "<p"): when it finds none, the text is a single chunk and
+# the raw-section split is skipped.
+_MARKUP_OF_INTEREST = re.compile(
+    r"<(?:br />|/?(?:pre|" + _BLOCK_PREFIX + r")|"
+    + _any_case("blockquote") + r"|P>|(?=/?[pPsSoOiIdD!])/?(?:"
+    + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
 _BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
-_BLOCK_OPEN_OR_CLOSE = re.compile(_BLOCK_OPEN.pattern + "|" + _BLOCK_CLOSE.pattern, re.A)
+_BLOCK_OPEN_OR_CLOSE = re.compile(
+    r"<(?:" + _BLOCK_PREFIX + r"[^>]*+>|/" + _BLOCK + r">)", re.A)
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
 _PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(?=.)", re.A)
 
 
-_BLOCKQUOTE_IN_P = re.compile(r"<" + _any_case("p><blockquote") + r"([^>]*+)>", re.A)
+# |<p><blockquote([^>]*)>|i, and the str_replace that follows it in Drupal:
+# "</blockquote></p>" (neither can create, hide or overlap the other's matches).
+_BLOCKQUOTE_AND_P = re.compile(
+    r"<" + _any_case("p><blockquote") + r"([^>]*+)>|</blockquote></p>", re.A)
+# The same when the text has no "<P>" and no "<blockquote" but in lower case:
+# literal starts, found much faster.
+_LOWER_CASE_BLOCKQUOTE_AND_P = re.compile(
+    r"<p><blockquote([^>]*+)>|</blockquote></p>", re.A)
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
 _P_BEFORE_BLOCK = re.compile(
     r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK_PREFIX + r"[^>]*+>)", re.A)
@@ -127,6 +143,8 @@ _NEWLINE_KEEPING_BR = re.compile(
 _BARE_AMPERSAND = re.compile(
     r"&(?=[^\x00-\x7f]|[^#](?![A-Za-z0-9]{1,8};))(.)", re.A | re.S)
 
+_WS_AFTER_P = tuple("<p>" + space for space in _WS) + ("<p></p>",)
+
 _THEME_DEBUG = "<!-- THEME DEBUG -->"
 _TEMPLATE_OUTPUT_STARTS = ("<!-- BEGIN OUTPUT from ",
                            "<!-- \U0001f4a1 BEGIN CUSTOM TEMPLATE OUTPUT from ")
@@ -134,13 +152,18 @@ _TEMPLATE_OUTPUT_STARTS = ("<!-- BEGIN OUTPUT from ",
 
 def filter_autop(text: str) -> str:
     """Wrap paragraphs in ``<p>`` and turn single newlines into ``<br />``."""
-    if not (text.isascii() and _PLAIN_ASCII.fullmatch(text)):
+    if _may_need_normalizing(text):
         text = normalize_text(text)
-    if "\n" not in text and "<" not in text and "&" not in text:
-        # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
-        # white space only (the paragraph is empty and dropped).
-        return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
-    chunks = _split_raw_sections(text) if "<" in text else [text]
+    if "<" not in text:
+        if "\n" not in text and "&" not in text:
+            # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
+            # white space only (the paragraph is empty and dropped).
+            return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
+        return _autop_chunk(text, set())
+    marks = set(_MARKUP_OF_INTEREST.findall(text))
+    if not any(_RAW_SECTION_START.match(mark) for mark in marks):
+        return _autop_chunk(text, marks)
+    chunks = _split_raw_sections(text)
     output = []
     ignoring = False
     ignore_tag = ""
@@ -164,6 +187,17 @@ def filter_autop(text: str) -> str:
                 chunk = _autop_chunk(chunk)
         output.append(chunk)
     return "".join(output)
+
+
+def _may_need_normalizing(text: str) -> bool:
+    """False when ``normalize_text`` would certainly return ``text`` as is."""
+    if text.isascii():  # O(1)
+        return _PLAIN_ASCII.fullmatch(text) is None
+    try:
+        data = text.encode("latin-1")  # a copy when every character fits
+    except UnicodeEncodeError:
+        return True
+    return len(data.translate(None, _C0_CONTROLS_BUT_TAB_LF)) != len(data)
 
 
 def _tag_word(delimiter: str, start: int) -> str:
@@ -249,7 +283,7 @@ def _sub_before_last_gt(pattern: re.Pattern, replacement, chunk: str) -> str:
     return pattern.sub(replacement, chunk[:last_gt + 1]) + chunk[last_gt + 1:]
 
 
-def _autop_chunk(chunk: str) -> str:
+def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
     """Drupal's per-chunk replacement chain, step by step (its pattern quoted).
 
     Steps that cannot match are skipped.  Besides text, the chunk then holds
@@ -258,11 +292,16 @@ def _autop_chunk(chunk: str) -> str:
     ``<br />``, block tags, ``<li`` or ``</blockquote`` are skipped when the
     reader wrote none (our own ``<p>`` and ``</p>`` are block tags too, but
     they only ever meet those steps' patterns in an empty paragraph, which is
-    removed before).
+    removed before).  ``marks`` are ``_MARKUP_OF_INTEREST``'s finds in the
+    chunk, if the caller has them.
     """
-    marks = set(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else set()
+    if marks is None:
+        marks = set(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else set()
+    else:
+        marks = set(marks)
     has_line_break_tag = "<br />" in marks
-    marks.discard("<br />")
+    has_upper_case_p = "<P>" in marks
+    marks.difference_update(("<br />", "<P>"))
     # Any-case "<blockquote" counts as a block tag: the step that moves <p>
     # after it writes it in lower case.
     has_block_tag = bool(marks)
@@ -287,12 +326,20 @@ def _autop_chunk(chunk: str) -> str:
     chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk) + "</p>\n"
     if "<li" in marks:  # |<p>(<li.+?)</p>| -> "$1"
         chunk = _unwrap_list_items(chunk)
-    if any(mark.lower() == "<blockquote" for mark in marks):
-        # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>"
-        chunk = _sub_before_last_gt(_BLOCKQUOTE_IN_P, _move_p_into_blockquote, chunk)
-    if "</blockquote" in marks:
-        chunk = chunk.replace("</blockquote></p>", "</p></blockquote>")
-    chunk = _EMPTY_PARAGRAPH.sub("", chunk)  # |<p>\s*</p>\n?| -> ""
+    blockquotes = {mark for mark in marks if mark.lower() == "<blockquote"}
+    if blockquotes or "</blockquote" in marks:
+        # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>", then
+        # "</blockquote></p>" -> "</p></blockquote>", in one pass
+        if has_upper_case_p or not blockquotes <= {"<blockquote"}:
+            pattern = _BLOCKQUOTE_AND_P
+        else:
+            pattern = _LOWER_CASE_BLOCKQUOTE_AND_P
+        chunk = _sub_before_last_gt(pattern, _move_p_into_blockquote, chunk)
+    # |<p>\s*</p>\n?| -> "".  Without a block tag of the reader's, only a first
+    # paragraph of white space can be empty: a paragraph break takes in the
+    # whole white-space run, and the trailing one is gone already.
+    if has_block_tag or chunk.startswith(_WS_AFTER_P):
+        chunk = _EMPTY_PARAGRAPH.sub("", chunk)
     if has_block_tag:
         # !<p>\s*(</?BLOCK[^>]*>)! -> "$1"
         chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk)
@@ -315,6 +362,8 @@ def _autop_chunk(chunk: str) -> str:
 # Replacements as functions: Python 3.11 expands a "\\1" template in Python
 # for each match, several times slower than a call.
 def _move_p_into_blockquote(match: re.Match) -> str:
+    if match[1] is None:
+        return "</p></blockquote>"
     return "<blockquote" + match[1] + "><p>"
 
 

@@ -435,8 +435,6 @@ def test_line_breaks_at_lone_newlines_match_drupal():
 
 @pytest.mark.parametrize("ours,replacement,drupal,drupal_replacement,flags", [
     ("_BLOCK_OPEN", "\n\\g<0>", r"(<" + _BLOCK + r"[^>]*>)", "\n\\1", 0),
-    ("_BLOCKQUOTE_IN_P", "<blockquote\\1><p>", r"<p><blockquote([^>]*)>",
-     "<blockquote\\1><p>", re.I),
     ("_P_BEFORE_BLOCK", "\\1", r"<p>" + _S + r"*(</?" + _BLOCK + r"[^>]*>)", "\\1", 0),
 ])
 def test_patterns_cut_at_last_gt_match_drupal(ours, replacement, drupal, drupal_replacement,
@@ -447,6 +445,26 @@ def test_patterns_cut_at_last_gt_match_drupal(ours, replacement, drupal, drupal_
     for text in _random_strings(alphabet, 4000, 12, seed=6):
         assert (autop_module._sub_before_last_gt(pattern, replacement, text)
                 == reference.sub(drupal_replacement, text)), text
+
+
+@pytest.mark.parametrize("ours,alphabet", [
+    ("_BLOCKQUOTE_AND_P", _TRICKY_TAGS + ["<p><blockquote", "<P><BLOCKQUOTE x>", "</p>",
+                                          "</blockquote>", "</blockquote></p>", "<Blockquote",
+                                          "<p><BlockQuote>", "</BLOCKQUOTE></p>"]),
+    # Used only when the text has neither "<P>" nor "<blockquote" in another case.
+    ("_LOWER_CASE_BLOCKQUOTE_AND_P", ["<p>", "<p><blockquote", "<blockquote", "</p>", ">",
+                                      "</blockquote>", "</blockquote></p>", "x", " ", "<",
+                                      "<p><blockquote x>", "</blockquote"]),
+])
+def test_blockquote_steps_in_one_pass_match_drupal(ours, alphabet):
+    """Drupal's |<p><blockquote([^>]*)>|i then str_replace('</blockquote></p>')."""
+    drupal = re.compile(r"<p><blockquote([^>]*)>", re.I | re.A)
+    for text in _random_strings(alphabet, 6000, 12, seed=17):
+        expected = drupal.sub("<blockquote\\1><p>", text).replace(
+            "</blockquote></p>", "</p></blockquote>")
+        got = autop_module._sub_before_last_gt(getattr(autop_module, ours),
+                                               autop_module._move_p_into_blockquote, text)
+        assert got == expected, text
 
 
 def test_block_tag_spacing_matches_drupal_two_passes():
