@@ -4,6 +4,10 @@ Intake order: authenticate, parse, validate, claim the Idempotency-Key,
 rate-limit, persist (state ``queued``), then enqueue the id. A failed enqueue
 does not fail the request: the comment is already stored and the sweeper
 re-enqueues it, so a 202 always means "will reach a final state".
+
+With an Idempotency-Key the comment and its 202 response are stored in one
+step (under the claim), so a retry after any failure later in the request
+replays that 202 instead of creating a second comment or being refused.
 """
 from __future__ import annotations
 
@@ -17,8 +21,8 @@ from moderation.api.deps import authenticated_site, iso_time, public_url, servic
 from moderation.api.request_body import read_payload
 from moderation.api.formats import default_format_id, known_format_ids
 from moderation.problems import Problem, validation_problem
-from moderation.store.comments import APPROVED, Comment
-from moderation.store.idempotency import StoredResponse
+from moderation.store.comments import APPROVED, Comment, IdempotencyConflict, new_comment_id
+from moderation.store.idempotency import Claim, StoredResponse
 from moderation.validation import COMMENT_ID, CommentSubmission, validate_submission
 
 log = logging.getLogger(__name__)
@@ -55,16 +59,20 @@ def create_comment():
         response.headers["Idempotent-Replayed"] = "true"
         return response
     if claim.outcome == "in_progress":
-        raise Problem(409, "Conflict", "A request with this Idempotency-Key is still being processed.",
-                      type_slug="idempotency-in-progress", headers={"Retry-After": "1"})
+        raise _in_progress()
     if claim.outcome == "mismatch":
         raise Problem(422, "Idempotency-Key reused", "This Idempotency-Key was used for a different request.",
                       type_slug="idempotency-key-reused")
     try:
-        return _accept(site.id, result, client_key, fingerprint)
+        return _accept(site.id, result, client_key, fingerprint, claim)
     except BaseException:
         svc.idempotency.release(site.id, client_key, fingerprint)
         raise
+
+
+def _in_progress() -> Problem:
+    return Problem(409, "Conflict", "A request with this Idempotency-Key is still being processed.",
+                   type_slug="idempotency-in-progress", headers={"Retry-After": "1"})
 
 
 def _check_parent(site_id: str, submission: CommentSubmission) -> None:
@@ -75,7 +83,8 @@ def _check_parent(site_id: str, submission: CommentSubmission) -> None:
         raise validation_problem([{"pointer": "/parent", "detail": "no such comment in this thread"}])
 
 
-def _accept(site_id: str, submission: CommentSubmission, client_key: str | None, fingerprint: str | None):
+def _accept(site_id: str, submission: CommentSubmission, client_key: str | None, fingerprint: str | None,
+            claim: Claim | None = None):
     svc = services()
     client = submission.client_ip or request.remote_addr or "unknown"
     rate = svc.rate_limiter.hit(site_id, client)
@@ -83,19 +92,25 @@ def _accept(site_id: str, submission: CommentSubmission, client_key: str | None,
         raise Problem(429, "Too Many Requests", f"At most {rate.limit} comments per client in this window.",
                       type_slug="rate-limited", headers={"Retry-After": str(rate.retry_after_seconds)})
 
+    comment_id = new_comment_id()
+    url = public_url(f"/api/v1/comments/{comment_id}")
+    body = {"id": comment_id, "status": "queued", "url": url}
+    headers = {"Location": url}
+    guard = None
+    if client_key is not None:  # the 202 is stored with the comment, in the same script
+        guard = svc.idempotency.create_guard(site_id, client_key, claim, fingerprint,
+                                             StoredResponse(202, body, headers))
     fields = submission.to_store_fields()
     fields.update(site_id=site_id, idempotency_key=client_key or "")
-    comment = svc.comments.create(fields)
     try:
-        svc.enqueue_comment(comment.id)
+        svc.comments.create(fields, comment_id=comment_id, guard=guard)
+    except IdempotencyConflict:  # our claim lapsed and another request holds the key now
+        raise _in_progress() from None
+    try:
+        svc.enqueue_comment(comment_id)
     except Exception:  # the broker is down; the comment is stored and the sweeper will enqueue it
-        log.exception("enqueue of comment %s failed; left for the sweeper", comment.id)
+        log.exception("enqueue of comment %s failed; left for the sweeper", comment_id)
 
-    url = public_url(f"/api/v1/comments/{comment.id}")
-    body = {"id": comment.id, "status": comment.status, "url": url}
-    headers = {"Location": url}
-    if client_key is not None:
-        svc.idempotency.store(site_id, client_key, fingerprint, StoredResponse(202, body, headers))
     response = jsonify(body)
     response.status_code = 202
     response.headers.update(headers)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import redis
 
 from moderation.store import keys
+from moderation.store.idempotency import CreateGuard
 
 QUEUED, PROCESSING = "queued", "processing"
 APPROVED, PENDING, REJECTED, SPAM, FAILED = "approved", "pending", "rejected", "spam", "failed"
@@ -22,16 +23,32 @@ IN_FLIGHT_STATES = frozenset({QUEUED, PROCESSING})
 FINAL_STATES = frozenset({APPROVED, PENDING, REJECTED, SPAM, FAILED})
 ALL_STATES = IN_FLIGHT_STATES | FINAL_STATES
 
-# KEYS: comment hash, sequence counter, audit stream, in-flight set.
-# ARGV: comment id, now, then field/value pairs of the new comment.
+# KEYS: comment hash, sequence counter, audit stream, in-flight set[, idempotency key].
+# ARGV: comment id, now, claim token, stored response (JSON), its TTL, then field/value
+#       pairs of the new comment. With an idempotency key the comment is created only
+#       while the key holds this request's claim (or nothing), and the response is
+#       stored in the same step; a re-run of the same call (client retry) is a no-op.
 _CREATE = """
+if #KEYS > 4 then
+  local held = redis.call('GET', KEYS[5])
+  if held then
+    local record = cjson.decode(held)
+    if record['state'] == 'done' and type(record['body']) == 'table' and record['body']['id'] == ARGV[1] then
+      return {'exists', tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')}
+    end
+    if record['state'] ~= 'in-progress' or record['token'] ~= ARGV[3] then
+      return {'conflict', 0}
+    end
+  end
+end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'seq', seq, 'status', 'queued', 'attempts', 0,
-           'created_at', ARGV[2], 'updated_at', ARGV[2], unpack(ARGV, 3))
+           'created_at', ARGV[2], 'updated_at', ARGV[2], unpack(ARGV, 6))
 redis.call('XADD', KEYS[3], '*', 'comment', ARGV[1], 'from', '', 'to', 'queued',
            'at', ARGV[2], 'actor', 'api', 'detail', 'submitted')
 redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-return seq
+if #KEYS > 4 then redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5]) end
+return {'created', seq}
 """
 
 # KEYS: comment hash, audit stream, in-flight set, target set/list, pending queue.
@@ -168,6 +185,10 @@ class AttemptStart:
         return self.outcome in ("started", "resumed")
 
 
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key no longer holds this request's claim (another request took it over)."""
+
+
 @dataclass(frozen=True)
 class ThreadPage:
     """One page of a thread's approved comments and the cursor for the next one."""
@@ -186,18 +207,29 @@ class CommentStore:
         self._begin_attempt = client.register_script(_BEGIN_ATTEMPT)
 
     # -- intake ---------------------------------------------------------------
-    def create(self, fields_by_name: dict[str, str], now: float | None = None) -> Comment:
-        """Persist a new comment in state ``queued`` (one audit event) and return it."""
-        comment_id = uuid.uuid4().hex
+    def create(self, fields_by_name: dict[str, str], now: float | None = None, *,
+               comment_id: str | None = None, guard: CreateGuard | None = None) -> Comment:
+        """Persist a new comment in state ``queued`` (one audit event) and return it.
+
+        With ``guard`` (an Idempotency-Key claim) the comment and the response
+        stored under the key are written in one script, only while the key still
+        holds that claim: otherwise :class:`IdempotencyConflict`. Pass the
+        ``comment_id`` the guarded response names (see :func:`new_comment_id`).
+        """
+        comment_id = comment_id or new_comment_id()
         now_text = _timestamp(now)
         pairs: list[str] = []
         for name in SUBMISSION_FIELDS:
             pairs += [name, fields_by_name.get(name) or ""]
-        self._create(
-            keys=[keys.comment_key(comment_id), keys.comment_sequence_key(),
-                  keys.audit_stream_key(), keys.in_flight_key()],
-            args=[comment_id, now_text, *pairs],
-        )
+        script_keys = [keys.comment_key(comment_id), keys.comment_sequence_key(),
+                       keys.audit_stream_key(), keys.in_flight_key()]
+        guard_args = ["", "", 0]
+        if guard is not None:
+            script_keys.append(guard.key)
+            guard_args = [guard.token, guard.record, guard.ttl_seconds]
+        outcome, _seq = self._create(keys=script_keys, args=[comment_id, now_text, *guard_args, *pairs])
+        if outcome == "conflict":
+            raise IdempotencyConflict(comment_id)
         return self.get(comment_id)
 
     def get(self, comment_id: str) -> Comment | None:
@@ -294,6 +326,11 @@ class CommentStore:
         for comment_id in comment_ids:
             pipe.hgetall(keys.comment_key(comment_id))
         return [Comment.from_hash(data) for data in pipe.execute() if data]
+
+
+def new_comment_id() -> str:
+    """A fresh comment id (32 hex digits)."""
+    return uuid.uuid4().hex
 
 
 def _timestamp(now: float | None) -> str:
