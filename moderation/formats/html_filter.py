@@ -217,27 +217,40 @@ _ATTRIBUTE_IN_TEXT = _attribute_in_text("(?:")
 _ATTRIBUTES = re.compile(_attribute_in_text("("))
 
 
+# Tried first, in this order: the tags comments use most. (Any order is correct:
+# every name is followed by a character that cannot continue a tag name.)
+_COMMON_TAGS = ("em", "strong", "p", "br", "a", "blockquote", "b", "i", "code")
+
+
 def _alternatives(names) -> str:
-    return "|".join(sorted(names, key=lambda name: (-len(name), name)))
+    return "|".join(sorted(names, key=lambda name: (
+        _COMMON_TAGS.index(name) if name in _COMMON_TAGS else len(_COMMON_TAGS), name)))
 
 
 @lru_cache(maxsize=64)
-def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, dict]:
-    """For ``policy``: the segment pattern and the counts of start tags seen before.
+def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, re.Pattern, dict]:
+    """For ``policy``: the segment pattern for lower-case tag names, the one for any
+    case, and the counts of start tags seen before.
 
     A segment is a run of things that never count (text, a "<" that is text, end
-    tags, bare allowed start tags), then optionally one start tag that may count,
-    with its name and attribute text captured as groups 1 and 2. Repeated from
-    where the last one ended, segments must reach the end of the text.
+    tags, bare allowed start tags), then optionally one start tag that may count:
+    its name is group 1 (a formatting element, closed after text), 2 (script or
+    style, with their text and end tag) or 3 (another element), its attribute
+    text group 4. Repeated from where the last one ended, segments must reach the
+    end of the text. Lower case first: the regex engine skips a branch on its first
+    character only when that is a plain literal, which (?i) prevents.
     """
+    return _segment_pattern(policy, any_case=False), _segment_pattern(policy, any_case=True), {}
+
+
+def _segment_pattern(policy: HtmlPolicy, *, any_case: bool) -> re.Pattern:
     attributes = f"(?:{_SPACE}++{_ATTRIBUTE_IN_TEXT})*+"
     start_end = f"{_SPACE}*+/?>"
     allowed = policy.tags & SIMPLE_ELEMENTS
     ending = (SIMPLE_ELEMENTS - SIMPLE_VOID_ELEMENTS) - ({"p"} - allowed)
     if "br" in allowed:
         ending |= {"br"}
-    # Commonest first, lower case before any case: the regex engine skips a branch
-    # on its first character only when that is a plain literal, which (?i) prevents.
+
     def start(names):
         return [f"(?:{_alternatives(names)}){start_end}"] if names else []
 
@@ -246,15 +259,13 @@ def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, dict]:
 
     quiet = [*start(allowed), *end(ending & allowed),
              "(?![A-Za-z!/?])",  # a "<" that is text
-             *end(ending - allowed), f"(?ai:{'|'.join([*end(ending), *start(allowed)])})"]
-    quiet_run = f"[^<]*+(?:<(?:{'|'.join(quiet)})[^<]*+)*+"
-    counted = "|".join([
-        f"(?:{_alternatives(_FORMATTING_ELEMENTS)}){attributes}{start_end}[^<]*+</\\1{_SPACE}*+>",
-        f"(?:{_alternatives(_RAW_TEXT_ELEMENTS)}){attributes}{_SPACE}*+>[^<]*+</\\1{_SPACE}*+>",
-        f"(?:{_alternatives(SIMPLE_ELEMENTS - _FORMATTING_ELEMENTS)}){attributes}{start_end}",
-    ])
-    start_tag = f"<(?=([A-Za-z][A-Za-z0-9]*+)({attributes}))(?ai:{counted})"
-    return re.compile(f"{quiet_run}(?:{start_tag})?+"), {}
+             *end(ending - allowed)]
+    counted = (f"<(?:({_alternatives(_FORMATTING_ELEMENTS)})|({_alternatives(_RAW_TEXT_ELEMENTS)})"
+               f"|({_alternatives(SIMPLE_ELEMENTS - _FORMATTING_ELEMENTS)}))({attributes})"
+               f"(?(1){start_end}[^<]*+</\\1{_SPACE}*+>"
+               f"|(?(2){_SPACE}*+>[^<]*+</\\2{_SPACE}*+>|{start_end}))")
+    flags = re.ASCII | re.IGNORECASE if any_case else 0
+    return re.compile(f"[^<]*+(?:<(?:{'|'.join(quiet)})[^<]*+)*+(?:{counted})?+", flags)
 
 
 def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport) -> bool:
@@ -262,29 +273,38 @@ def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport
 
     Returns False, with ``report`` untouched, when it does not: then only a parse can say.
     """
-    segment, known_tags = _text_shape(policy)
-    found = []
-    position, end = 0, len(text)
-    while True:
-        match = segment.match(text, position)
-        tag = match.group(1, 2)
-        if tag[0] is None:
-            if match.end() != end:
-                return False  # stopped at something outside the shape
-            break
-        counts = known_tags.get(tag)
-        if counts is None:
-            if len(known_tags) >= _KNOWN_TAGS_LIMIT:
-                known_tags.clear()
-            counts = known_tags[tag] = _start_tag_counts(*tag, policy)
-        if counts:
-            found.append(counts)
-        position = match.end()
+    lower_case, any_case, known_tags = _text_shape(policy)
+    found = _counts_by_segments(text, lower_case, known_tags, policy)
+    if found is None:
+        found = _counts_by_segments(text, any_case, known_tags, policy)
+        if found is None:
+            return False
     for counts in found:
         for counter_name, name in counts:
             counter = getattr(report, counter_name)
             counter[name] = counter.get(name, 0) + 1  # Counter's own += is slower
     return True
+
+
+def _counts_by_segments(text: str, segment: re.Pattern, known_tags: dict, policy: HtmlPolicy):
+    """The counts of each counted start tag, or None if ``text`` is not in shape."""
+    found = []
+    # The pattern matches (maybe empty) wherever the text is in shape, so finditer
+    # yields back-to-back segments; the first that ends without a start tag must
+    # end the text, or the text stopped at something outside the shape.
+    for match in segment.finditer(text):
+        tag = match.group(1, 2, 3, 4)
+        if tag[3] is None:
+            return found if match.end() == len(text) else None
+        counts = known_tags.get(tag)
+        if counts is None:
+            if len(known_tags) >= _KNOWN_TAGS_LIMIT:
+                known_tags.clear()
+            name = tag[0] or tag[1] or tag[2]
+            counts = known_tags[tag] = _start_tag_counts(name, tag[3], policy)
+        if counts:
+            found.append(counts)
+    return None  # not reached: the last match is always the segment ending the text
 
 
 _KNOWN_TAGS_LIMIT = 512  # per policy: start tags seen before, with what they count
