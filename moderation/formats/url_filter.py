@@ -29,8 +29,8 @@ from moderation.formats.report import RenderReport
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
 from moderation.formats.url_scan import (
-    ESCAPED_DELIMITER, AnchorScanner, NeedsChunkWalk, has_comment_or_ignored_tag, hide_comments,
-    ignored_regions, map_linkable_chunks, restore_comments, scannable)
+    EMAILS, ESCAPED_DELIMITER, FULL_URLS, WWW, NeedsChunkWalk, has_comment_or_ignored_tag, hide_comments,
+    ignored_regions, map_linkable_chunks, restore_comments, scan_pass, scannable)
 
 _ELLIPSIS = "\u2026"
 _NEEDS_ESCAPING = re.compile("[&<>\"']")
@@ -79,13 +79,11 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
 
 
 def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str:
-    """All passes over the original text (see :class:`AnchorScanner`), then one
+    """All passes over the original text (see :func:`scan_pass`), then one
     join; ``blocked``: the ignored elements' insides."""
-    scanner = AnchorScanner(text, linker.patterns)
     links = []
     for link_pass in passes:
-        scanner.start_pass(blocked)
-        spans = link_pass.scan(scanner)
+        spans = scan_pass(text, link_pass.kind, blocked, linker.patterns, link_pass.schemes)
         if spans:
             links += [(start, end, link_pass) for start, end in spans]
             blocked = sorted(blocked + spans) if blocked else spans
@@ -117,9 +115,10 @@ class _LinkPass(NamedTuple):
     """One of Drupal's three passes."""
     needle: str           # text without it has nothing for this pass
     find_spans: Callable  # Segment -> (start, end) spans, left to right
-    scan: Callable        # AnchorScanner -> (start, end) spans in its whole text
+    kind: str             # url_scan.FULL_URLS, EMAILS or WWW
     href_prefix: str      # "", "mailto:" or "http://"
     host_of: Callable     # decoded match -> host for the report
+    schemes: SchemeFinder | None = None   # the full-URL pass's
     scannable: bool = True  # False: scheme names with ">" need the chunk walk
 
 
@@ -180,9 +179,8 @@ def _full_url_pass(protocols: tuple) -> _LinkPass | None:
     if not any(protocols):
         return None
     schemes = SchemeFinder(protocols)
-    return _LinkPass(":", lambda segment: find_full_urls(segment, schemes),
-                     lambda scanner: scanner.full_url_spans(schemes), "", _url_host,
-                     scannable=not any(">" in name for name in protocols))
+    return _LinkPass(":", lambda segment: find_full_urls(segment, schemes), FULL_URLS, "",
+                     _url_host, schemes, scannable=not any(">" in name for name in protocols))
 
 
 def _url_host(url: str) -> str:
@@ -202,8 +200,8 @@ def _www_host(address: str) -> str:
     return _url_host("http://" + address)
 
 
-_EMAIL_PASS = _LinkPass("@", find_emails, AnchorScanner.email_spans, "mailto:", _email_host)
-_WWW_PASS = _LinkPass("www.", find_www, AnchorScanner.www_spans, "http://", _www_host)
+_EMAIL_PASS = _LinkPass("@", find_emails, EMAILS, "mailto:", _email_host)
+_WWW_PASS = _LinkPass("www.", find_www, WWW, "http://", _www_host)
 
 
 # --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---

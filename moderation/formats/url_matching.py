@@ -402,7 +402,7 @@ _PATH_END = r"A-Za-z0-9:_+~#=/"
 _QUICK_HOST = f"(?!\\.)(?:[{_DOMAIN_LABEL}]*+\\.)++[A-Za-z]{{2,64}}+(?![{_DOMAIN}])"
 # "/?" then the path up to its last ending character (no "(" group in its run),
 # then "?" and the query up to its last ending character.
-_QUICK_TRAIL = (f"/?+(?![{_PATH}]*+\\()(?P<path>(?>[{_PATH}]*[{_PATH_END}])?)"
+_QUICK_TRAIL = (f"/?+(?P<path>(?>[{_PATH}]*[{_PATH_END}])?)(?![{_PATH}]*+\\()"
                 f"(?:\\?(?P<query>(?>[{_QUERY_CHARS}]*[{_QUERY_END_CHARS}])))?")
 # Every character the patterns above can consume or look at. Each pattern starts
 # by measuring the run of them it is in, which must not end at a non-ASCII
@@ -413,46 +413,37 @@ _URLISH_RUN = re.compile(f"[{_URLISH}]*+")
 _MEASURED = f"(?=(?P<run>[{_URLISH}]*+)(?![^\\x00-\\x7f]))"
 
 
-class QuickMatcher:
-    """One regular-expression call for the usual URL, ``www.`` address or e-mail
-    domain, or None where the exact :class:`Segment` code must decide: non-ASCII
-    text, an ``auth@`` part, no dot in the host, a ``(`` group, a match that
-    would cut a character reference...
+# Each matched at what follows the scheme's ":", the "www." or the "@".
+QUICK_FULL_URL = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
+QUICK_HOST_AND_TRAIL = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
+QUICK_EMAIL_DOMAIN = re.compile(_MEASURED + _QUICK_HOST)
 
-    An anchor inside a run measured before gets None, so over a text the quick
+
+def quick_end(text: str, pattern: re.Pattern, start: int, limit: int) -> tuple[int | None, int]:
+    """One regular-expression call for the usual URL, ``www.`` address or e-mail
+    domain: ``(end, measured_to)``, the end None where the exact :class:`Segment`
+    code must decide (non-ASCII text, an ``auth@`` part, no dot in the host, a
+    ``(`` group, a match that would cut a character reference...).
+
+    ``measured_to`` is past the run of URL characters the call looked at; the
+    caller tries no quick match starting before it, so over a text the quick
     scans cost linear time however the anchors cluster.
     """
+    match = pattern.match(text, start, limit)
+    if match is None:
+        return None, _URLISH_RUN.match(text, start, limit).end() + 1
+    end = match.end()
+    if text.find("&", start, end) >= 0 and _cuts_reference(text, match, limit):
+        return None, match.end("run") + 1
+    return end, match.end("run") + 1
 
-    # Each matched at the start of what follows the scheme's ":", "www." or "@".
-    FULL_URL = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
-    HOST_AND_TRAIL = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
-    EMAIL_DOMAIN = re.compile(_MEASURED + _QUICK_HOST)
 
-    def __init__(self, text: str):
-        self.text = text
-        self.measured_to = 0
-
-    def end(self, pattern: re.Pattern, start: int, limit: int):
-        """End of ``pattern``'s match at ``start`` (text up to ``limit``), or None."""
-        if start < self.measured_to:
-            return None
-        text = self.text
-        match = pattern.match(text, start, limit)
-        if match is None:
-            self.measured_to = _URLISH_RUN.match(text, start, limit).end() + 1
-            return None
-        self.measured_to = match.end("run") + 1
-        end = match.end()
-        if text.find("&", start, end) >= 0 and self._cuts_reference(match, limit):
-            return None
-        return end
-
-    def _cuts_reference(self, match: re.Match, limit: int) -> bool:
-        """True if the path or query would end inside a character reference
-        (the exact code then ends it earlier)."""
-        for group in ("path", "query"):
-            start, end = match.span(group)
-            ampersand = self.text.rfind("&", start, end)
-            if ampersand >= 0 and reference_end(self.text, ampersand, limit) > end:
-                return True
-        return False
+def _cuts_reference(text: str, match: re.Match, limit: int) -> bool:
+    """True if the path or query would end inside a character reference
+    (the exact code then ends it earlier)."""
+    for group in ("path", "query"):
+        start, end = match.span(group)
+        ampersand = text.rfind("&", start, end)
+        if ampersand >= 0 and reference_end(text, ampersand, limit) > end:
+            return True
+    return False

@@ -6,7 +6,7 @@ the chunks inside ``<a>``, ``<code>``, ``<pre>``, ``<script>`` and ``<style>``,
 and matches inside each remaining chunk; we also cut chunks at escaped
 delimiters (``&lt;``...), so a chunk is made of *segments*.
 
-:class:`AnchorScanner` answers the same questions per *anchor* (a ``:`` after a
+:func:`scan_pass` answers the same questions per *anchor* (a ``:`` after a
 scheme name, an ``@``, a ``www.``) instead of per chunk: anchors are rare, and
 a 20 KB comment has hundreds of tags. It works on the original text for all
 three passes, with the links of earlier passes as further no-go regions. That
@@ -17,7 +17,8 @@ import re
 from bisect import bisect_right
 from typing import Callable
 
-from moderation.formats.url_matching import QuickMatcher, Segment, local_part_start
+from moderation.formats.url_matching import (
+    QUICK_EMAIL_DOMAIN, QUICK_FULL_URL, QUICK_HOST_AND_TRAIL, Segment, local_part_start, quick_end)
 
 # Drupal searches each tag chunk for "<(a|script|style|code|pre)(?:\s|>)", then
 # for "</name>" (no /u: ASCII only).
@@ -27,7 +28,8 @@ _IGNORED_TAG_CLOSE = {name: re.compile(f"</{name}>", re.I | re.A)
 
 # Either of the above or "<!--": text without one has neither comments nor
 # ignored elements (one scan instead of two).
-_COMMENT_OR_IGNORED_TAG = re.compile(r"<(?:!--|(?i:a|script|style|code|pre)(?:\s|>))", re.A)
+_COMMENT_OR_IGNORED_TAG = re.compile(
+    r"<(?=[!aAsScCpP])(?:!--|(?i:a|script|style|code|pre)(?:\s|>))", re.A)
 
 # An escaped "<", ">", '"' or "'": ends a URL in escaped (Plain text) input.
 ESCAPED_DELIMITER = re.compile(
@@ -111,166 +113,143 @@ def ignored_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-class AnchorScanner:
-    """Each pass's matches over a :func:`scannable` text, anchor by anchor.
+FULL_URLS, EMAILS, WWW = "full URLs", "e-mail addresses", "www. addresses"
+
+
+def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
+              schemes=None) -> list[tuple[int, int]]:
+    """The ``(start, end)`` spans one pass links in a :func:`scannable` text,
+    left to right: url_matching's ``find_full_urls``, ``find_emails`` or
+    ``find_www`` (``kind``), run anchor by anchor on the whole text.
 
     ``blocked`` lists the sorted, disjoint regions nothing may link in (ignored
-    elements, earlier passes' links). Each anchor's segment is found with a few
-    searches that start where the previous ones stopped, so a pass costs linear
-    time; the finders' state (``lower``: where the next match may start) is
-    kept per segment, as Drupal's per-chunk matching does.
+    elements' insides, earlier passes' links). For each anchor past the current
+    segment, the next segment is found with a few searches that start where the
+    previous ones stopped, so a pass costs linear time. Inlined on purpose: this
+    loop is filter_url's hot path, and method calls per anchor doubled its cost.
     """
-
-    def __init__(self, text: str, patterns):
-        self.text = text
-        self.patterns = patterns
-        self.quick = QuickMatcher(text)
-
-    def start_pass(self, blocked: list[tuple[int, int]]) -> None:
-        self.blocked_starts = [start for start, _ in blocked]
-        self.blocked_ends = [end for _, end in blocked]
-        self.quick.measured_to = 0
-        self.outside_tags_from = 0   # not inside a tag (at most at one's "<")
-        self.next_tag = -1           # the first "<" at or after outside_tags_from
-        self.low = self.high = 0     # the current segment
-        self.lower = 0               # where the next match may start in it
-        self.segment = None          # the exact matcher for it, made on first need
-
-    # -- segments --
-
-    def enter(self, anchor: int) -> int:
-        """Make the segment holding ``anchor`` (at or after the current one's
-        end) current and return -1, or return where to search on when
-        ``anchor`` is in a tag or a blocked region."""
-        text = self.text
-        low = max(self.outside_tags_from, self.high)
-        next_blocked = len(text)
-        if self.blocked_starts:
-            index = bisect_right(self.blocked_starts, anchor)
-            if index:
-                blocked_end = self.blocked_ends[index - 1]
-                if anchor < blocked_end:
-                    self.outside_tags_from = blocked_end
-                    return blocked_end
-                low = max(low, blocked_end)
-            if index < len(self.blocked_starts):
-                next_blocked = self.blocked_starts[index]
-        gt = text.rfind(">", low, anchor)
-        if gt >= 0:
-            if gt and text[gt - 1] == "<":
-                raise NeedsChunkWalk
-            low = gt + 1                            # a tag's end or a stray ">"
-        self.outside_tags_from = low
-        tag = self.next_tag
-        if tag < low:
-            tag = text.find("<", low)
-            self.next_tag = tag = tag if tag >= 0 else len(text)
-        if tag < anchor:                            # the anchor is in that tag
-            self.outside_tags_from = text.find(">", anchor) + 1
-            return self.outside_tags_from
-        high = min(tag, next_blocked)
-        if text.find("&", low, high) >= 0:
-            delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
-            if delimiter:
-                high = delimiter.start()
-            delimiter = _LAST_ESCAPED_DELIMITER.match(text, low, anchor)
-            if delimiter:
-                low = delimiter.end()
-        self.low = self.lower = low
-        self.high = high
-        self.segment = None
-        return -1
-
-    def _exact(self) -> Segment:
-        if self.segment is None:
-            self.segment = Segment(self.text[self.low:self.high], self.patterns)
-        return self.segment
-
-    # -- the three passes (url_matching's finders, anchor by anchor) --
-
-    def full_url_spans(self, schemes) -> list[tuple[int, int]]:
-        text = self.text
-        name_start = schemes.name_start
-        spans = []
-        position = 0
-        while (colon := text.find(":", position)) >= 0:
-            position = colon + 1
-            # self.lower may be the previous segment's: a looser bound, rechecked.
-            lower = self.lower
-            start = name_start(text, lower, colon)
+    blocked_starts = [start for start, _ in blocked]
+    blocked_ends = [end for _, end in blocked]
+    find, rfind, length = text.find, text.rfind, len(text)
+    if kind == FULL_URLS:
+        needle, last_chars, name_start, quick = ":", schemes.last_chars, schemes.name_start, QUICK_FULL_URL
+    elif kind == EMAILS:
+        needle, email_at, quick = "@", patterns.email_at, QUICK_EMAIL_DOMAIN
+    else:
+        www_pattern, quick = patterns.www, QUICK_HOST_AND_TRAIL
+    spans = []
+    position = 0
+    outside_tags_from = 0   # no tag holds this position (it may start one)
+    next_tag = -1           # the first "<" at or after outside_tags_from
+    low = high = 0          # the current segment
+    lower = 0               # where its next match may start (the finders' position)
+    segment = None          # the exact matcher for it, made on first need
+    measured_to = 0         # see quick_end
+    while True:
+        # -- the next anchor: cheap necessary conditions on the whole text --
+        if kind == WWW:
+            www = www_pattern.search(text, position)
+            if www is None:
+                break
+            anchor = www.start()
+        else:
+            anchor = find(needle, position)
+            if anchor < 0:
+                break
+        position = anchor + 1
+        if kind == FULL_URLS:
+            # The name may start no earlier than ``lower``; until the segment
+            # is known, the previous one's (lower) is a looser bound.
+            if not anchor or text[anchor - 1] not in last_chars:
+                continue
+            start = name_start(text, lower, anchor)
             if start < 0:
                 continue
-            if colon >= self.high:
-                resume = self.enter(colon)
-                if resume >= 0:
-                    position = resume
-                    continue
-                if self.lower != lower:
-                    start = name_start(text, self.lower, colon)
-                    if start < 0:
+        elif kind == EMAILS and not email_at.match(text, anchor):
+            continue
+
+        # -- the segment holding it: not in a tag, a blocked region, a comment --
+        if anchor >= high:
+            segment_low = max(outside_tags_from, high)
+            next_blocked = length
+            if blocked_starts:
+                index = bisect_right(blocked_starts, anchor)
+                if index:
+                    blocked_end = blocked_ends[index - 1]
+                    if anchor < blocked_end:
+                        outside_tags_from = position = blocked_end
                         continue
-            end = self.quick.end(QuickMatcher.FULL_URL, colon + 1, self.high)
-            if end is None:
-                end = self._shifted(self._exact().full_url_end(colon - self.low))
-            if end >= 0:
-                spans.append((start, end))
-                position = end
-            self.lower = position
-        return spans
-
-    def email_spans(self) -> list[tuple[int, int]]:
-        text = self.text
-        patterns = self.patterns
-        email_at = patterns.email_at
-        spans = []
-        position = 0
-        while (at := text.find("@", position)) >= 0:
-            position = at + 1
-            if not email_at.match(text, at):
+                    segment_low = max(segment_low, blocked_end)
+                if index < len(blocked_starts):
+                    next_blocked = blocked_starts[index]
+            gt = rfind(">", segment_low, anchor)
+            if gt >= 0:
+                if gt and text[gt - 1] == "<":
+                    raise NeedsChunkWalk
+                segment_low = gt + 1                # a tag's end or a stray ">"
+            outside_tags_from = segment_low
+            if next_tag < segment_low:
+                next_tag = find("<", segment_low)
+                if next_tag < 0:
+                    next_tag = length
+            if next_tag < anchor:                   # the anchor is inside that tag
+                outside_tags_from = position = find(">", anchor) + 1
                 continue
-            if at >= self.high:
-                resume = self.enter(at)
-                if resume >= 0:
-                    position = resume
+            high = min(next_tag, next_blocked)
+            if find("&", segment_low, high) >= 0:  # escaped delimiters cut segments
+                delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
+                if delimiter:
+                    high = delimiter.start()
+                delimiter = _LAST_ESCAPED_DELIMITER.match(text, segment_low, anchor)
+                if delimiter:
+                    segment_low = delimiter.end()
+            low = lower = segment_low
+            segment = None
+            if kind == FULL_URLS and start < lower:
+                start = name_start(text, lower, anchor)
+                if start < 0:
                     continue
-            start = local_part_start(text, patterns, self.lower, at)
-            if start < at:
-                end = self.quick.end(QuickMatcher.EMAIL_DOMAIN, at + 1, self.high)
-                if end is None:
-                    end = self._shifted(self._exact().domain_end(at + 1 - self.low, True))
-                if end >= 0:
-                    spans.append((start, end))
-                    self.lower = position = end
-        return spans
 
-    def www_spans(self) -> list[tuple[int, int]]:
-        text = self.text
-        www_pattern = self.patterns.www
-        spans = []
-        position = 0
-        while www := www_pattern.search(text, position):
-            anchor = www.start()
-            position = anchor + 1
-            if anchor >= self.high:
-                resume = self.enter(anchor)
-                if resume >= 0:
-                    position = resume
-                    continue
-            host_start = www.end()
-            if host_start >= self.high:          # "www." and a host character: in the segment
+        # -- the match at the anchor --
+        if kind == EMAILS:
+            start = local_part_start(text, patterns, lower, anchor)
+            if start == anchor:
                 continue
-            end = self.quick.end(QuickMatcher.HOST_AND_TRAIL, host_start, self.high)
-            if end is None:
-                segment = self._exact()
-                host_end = segment.domain_end(host_start - self.low, prefix_required=False)
-                end = self._shifted(segment.trail_end(host_end) if host_end >= 0 else -1)
+            quick_start = anchor + 1
+        elif kind == WWW:
+            start = anchor
+            quick_start = www.end()
+            if quick_start >= high:                 # "www." and a host character: in the segment
+                continue
+        else:
+            quick_start = anchor + 1
+        end = None
+        if quick_start >= measured_to:
+            end, measured_to = quick_end(text, quick, quick_start, high)
+        if end is None:
+            if segment is None:
+                segment = Segment(text[low:high], patterns)
+            end = _exact_end(segment, kind, anchor - low, quick_start - low)
             if end >= 0:
-                spans.append((anchor, end))
-                position = end
-        return spans
+                end += low
+        if end >= 0:
+            spans.append((start, end))
+            position = end
+            if kind != WWW:
+                lower = end
+        elif kind == FULL_URLS:
+            lower = position
+    return spans
 
-    def _shifted(self, segment_end: int) -> int:
-        return segment_end + self.low if segment_end >= 0 else -1
+
+def _exact_end(segment: Segment, kind: str, anchor: int, after_anchor: int) -> int:
+    """The match's end (segment coordinates) from the exact matcher, or -1."""
+    if kind == FULL_URLS:
+        return segment.full_url_end(anchor)
+    if kind == EMAILS:
+        return segment.domain_end(after_anchor, prefix_required=True)
+    host_end = segment.domain_end(after_anchor, prefix_required=False)
+    return segment.trail_end(host_end) if host_end >= 0 else -1
 
 
 # --- The chunk walk, for texts that are not scannable. ---
