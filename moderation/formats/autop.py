@@ -97,8 +97,13 @@ _RAW_SECTION_START = re.compile(
 # The scan also finds the starts of raw sections (tried first, so "<pre" is
 # not taken for a "<p"): when it finds none, the text is a single chunk and
 # the raw-section split is skipped.
+# The look-ahead first rejects the most common inline tags, none of which
+# starts with a name above: most "<" then cost one quick test.
+_COMMON_INLINE_TAGS = ("a", "em", "strong", "cite", "code", "span", "b", "i", "u", "s", "q",
+                       "img", "sub", "sup", "small", "abbr", "del", "ins", "mark")
 _MARKUP_OF_INTEREST = re.compile(
-    r"<(?:br />|/?(?:pre|" + _BLOCK_PREFIX + r")|"
+    r"<(?!/?(?:" + "|".join(_COMMON_INLINE_TAGS) + r")[ >])"
+    r"(?:br />|/?(?:pre|" + _BLOCK_PREFIX + r")|"
     + _any_case("blockquote") + r"|P>|(?=/?[pPsSoOiIdD!])/?(?:"
     + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
 
