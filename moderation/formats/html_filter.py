@@ -236,11 +236,12 @@ def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, re.Pattern, dict]:
     tags, bare allowed start tags), then optionally one start tag that may count:
     its name is group 1 (a formatting element, closed after text), 2 (script or
     style, with their text and end tag) or 3 (another element), its attribute
-    text group 4. Repeated from where the last one ended, segments must reach the
-    end of the text. Lower case first: the regex engine skips a branch on its first
-    character only when that is a plain literal, which (?i) prevents.
+    text group 4; or else group 5 takes the "<" that stopped the run. Lower case
+    first: the regex engine skips a branch on its first character only when that
+    is a plain literal, which (?i) prevents.
     """
-    return _segment_pattern(policy, any_case=False), _segment_pattern(policy, any_case=True), {}
+    return (_segment_pattern(policy, any_case=False), _segment_pattern(policy, any_case=True),
+            {_SEGMENT_END: ()})
 
 
 def _segment_pattern(policy: HtmlPolicy, *, any_case: bool) -> re.Pattern:
@@ -265,7 +266,14 @@ def _segment_pattern(policy: HtmlPolicy, *, any_case: bool) -> re.Pattern:
                f"(?(1){start_end}[^<]*+</\\1{_SPACE}*+>"
                f"|(?(2){_SPACE}*+>[^<]*+</\\2{_SPACE}*+>|{start_end}))")
     flags = re.ASCII | re.IGNORECASE if any_case else 0
-    return re.compile(f"[^<]*+(?:<(?:{'|'.join(quiet)})[^<]*+)*+(?:{counted})?+", flags)
+    # Group 5 takes a "<" the shape does not cover (findall then reports it as
+    # _OUT_OF_SHAPE), and the rest of the text goes with it: no point reading on.
+    quiet_run = f"[^<]*+(?:<(?:{'|'.join(quiet)})[^<]*+)*+"
+    return re.compile(f"{quiet_run}(?:{counted}|(<)[\\s\\S]*+)?+", flags)
+
+
+_SEGMENT_END = ("", "", "", "", "")   # findall's tuple for a segment without a start tag
+_OUT_OF_SHAPE = ("", "", "", "", "<")  # ... for one that stopped at an unknown "<"
 
 
 def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport) -> bool:
@@ -274,37 +282,25 @@ def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport
     Returns False, with ``report`` untouched, when it does not: then only a parse can say.
     """
     lower_case, any_case, known_tags = _text_shape(policy)
-    found = _counts_by_segments(text, lower_case, known_tags, policy)
-    if found is None:
-        found = _counts_by_segments(text, any_case, known_tags, policy)
-        if found is None:
+    # findall repeats the segment pattern from where the last match ended (it matches
+    # everywhere, at least a "<" or the empty string at the end): one tuple per
+    # segment, (formatting name, raw-text name, other name, attributes, unknown "<").
+    tags = lower_case.findall(text)
+    if _OUT_OF_SHAPE in tags:
+        tags = any_case.findall(text)
+        if _OUT_OF_SHAPE in tags:
             return False
-    for counts in found:
-        for counter_name, name in counts:
-            counter = getattr(report, counter_name)
-            counter[name] = counter.get(name, 0) + 1  # Counter's own += is slower
-    return True
-
-
-def _counts_by_segments(text: str, segment: re.Pattern, known_tags: dict, policy: HtmlPolicy):
-    """The counts of each counted start tag, or None if ``text`` is not in shape."""
-    found = []
-    # The pattern matches (maybe empty) wherever the text is in shape, so finditer
-    # yields back-to-back segments; the first that ends without a start tag must
-    # end the text, or the text stopped at something outside the shape.
-    for match in segment.finditer(text):
-        tag = match.group(1, 2, 3, 4)
-        if tag[3] is None:
-            return found if match.end() == len(text) else None
+    for tag in tags:
         counts = known_tags.get(tag)
         if counts is None:
             if len(known_tags) >= _KNOWN_TAGS_LIMIT:
                 known_tags.clear()
-            name = tag[0] or tag[1] or tag[2]
-            counts = known_tags[tag] = _start_tag_counts(name, tag[3], policy)
-        if counts:
-            found.append(counts)
-    return None  # not reached: the last match is always the segment ending the text
+                known_tags[_SEGMENT_END] = ()
+            counts = known_tags[tag] = _start_tag_counts(tag[0] or tag[1] or tag[2], tag[3], policy)
+        for counter_name, name in counts:
+            counter = getattr(report, counter_name)
+            counter[name] = counter.get(name, 0) + 1  # Counter's own += is slower
+    return True
 
 
 _KNOWN_TAGS_LIMIT = 512  # per policy: start tags seen before, with what they count
