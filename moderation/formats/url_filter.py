@@ -19,7 +19,6 @@ Two intended differences from Drupal 11, both about escaped text:
 """
 import re
 from functools import lru_cache
-from operator import itemgetter
 from typing import Callable, NamedTuple
 
 from moderation.formats.entity_decoding import decode_entities
@@ -90,8 +89,8 @@ def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str
     if not links:
         return text
     # Elements only now: a pass may still raise NeedsChunkWalk (and the report
-    # must count each link once).
-    links.sort(key=itemgetter(0))
+    # must count each link once). Links are disjoint: sorting compares starts.
+    links.sort()
     anchor = linker.anchor
     pieces = []
     position = 0
@@ -129,7 +128,7 @@ class _Linker:
     def __init__(self, max_length: int, rel: str | None, report: RenderReport | None,
                  patterns):
         self.max_length = max_length
-        self.rel_attribute = "" if rel is None else f' rel="{escape(rel)}"'
+        self.rel_attribute = _rel_attribute(rel)
         self.report = report
         self.patterns = patterns
 
@@ -171,6 +170,11 @@ class _Linker:
         host = link_pass.host_of(matched)
         if host:
             self.report.link_hosts[host] += 1
+
+
+@lru_cache(maxsize=32)
+def _rel_attribute(rel: str | None) -> str:
+    return "" if rel is None else f' rel="{escape(rel)}"'
 
 
 @lru_cache(maxsize=32)

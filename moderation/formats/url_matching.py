@@ -305,7 +305,7 @@ class SchemeFinder:
         self.longest = len(names[0])
         self.last_chars = frozenset(name[-1] for name in names)
         # Longest first, anchored at the colon: search() returns the leftmost start.
-        self._name_before_colon = re.compile("(?:" + "|".join(map(re.escape, names)) + r")\Z")
+        self.name_before_colon = re.compile("(?:" + "|".join(map(re.escape, names)) + r")\Z")
 
     def search(self, text: str, position: int):
         """``(start, colon)`` of the first ``name:`` starting at or after
@@ -322,7 +322,7 @@ class SchemeFinder:
         """Start of the leftmost name that starts at or after ``position`` and
         ends at ``colon``, or -1."""
         if colon > position and text[colon - 1] in self.last_chars:
-            name = self._name_before_colon.search(text, max(position, colon - self.longest), colon)
+            name = self.name_before_colon.search(text, max(position, colon - self.longest), colon)
             if name:
                 return name.start()
         return -1

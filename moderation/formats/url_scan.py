@@ -131,9 +131,12 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
     blocked_starts = [start for start, _ in blocked]
     blocked_ends = [end for _, end in blocked]
     find, rfind, length = text.find, text.rfind, len(text)
-    if kind == FULL_URLS:
-        needle, last_chars, name_start, quick = ":", schemes.last_chars, schemes.name_start, QUICK_FULL_URL
-    elif kind == EMAILS:
+    full_urls, emails, www_addresses = kind == FULL_URLS, kind == EMAILS, kind == WWW
+    if full_urls:
+        needle, quick = ":", QUICK_FULL_URL
+        last_chars, name_pattern, longest_name = (
+            schemes.last_chars, schemes.name_before_colon, schemes.longest)
+    elif emails:
         needle, email_at, quick = "@", patterns.email_at, QUICK_EMAIL_DOMAIN
     else:
         www_pattern, quick = patterns.www, QUICK_HOST_AND_TRAIL
@@ -145,9 +148,10 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
     lower = 0               # where its next match may start (the finders' position)
     segment = None          # the exact matcher for it, made on first need
     measured_to = 0         # see quick_end
+    has_ampersand = False   # in the current segment
     while True:
         # -- the next anchor: cheap necessary conditions on the whole text --
-        if kind == WWW:
+        if www_addresses:
             www = www_pattern.search(text, position)
             if www is None:
                 break
@@ -157,20 +161,22 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             if anchor < 0:
                 break
         position = anchor + 1
-        if kind == FULL_URLS:
-            # The name may start no earlier than ``lower``; until the segment
-            # is known, the previous one's (lower) is a looser bound.
-            if not anchor or text[anchor - 1] not in last_chars:
+        if full_urls:
+            # SchemeFinder.name_start, inline. The name may start no earlier
+            # than ``lower``; until the segment is known, the previous one's
+            # (lower) is a looser bound.
+            if anchor <= lower or text[anchor - 1] not in last_chars:
                 continue
-            start = name_start(text, lower, anchor)
-            if start < 0:
+            name = name_pattern.search(text, max(lower, anchor - longest_name), anchor)
+            if name is None:
                 continue
-        elif kind == EMAILS and not email_at.match(text, anchor):
+            start = name.start()
+        elif emails and not email_at.match(text, anchor):
             continue
 
         # -- the segment holding it: not in a tag, a blocked region, a comment --
         if anchor >= high:
-            segment_low = max(outside_tags_from, high)
+            segment_low = outside_tags_from if outside_tags_from > high else high
             next_blocked = length
             if blocked_starts:
                 index = bisect_right(blocked_starts, anchor)
@@ -179,7 +185,8 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
                     if anchor < blocked_end:
                         outside_tags_from = position = blocked_end
                         continue
-                    segment_low = max(segment_low, blocked_end)
+                    if blocked_end > segment_low:
+                        segment_low = blocked_end
                 if index < len(blocked_starts):
                     next_blocked = blocked_starts[index]
             gt = rfind(">", segment_low, anchor)
@@ -195,8 +202,9 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             if next_tag < anchor:                   # the anchor is inside that tag
                 outside_tags_from = position = find(">", anchor) + 1
                 continue
-            high = min(next_tag, next_blocked)
-            if find("&", segment_low, high) >= 0:  # escaped delimiters cut segments
+            high = next_tag if next_tag < next_blocked else next_blocked
+            has_ampersand = find("&", segment_low, high) >= 0
+            if has_ampersand:                       # escaped delimiters cut segments
                 delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
                 if delimiter:
                     high = delimiter.start()
@@ -205,18 +213,18 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
                     segment_low = delimiter.end()
             low = lower = segment_low
             segment = None
-            if kind == FULL_URLS and start < lower:
-                start = name_start(text, lower, anchor)
+            if full_urls and start < lower:
+                start = schemes.name_start(text, lower, anchor)
                 if start < 0:
                     continue
 
         # -- the match at the anchor --
-        if kind == EMAILS:
+        if emails:
             start = local_part_start(text, patterns, lower, anchor)
             if start == anchor:
                 continue
             quick_start = anchor + 1
-        elif kind == WWW:
+        elif www_addresses:
             start = anchor
             quick_start = www.end()
             if quick_start >= high:                 # "www." and a host character: in the segment
@@ -225,7 +233,12 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             quick_start = anchor + 1
         end = None
         if quick_start >= measured_to:
-            end, measured_to = quick_end(text, quick, quick_start, high)
+            match = quick.match(text, quick_start, high)
+            if match is not None and not (has_ampersand and find("&", quick_start, match.end()) >= 0):
+                end = match.end()                   # quick_end's usual answer, inline
+                measured_to = match.end("run") + 1
+            else:
+                end, measured_to = quick_end(text, quick, quick_start, high)
         if end is None:
             if segment is None:
                 segment = Segment(text[low:high], patterns)
@@ -235,9 +248,9 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
         if end >= 0:
             spans.append((start, end))
             position = end
-            if kind != WWW:
+            if not www_addresses:
                 lower = end
-        elif kind == FULL_URLS:
+        elif full_urls:
             lower = position
     return spans
 
