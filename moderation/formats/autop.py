@@ -85,6 +85,13 @@ def _any_case(word: str) -> str:
 _PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7f]*+")
 _C0_CONTROLS_BUT_TAB_LF = bytes(code for code in range(0x20) if code not in (0x09, 0x0A))
 
+# After "<": rejects the most common inline tags with one quick test, before a
+# pattern tries its names at each "<".  None of them starts with a block-tag
+# or raw-section name (nor "br />", "P>", "blockquote"), so no match is lost.
+_COMMON_INLINE_TAGS = ("a", "em", "strong", "cite", "code", "span", "b", "i", "u", "s", "q",
+                       "img", "sub", "sup", "small", "abbr", "del", "ins", "mark")
+_NOT_COMMON_INLINE_TAG = r"(?!/?(?:" + "|".join(_COMMON_INLINE_TAGS) + r")[ >])"
+
 # Where Drupal's preg_split can match: "<!--", or an opening/closing tag whose
 # name starts with one of the raw-content element names.
 # The look-ahead rejects most "<" (links, <em>...) before trying eight names.
@@ -94,15 +101,11 @@ _RAW_SECTION_START = re.compile(
 # What _autop_chunk needs to know of the reader's markup, in one pass: each
 # "<br />", each block tag's start (up to the shortest block name it begins
 # with, so "<li", "</blockquote"), "<blockquote" in any other case, and "<P>".
-# The scan also finds the starts of raw sections (tried first, so "<pre" is
-# not taken for a "<p"): when it finds none, the text is a single chunk and
-# the raw-section split is skipped.
-# The look-ahead first rejects the most common inline tags, none of which
-# starts with a name above: most "<" then cost one quick test.
-_COMMON_INLINE_TAGS = ("a", "em", "strong", "cite", "code", "span", "b", "i", "u", "s", "q",
-                       "img", "sub", "sup", "small", "abbr", "del", "ins", "mark")
+# The scan also finds the starts of raw sections ("pre" is tried before the
+# block names, so "<pre" is not reported as "<p"): when it finds none, the
+# text is a single chunk and the raw-section split is skipped.
 _MARKUP_OF_INTEREST = re.compile(
-    r"<(?!/?(?:" + "|".join(_COMMON_INLINE_TAGS) + r")[ >])"
+    r"<" + _NOT_COMMON_INLINE_TAG +
     r"(?:br />|/?(?:pre|" + _BLOCK_PREFIX + r")|"
     + _any_case("blockquote") + r"|P>|(?=/?[pPsSoOiIdD!])/?(?:"
     + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
@@ -111,7 +114,8 @@ _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
 _BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
 _BLOCK_OPEN_OR_CLOSE = re.compile(
-    r"<(?:" + _BLOCK_PREFIX + r"[^>]*+>|/" + _BLOCK + r">)", re.A)
+    r"<" + _NOT_COMMON_INLINE_TAG
+    + r"(?:" + _BLOCK_PREFIX + r"[^>]*+>|/" + _BLOCK + r">)", re.A)
 _NEWLINES_3PLUS = re.compile(r"\n\n\n+", re.A)  # a literal prefix: 10x faster than \n{3,}
 _PARAGRAPH_BREAK = re.compile(r"\n" + _WS_CLASS + r"*\n\n?(?=.)", re.A)
 
@@ -127,6 +131,7 @@ _LOWER_CASE_BLOCKQUOTE_AND_P = re.compile(
 _EMPTY_PARAGRAPH = re.compile(r"<p>" + _WS_CLASS + r"*+</p>\n?", re.A)
 _P_BEFORE_BLOCK = re.compile(
     r"<p>" + _WS_CLASS + r"*+(</?" + _BLOCK_PREFIX + r"[^>]*+>)", re.A)
+_P_BEFORE_BLOCK_START = re.compile(r"<p>" + _WS_CLASS + r"*+</?" + _BLOCK_PREFIX, re.A)
 _BLOCK_TAG_NAME = re.compile(r"</?" + _BLOCK_PREFIX, re.A)
 _GT_THEN_P_CLOSE = re.compile(r">" + _WS_CLASS + r"*+</p>", re.A)
 _GT_THEN_BR = re.compile(r">" + _WS_CLASS + r"*+<br />", re.A)
@@ -134,13 +139,14 @@ _NEWLINE_RUN = re.compile(r"\n" + _WS_CLASS + r"*+", re.A)
 # Drupal captures the white space and tag after <br /> to put them back; a
 # look-ahead leaves them in place (a literal replacement, no per-match Python),
 # and no later match could have started inside them.
-_BR_BEFORE_BLOCK = re.compile(
-    r"<br />(?=" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+_TAGS_AFTER_DROPPED_BR = r"</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>"
+_BR_BEFORE_BLOCK = re.compile(r"<br />(?=" + _WS_CLASS + r"*+" + _TAGS_AFTER_DROPPED_BR + ")",
+                              re.A)
 # A newline that is not the first character of its white-space run.
 _NEWLINE_AFTER_WS = re.compile(r"\n(?<=[ \t\n\r\f\v]\n)", re.A)
 # In _line_breaks_at_lone_newlines: a newline that keeps its <br />.
 _NEWLINE_KEEPING_BR = re.compile(
-    r"\n(?<!</p>\n)(?<!<p>\n)(?!" + _WS_CLASS + r"*+</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)", re.A)
+    r"\n(?<!</p>\n)(?<!<p>\n)(?!" + _WS_CLASS + r"*+" + _TAGS_AFTER_DROPPED_BR + ")", re.A)
 # Drupal: &([^#])(?![A-Za-z0-9]{1,8};) on bytes.  A non-ASCII character is a
 # multi-byte sequence there: [^#] takes its lead byte and the look-ahead sees a
 # continuation byte, so it always matches.  Consuming the whole character is
@@ -166,7 +172,9 @@ def filter_autop(text: str) -> str:
             return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
         return _autop_chunk(text, set())
     marks = set(_MARKUP_OF_INTEREST.findall(text))
-    if not any(_RAW_SECTION_START.match(mark) for mark in marks):
+    # Each mark starts with "<", so joined they hold a raw-section start only
+    # where one of them does.
+    if not marks or not _RAW_SECTION_START.search("".join(marks)):
         return _autop_chunk(text, marks)
     chunks = _split_raw_sections(text)
     output = []
@@ -340,14 +348,17 @@ def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
         else:
             pattern = _LOWER_CASE_BLOCKQUOTE_AND_P
         chunk = _sub_before_last_gt(pattern, _move_p_into_blockquote, chunk)
-    # |<p>\s*</p>\n?| -> "".  Without a block tag of the reader's, only a first
-    # paragraph of white space can be empty: a paragraph break takes in the
-    # whole white-space run, and the trailing one is gone already.
-    if has_block_tag or chunk.startswith(_WS_AFTER_P):
+    # |<p>\s*</p>\n?| -> "", then !<p>\s*(</?BLOCK[^>]*>)! -> "$1": the second
+    # pattern's start covers the first's ("p" is a block name), so one search
+    # shows whether either can match.  Without a block tag of the reader's,
+    # only a first paragraph of white space can be empty: a paragraph break
+    # takes in the whole white-space run, and the trailing one is gone already.
+    if (chunk.startswith(_WS_AFTER_P) if not has_block_tag
+            else _P_BEFORE_BLOCK_START.search(chunk)):
         chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+        if has_block_tag:
+            chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk)
     if has_block_tag:
-        # !<p>\s*(</?BLOCK[^>]*>)! -> "$1"
-        chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk)
         # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
     if (has_line_break_tag and "<br />" in chunk) or _NEWLINE_AFTER_WS.search(chunk):
