@@ -6,7 +6,9 @@ skipping HTML comments and the insides of ``<a>``, ``<code>``, ``<pre>``,
 ``<script>`` and ``<style>``; each match is entity-decoded, then escaped, for the
 href and the (trimmed) link text. The matching itself, which Drupal does with
 regular expressions that backtrack catastrophically on hostile input, is in
-:mod:`moderation.formats.url_matching`.
+:mod:`moderation.formats.url_matching`; where to match (tags, comments, ignored
+elements) is in :mod:`moderation.formats.url_scan`, which finds it anchor by
+anchor on the whole text rather than chunk by chunk, with the same result.
 
 Two intended differences from Drupal 11, both about escaped text:
 
@@ -28,8 +30,8 @@ from moderation.formats.report import RenderReport
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
 from moderation.formats.url_scan import (
-    EMAILS, ESCAPED_DELIMITER, FULL_URLS, WWW, NeedsChunkWalk, has_comment_or_ignored_tag, hide_comments,
-    ignored_regions, map_linkable_chunks, restore_comments, scan_pass, scannable)
+    EMAILS, ESCAPED_DELIMITER, FULL_URLS, WWW, NeedsChunkWalk, has_comment_or_ignored_tag,
+    hide_comments, ignored_regions, map_linkable_chunks, restore_comments, scan_pass, scannable)
 
 _ELLIPSIS = "\u2026"
 _NEEDS_ESCAPING = re.compile("[&<>\"']")
@@ -69,7 +71,8 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     if (by_anchors and scannable(text)
             and (full_url_pass is None or full_url_pass.scannable)):
         try:
-            linked = _link_by_anchors(text, passes, linker, ignored_regions(text) if markup else [])
+            linked = _link_by_anchors(text, passes, linker,
+                                      ignored_regions(text) if markup else [])
         except NeedsChunkWalk:
             pass
     if linked is None:

@@ -234,7 +234,8 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
         end = None
         if quick_start >= measured_to:
             match = quick.match(text, quick_start, high)
-            if match is not None and not (has_ampersand and find("&", quick_start, match.end()) >= 0):
+            if match is not None and (not has_ampersand
+                                      or find("&", quick_start, match.end()) < 0):
                 end = match.end()                   # quick_end's usual answer, inline
                 measured_to = match.end("run") + 1
             else:

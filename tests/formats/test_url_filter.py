@@ -1181,6 +1181,13 @@ def _hostile_inputs(size: int) -> dict:
         "code with links": "<code>www.a.com " * (size // 16),
         "astral and at signs": "\U0001f600" + "@" * size,
         "dense links": "http://a.com/a_(b)?c=d&e=f#g www.b.org x@y.co (c) <b>t</b> " * (size // 60),
+        # The anchor scan: anchors in one run of URL characters, between tags,
+        # after "<>" (handed to the chunk walk), before a "<" with no ">".
+        "anchors in one URL run": "http://a.com/" + "@b.co,www.c.co,x:" * (size // 17),
+        "anchors between tags": "<i>a@b.co</i><b>http://c.co/</b>" * (size // 33),
+        "<> and links": "<>" + "x www.a.com <b>" * (size // 15),
+        "links then <": "www.a.com <" * (size // 11),
+        "escaped delimiters and e-mail": "&quot;a@b.co&#039;" * (size // 18),
     }
 
 
