@@ -27,9 +27,10 @@ import redis
 from moderation.store import keys
 
 _IN_PROGRESS = "in-progress"
-# How long a claim blocks its key if its request never finishes (longer than any request runs:
-# every Redis call gives up within seconds and a failed enqueue is left to the sweeper).
-IN_PROGRESS_LEASE_SECONDS = 30
+# How long a claim blocks its key if its request never finishes (its release never reached
+# Redis, or a stalled Redis ran the claim after the client had given up). Short: correctness
+# does not rest on it, since a comment is created only while the key holds that very claim.
+IN_PROGRESS_LEASE_SECONDS = 10
 
 # Delete the key only if it still holds our placeholder (not a stored response).
 _RELEASE = """

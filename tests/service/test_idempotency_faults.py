@@ -4,6 +4,8 @@ A client that got a 503 retries with the same key; it must eventually get a
 202, and exactly one comment may exist for that key, whatever point of the
 request Redis failed at.
 """
+import hashlib
+import json
 import threading
 import time
 
@@ -11,7 +13,7 @@ import pytest
 
 from moderation.store import IdempotencyStore, keys
 from moderation.store.comments import IdempotencyConflict, new_comment_id
-from moderation.store.idempotency import StoredResponse
+from moderation.store.idempotency import IN_PROGRESS_LEASE_SECONDS, StoredResponse
 from tests.service.helpers import auth, comment_payload
 
 
@@ -57,6 +59,27 @@ def test_guarded_create_writes_comment_and_response_together_under_the_claim(com
         comment_store.create(fields, comment_id=late, guard=idempotency.create_guard(
             "s1", "other", first, "fp", StoredResponse(202, {"id": late}, {})))
     assert comment_store.get(late) is None and second.outcome == "claimed"
+
+
+@pytest.mark.timeout(60)
+def test_a_claim_whose_request_never_finished_blocks_the_key_only_briefly(client, site, site_key, redis_client):
+    # What a SIGSTOPped Redis leaves behind: it ran a request's claim after that request had given
+    # up (503), so no release ever follows. Retries get 409 for a short lease, then a 202.
+    raw = json.dumps(comment_payload(body="claimed, then abandoned")).encode()
+    fingerprint = hashlib.sha256(b"application/json\n" + raw).hexdigest()
+    assert IdempotencyStore(redis_client, ttl_seconds=86400).claim(site.id, "stuck-1", fingerprint).outcome == "claimed"
+    started = time.monotonic()
+    seen = []
+    while time.monotonic() - started < IN_PROGRESS_LEASE_SECONDS + 10:
+        response = client.post("/api/v1/comments", data=raw, content_type="application/json",
+                               headers=auth(site_key, **{"Idempotency-Key": "stuck-1"}))
+        seen.append(response.status_code)
+        if response.status_code != 409:
+            break
+        time.sleep(1)
+    assert response.status_code == 202, seen
+    assert seen[0] == 409  # the claim was honoured while it lasted
+    assert comments_with_key(redis_client, "stuck-1") == [response.json["id"]]
 
 
 @pytest.mark.fault
