@@ -37,6 +37,19 @@ def engine(request):
     return request.param
 
 
+def test_rendered_is_a_frozen_dataclass_whichever_way_it_is_built():
+    import dataclasses
+
+    from moderation.formats.pipeline import _rendered
+
+    fast = render("<em>x</em>")
+    assert fast == Rendered(fast.html, fast.report, fast.format_id, fast.format_version)
+    assert fast == _rendered(fast.html, fast.report, fast.format_id, fast.format_version)
+    assert repr(fast).startswith("Rendered(html='<p><em>x</em></p>\\n', report=RenderReport(")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.html = "changed"
+
+
 def test_tips_read_exactly_as_the_seed_form():
     assert tips("filtered_html") == SEED_FILTERED_HTML_TIPS
     assert tips("plain_text") == SEED_PLAIN_TEXT_TIPS
