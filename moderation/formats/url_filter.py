@@ -83,17 +83,19 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
 def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str:
     """All passes over the original text (see :func:`scan_pass`), then one
     join; ``blocked``: the ignored elements' insides."""
-    links = []
+    found = []                  # (spans, link_pass) of each pass that links
     for link_pass in passes:
         spans = scan_pass(text, link_pass.kind, blocked, linker.patterns, link_pass.schemes)
         if spans:
-            links += [(start, end, link_pass) for start, end in spans]
+            found.append((spans, link_pass))
             blocked = sorted(blocked + spans) if blocked else spans
-    if not links:
+    if not found:
         return text
     # Elements only now: a pass may still raise NeedsChunkWalk (and the report
     # must count each link once). Links are disjoint: sorting compares starts.
-    links.sort()
+    links = [(start, end, link_pass) for spans, link_pass in found for start, end in spans]
+    if len(found) > 1:
+        links.sort()
     anchor = linker.anchor
     pieces = []
     position = 0
@@ -137,10 +139,11 @@ class _Linker:
 
     def anchor(self, raw_match: str, link_pass: _LinkPass) -> str:
         """The ``<a>`` element for a match (text as it stands in the input)."""
-        matched = decode_entities(raw_match)
+        matched = decode_entities(raw_match) if "&" in raw_match else raw_match
         if self.report is not None:
             self._count(matched, link_pass)
-        escaped = escape(matched)       # the prefixes need no escaping
+        # The prefixes need no escaping; most matches need none either.
+        escaped = escape(matched) if _NEEDS_ESCAPING.search(matched) else matched
         if len(matched) > self.max_length:
             return (f'<a href="{link_pass.href_prefix}{escaped}"{self.rel_attribute}>'
                     f'{escape(trim(matched, self.max_length))}</a>')
