@@ -225,8 +225,10 @@ _CANONICAL_VALUE = r'[^"<>\x00\r]*+'
 # A relative URL: no ':' and no reference that could decode to one.
 _NO_COLON_VALUE = r'[^"<>&\x00\r:]*+'
 _CANONICAL_NAME = re.compile(r"[a-z][a-z0-9_.:-]*+")
+_SCHEME_NAME = re.compile(r"[a-z][a-z0-9+.\-]*+")
+_COMMON_SCHEMES = ("https", "http", "mailto")
 # Tried first, in this order: the tags our pipelines write most.
-_COMMON_FIRST = ("p", "br", "em", "strong", "a", "blockquote")
+_COMMON_FIRST = ("p", "a", "em", "strong", "br", "blockquote")
 
 
 def _attribute_grammar(tag: str, name: str, allowlist: OutputAllowlist, compiled) -> str | None:
@@ -238,10 +240,16 @@ def _attribute_grammar(tag: str, name: str, allowlist: OutputAllowlist, compiled
         if allowed_tokens is not None:
             return None
         # An allowed scheme at the very start (url_scheme lower-cases it), or no ':' at all.
-        schemes = "|".join(re.escape(protocol) for protocol in
-                           sorted(allowlist.protocols, key=len, reverse=True))
-        value = (rf'(?:(?ai:{schemes}):{_CANONICAL_VALUE}|{_NO_COLON_VALUE})' if schemes
-                 else _NO_COLON_VALUE)
+        # Lower-case names first as plain literals (the regex engine skips those
+        # on one character; (?i) tests each), https/http/mailto first of all.
+        # Only names url_scheme can return (it lower-cases); others go to the parse.
+        protocols = sorted(
+            (protocol for protocol in allowlist.protocols if _SCHEME_NAME.fullmatch(protocol)),
+            key=lambda protocol: (_COMMON_SCHEMES.index(protocol)
+                                  if protocol in _COMMON_SCHEMES else 9, protocol))
+        schemes = "|".join(re.escape(protocol) for protocol in protocols)
+        value = (rf'(?:(?:{schemes}|(?ai:{schemes})):{_CANONICAL_VALUE}|{_NO_COLON_VALUE})'
+                 if schemes else _NO_COLON_VALUE)
     elif allowed_tokens is not None:
         # Space-separated tokens from the allowed set, at least one (str.split's white space).
         if not allowed_tokens or not all(re.fullmatch(r'[^"<>&\x00\r]+', token)

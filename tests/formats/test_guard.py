@@ -358,3 +358,15 @@ def test_fast_path_accepts_soup_made_only_of_canonical_pieces():
         html = "".join(rng.choice(_CANONICAL_PIECES) for _ in range(rng.randrange(40)))
         assert is_canonical_and_allowed(html, allowlist), html
         assert _lexbor_says_clean(html, allowlist), html
+
+
+def test_fast_path_only_trusts_protocol_names_url_scheme_can_return():
+    # url_scheme lower-cases, so "HTTP" in a list never matches: the full check decides.
+    allowlist = output_allowlist(parse_allowed_html("<em>"), autolinks=True,
+                                 protocols=("HTTP", "https"))
+    report = RenderReport()
+    assert not is_canonical_and_allowed('<a href="http://x.example/">x</a>', allowlist)
+    assert guard_html('<a href="http://x.example/">x</a>', allowlist, report) == "<a>x</a>"
+    assert report.guard_removed == {"url:http": 1}
+    upper = '<a href="HTTPS://x.example/">x</a>'
+    assert is_canonical_and_allowed(upper, allowlist) and _lexbor_says_clean(upper, allowlist)
