@@ -23,7 +23,7 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import bleach
 import html5lib.filters.base
@@ -64,6 +64,13 @@ class HtmlPolicy:
 
     def attributes_for(self, tag: str) -> frozenset[str]:
         return _attribute_map(self).get(tag, frozenset())
+
+    @cached_property
+    def derived(self) -> dict:
+        """Values other code computes from this policy object (the nh3 cleaner, the
+        report's patterns), each under its own key: a render looks them up with two
+        dict reads instead of hashing the policy for an lru_cache (~0.3 µs each)."""
+        return {}
 
     @property
     def needs_value_checks(self) -> bool:
@@ -142,7 +149,11 @@ class Nh3Engine:
     name = "nh3"
 
     def clean(self, text: str, policy: HtmlPolicy) -> str:
-        cleaned = _nh3_cleaner(policy).clean(text)
+        parts = policy.derived.get("nh3")
+        if parts is None:
+            parts = policy.derived["nh3"] = (_nh3_cleaner(policy), _allowed_void_start_tag(policy))
+        cleaner, void_start_tag = parts
+        cleaned = cleaner.clean(text)
         if policy.nofollow and "<a " in cleaned:
             # ammonia puts rel wherever its attribute passes leave it; Drupal (and
             # our bleach engine) append it. In canonical output a `"` inside a value
@@ -151,7 +162,6 @@ class Nh3Engine:
         # Only allowed elements are left, so only allowed void ones need rewriting. A
         # search for just their names is ~2x cheaper than the full substitution, which
         # is rarely needed (line breaks come later, from filter_autop).
-        void_start_tag = _allowed_void_start_tag(policy)
         if void_start_tag is not None and void_start_tag.search(cleaned):
             return void_start_tag.sub(r"<\1\2 />", cleaned)
         return cleaned

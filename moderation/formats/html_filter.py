@@ -281,7 +281,10 @@ def count_removals_from_text(text: str, policy: HtmlPolicy, report: RenderReport
 
     Returns False, with ``report`` untouched, when it does not: then only a parse can say.
     """
-    lower_case, any_case, known_tags = _text_shape(policy)
+    shape = policy.derived.get("report shape")
+    if shape is None:
+        shape = policy.derived["report shape"] = _text_shape(policy)
+    lower_case, any_case, known_tags = shape
     # findall repeats the segment pattern from where the last match ended (it matches
     # everywhere, at least a "<" or the empty string at the end): one tuple per
     # segment, (formatting name, raw-text name, other name, attributes, unknown "<").
