@@ -144,6 +144,8 @@ _BR_BEFORE_BLOCK = re.compile(r"<br />(?=" + _WS_CLASS + r"*+" + _TAGS_AFTER_DRO
                               re.A)
 # A newline that is not the first character of its white-space run.
 _NEWLINE_AFTER_WS = re.compile(r"\n(?<=[ \t\n\r\f\v]\n)", re.A)
+_NEWLINE_AFTER_INLINE_WS = re.compile(r"\n(?<=[ \t\r\f\v]\n)", re.A)
+_TWO_NEWLINES_IN_A_RUN = re.compile(r"\n[ \t\r\f\v]*+\n", re.A)
 # In _line_breaks_at_lone_newlines: a newline that keeps its <br />.
 _NEWLINE_KEEPING_BR = re.compile(
     r"\n(?<!</p>\n)(?<!<p>\n)(?!" + _WS_CLASS + r"*+" + _TAGS_AFTER_DROPPED_BR + ")", re.A)
@@ -361,7 +363,14 @@ def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
     if has_block_tag:
         # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
-    if (has_line_break_tag and "<br />" in chunk) or _NEWLINE_AFTER_WS.search(chunk):
+    line_breaks_are_simple = not (has_line_break_tag and "<br />" in chunk)
+    if line_breaks_are_simple and _NEWLINE_AFTER_WS.search(chunk):
+        # White space before a newline: fine if it is no newline, and then
+        # |(?<!<br />)\s*\n| takes it, so it can be dropped first.
+        line_breaks_are_simple = not _TWO_NEWLINES_IN_A_RUN.search(chunk)
+        if line_breaks_are_simple:
+            chunk = _drop_inline_ws_before_newlines(chunk)
+    if not line_breaks_are_simple:
         chunk = _insert_line_breaks(chunk)  # |(?<!<br />)\s*\n| -> "<br />\n"
         # !(</?BLOCK[^>]*>)\s*<br />! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_BR)
@@ -420,6 +429,24 @@ def _line_breaks_at_lone_newlines(chunk: str, has_block_tag: bool = True) -> str
             out.append(chunk[emitted:found + 1])
             emitted = found + 7  # drop the "<br />"
         found = chunk.find("><br />\n", found + 7)
+    out.append(chunk[emitted:])
+    return "".join(out)
+
+
+def _drop_inline_ws_before_newlines(chunk: str) -> str:
+    """Remove the spaces and tabs right before each newline.
+
+    Found from the newline's side: a search for ``[ \\t]+\\n`` would try
+    every space of the text.  Each slice ends at a newline and starts at the
+    previous one, so ``rstrip`` never crosses a newline and the work stays
+    linear.
+    """
+    out = []
+    emitted = 0
+    for newline in _NEWLINE_AFTER_INLINE_WS.finditer(chunk):
+        end = newline.start()
+        out.append(chunk[emitted:end].rstrip(_INLINE_WS))
+        emitted = end
     out.append(chunk[emitted:])
     return "".join(out)
 

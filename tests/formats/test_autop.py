@@ -462,6 +462,27 @@ def test_patterns_cut_at_last_gt_match_drupal(ours, replacement, drupal, drupal_
                 == reference.sub(drupal_replacement, text)), text
 
 
+def test_line_breaks_after_dropping_ws_before_newlines_match_drupal():
+    """Spaces before a newline (one newline per white-space run, no <br /> yet):
+    dropped first, then the fused step, equal Drupal's three patterns."""
+    insert = re.compile(r"(?<!<br />)" + _S + r"*\n", re.A)
+    drop = re.compile(r"(</?" + _BLOCK + r"[^>]*>)" + _S + r"*<br />", re.A)
+    drop_before = re.compile(r"<br />(" + _S + r"*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)",
+                             re.A)
+    alphabet = ["\n", "\n", " ", " ", "\t", "x", ">", "<", "</p>", "<p>", "</blockquote>",
+                "<div", "<em>", "</em>", "<li>", "</li>", "  \n", " \t\n ", "<ul>"]
+    checked = 0
+    for text in _random_strings(alphabet, 8000, 12, seed=19):
+        if "<br />" in text or re.search(r"\n[ \t]*\n", text):
+            continue
+        expected = drop_before.sub(r"\1", drop.sub(r"\1", insert.sub("<br />\n", text)))
+        got = autop_module._line_breaks_at_lone_newlines(
+            autop_module._drop_inline_ws_before_newlines(text))
+        assert got == expected, text
+        checked += 1
+    assert checked > 2000
+
+
 @pytest.mark.parametrize("ours,alphabet", [
     ("_BLOCKQUOTE_AND_P", _TRICKY_TAGS + ["<p><blockquote", "<P><BLOCKQUOTE x>", "</p>",
                                           "</blockquote>", "</blockquote></p>", "<Blockquote",
@@ -629,6 +650,8 @@ HOSTILE_INPUTS = {
     "spaces after <br />": lambda n: "a<br />" + " " * n + "b",
     "newline-space-newline": lambda n: _repeat("\n \n", n),
     "space-newline": lambda n: _repeat(" \n", n),
+    "lines ending in spaces": lambda n: _repeat("w  \n", n),
+    "one line ending in many spaces": lambda n: "a" + " " * n + "\nb\nc",
     "newlines": lambda n: "a" + "\n" * n + "b",
     "<div without >": lambda n: _repeat("<div", n),
     "<div... then one >": lambda n: _repeat("<div", n) + ">",
