@@ -429,7 +429,12 @@ def quick_end(text: str, pattern: re.Pattern, start: int, limit: int) -> tuple[i
     caller tries no quick match starting before it, so over a text the quick
     scans cost linear time however the anchors cluster.
     """
-    match = pattern.match(text, start, limit)
+    return quick_answer(text, pattern.match(text, start, limit), start, limit)
+
+
+def quick_answer(text: str, match: re.Match | None, start: int,
+                 limit: int) -> tuple[int | None, int]:
+    """:func:`quick_end` for the quick pattern's ``match`` at ``start``."""
     if match is None:
         return None, _URLISH_RUN.match(text, start, limit).end() + 1
     end = match.end()

@@ -18,7 +18,8 @@ from bisect import bisect_right
 from typing import Callable
 
 from moderation.formats.url_matching import (
-    QUICK_EMAIL_DOMAIN, QUICK_FULL_URL, QUICK_HOST_AND_TRAIL, Segment, local_part_start, quick_end)
+    QUICK_EMAIL_DOMAIN, QUICK_FULL_URL, QUICK_HOST_AND_TRAIL, Segment, local_part_start,
+    quick_answer)
 
 # Drupal searches each tag chunk for "<(a|script|style|code|pre)(?:\s|>)", then
 # for "</name>" (no /u: ASCII only).
@@ -147,7 +148,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
     low = high = 0          # the current segment
     lower = 0               # where its next match may start (the finders' position)
     segment = None          # the exact matcher for it, made on first need
-    measured_to = 0         # see quick_end
+    measured_to = 0         # see url_matching.quick_end
     has_ampersand = False   # in the current segment
     while True:
         # -- the next anchor: cheap necessary conditions on the whole text --
@@ -239,7 +240,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
                 end = match.end()                   # quick_end's usual answer, inline
                 measured_to = match.end("run") + 1
             else:
-                end, measured_to = quick_end(text, quick, quick_start, high)
+                end, measured_to = quick_answer(text, match, quick_start, high)
         if end is None:
             if segment is None:
                 segment = Segment(text[low:high], patterns)
