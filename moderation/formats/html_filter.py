@@ -193,7 +193,8 @@ def _count_url(name: str, value: str | None, policy: HtmlPolicy, report: RenderR
 #   left open across blocks, so unless allowed and bare they must be closed right
 #   after text: <a href="x">text</a> is one node;
 # - <script>/<style> with text content (no "<") and their end tag;
-# - an end tag that makes an element (a stray </p> or </br>) only when allowed.
+# - an end tag that makes an element (a stray </p> or </br>) only when allowed;
+# - a start or end tag cut off by the end of the text, which the tokenizer drops.
 #
 # Each start tag then is exactly one node, named as written, so "<name" is in the
 # text and the counts are the parse's. Tests compare both on random tag soup.
@@ -260,7 +261,8 @@ def _segment_pattern(policy: HtmlPolicy, *, any_case: bool) -> re.Pattern:
 
     quiet = [*start(allowed), *end(ending & allowed),
              "(?![A-Za-z!/?])",  # a "<" that is text
-             *end(ending - allowed)]
+             *end(ending - allowed),
+             "/?[A-Za-z][^>]*+\\Z"]  # a tag the text ends in: the tokenizer drops it
     counted = (f"<(?:({_alternatives(_FORMATTING_ELEMENTS)})|({_alternatives(_RAW_TEXT_ELEMENTS)})"
                f"|({_alternatives(SIMPLE_ELEMENTS - _FORMATTING_ELEMENTS)}))({attributes})"
                f"(?(1){start_end}[^<]*+</\\1{_SPACE}*+>"
