@@ -18,7 +18,7 @@ from bisect import bisect_right
 from typing import Callable
 
 from moderation.formats.url_matching import (
-    QUICK_EMAIL_DOMAIN, QUICK_FULL_URL, QUICK_HOST_AND_TRAIL, Segment, local_part_start,
+    MAX_LOCAL_PART, QUICK_EMAIL_DOMAIN, QUICK_FULL_URL, QUICK_HOST_AND_TRAIL, Segment,
     quick_answer)
 
 # Drupal searches each tag chunk for "<(a|script|style|code|pre)(?:\s|>)", then
@@ -139,6 +139,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             schemes.last_chars, schemes.name_before_colon, schemes.longest)
     elif emails:
         needle, email_at, quick = "@", patterns.email_at, QUICK_EMAIL_DOMAIN
+        last_non_domain_char = patterns.last_non_domain_char
     else:
         www_pattern, quick = patterns.www, QUICK_HOST_AND_TRAIL
     spans = []
@@ -221,7 +222,10 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
 
         # -- the match at the anchor --
         if emails:
-            start = local_part_start(text, patterns, lower, anchor)
+            # url_matching.local_part_start, inline.
+            window = anchor - MAX_LOCAL_PART if anchor - MAX_LOCAL_PART > lower else lower
+            boundary = last_non_domain_char.match(text, window, anchor)
+            start = boundary.end() if boundary else window
             if start == anchor:
                 continue
             quick_start = anchor + 1
