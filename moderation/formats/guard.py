@@ -255,7 +255,8 @@ def _attribute_grammar(tag: str, name: str, allowlist: OutputAllowlist, compiled
         if not allowed_tokens or not all(re.fullmatch(r'[^"<>&\x00\r]+', token)
                                          for token in allowed_tokens):
             return None
-        tokens = "|".join(re.escape(token) for token in sorted(allowed_tokens, key=len, reverse=True))
+        tokens = "|".join(re.escape(token)
+                          for token in sorted(allowed_tokens, key=len, reverse=True))
         value = rf'\s*+(?:{tokens})(?=[\s"])(?:\s++(?:{tokens})(?=[\s"]))*+\s*+'
     else:
         value = _CANONICAL_VALUE

@@ -109,7 +109,8 @@ def filter_html(text: str, allowed_html: str = DEFAULT_ALLOWED_HTML, nofollow: b
     return filter_normalized_html(normalize_text(text), policy, cleaner, report)
 
 
-def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner, report: RenderReport | None) -> str:
+def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
+                           report: RenderReport | None) -> str:
     """:func:`filter_html` for ``render``, which has normalized ``text`` and holds the
     parsed policy and the engine object already. Not for text that skipped
     ``normalize_text``."""

@@ -224,7 +224,8 @@ def test_canonical_output_is_accepted_without_a_parse(html):
 # full check decides (it acts exactly on those that really break the allowlist).
 NEAR_MISSES = {
     "'>' inside a value": '<a href="https://x.example/a>b" rel="nofollow">x</a>',
-    "a tag hidden in a value": '<a href="https://x.example/" rel="a><img src=x onerror=alert(1)>">x</a>',
+    "a tag hidden in a value":
+        '<a href="https://x.example/" rel="a><img src=x onerror=alert(1)>">x</a>',
     "unquoted javascript link": "<a href=javascript:alert(1)>x</a>",
     "single-quoted javascript link": "<a href='javascript:alert(1)'>x</a>",
     "upper-case tag and attribute": '<A HREF="javascript:alert(1)">x</A>',
@@ -324,7 +325,8 @@ def test_fast_path_without_p_allowed_refuses_a_stray_end_p():
 # is mostly canonical pieces (so the fast path is really exercised) plus near-misses.
 _CANONICAL_PIECES = [
     "<p>", "</p>", "<br />", "<br>", "<em>", "</em>", "<strong>", "</strong>",
-    "<blockquote>", "</blockquote>", "</a>", '<a href="https://x.example/?a=1&amp;b" rel="nofollow ugc">',
+    "<blockquote>", "</blockquote>", "</a>",
+    '<a href="https://x.example/?a=1&amp;b" rel="nofollow ugc">',
     '<a href="/rel">', '<a rel="x">', "text", " ", "\n", "&amp;", "&lt;", ">", '"', "'", "é",
 ]
 _NEAR_MISS_PIECES = [

@@ -299,9 +299,11 @@ def _counts_both_ways(text: str, allowed_html: str):
     ("<P>Upper <EM>case</EM> and spaced <em >tags</em\n></P>", {}),
     ("<script>alert(document.cookie)</script>", {"removed_tags": {"script": 1}}),
     ('Mail me or see <a href="javascript:alert(1)">this</a>.',
-     {"removed_tags": {"a": 1}, "removed_attributes": {"href": 1}, "unsafe_urls": {"javascript": 1}}),
+     {"removed_tags": {"a": 1}, "removed_attributes": {"href": 1},
+      "unsafe_urls": {"javascript": 1}}),
     ("<img src=x onerror=alert(1)><div onclick='x'>d</div>",
-     {"removed_tags": {"img": 1, "div": 1}, "removed_attributes": {"src": 1, "onerror": 1, "onclick": 1}}),
+     {"removed_tags": {"img": 1, "div": 1},
+      "removed_attributes": {"src": 1, "onerror": 1, "onclick": 1}}),
     ('<p class="x" class="y" CLASS=z>dup</p>', {"removed_attributes": {"class": 1}}),
     ("<b>bold</b> <i>it</i> <span>s</span>", {"removed_tags": {"b": 1, "i": 1, "span": 1}}),
     ("cut off by the end: <blockq", {}),  # the tokenizer drops a tag the text ends in
@@ -319,9 +321,11 @@ def test_report_from_text_takes_everyday_shapes_and_agrees_with_the_parse(text, 
     "<!-- a comment -->", "<!DOCTYPE html>", "<?php x ?>", "</ p>", "<![CDATA[x]]>",
     "<b>left open", "<b>x<em>y</em></b>", "<a href=x>x<b>y</b></a>", "<em class=x>open",
     '<a href="jav&#x61;script:x">x</a>', '<a title="a<b">x</a>', '<a href="x"onclick="y">x</a>',
-    "<p/onclick=alert(1)>x</p>", "<svg><p>x</p></svg>", "<math>x</math>", "<table><td>x</td></table>",
+    "<p/onclick=alert(1)>x</p>", "<svg><p>x</p></svg>", "<math>x</math>",
+    "<table><td>x</td></table>",
     "<image src=x>", "<textarea><b>x</b></textarea>", "<title>x</title>", "<select><option>x",
-    "<script>if (a < b) x()</script>", "<script>x()", "<style>p{}</style foo>", "<noscript>x</noscript>",
+    "<script>if (a < b) x()</script>", "<script>x()", "<style>p{}</style foo>",
+    "<noscript>x</noscript>",
     "x</b >y</p>", "<p\r>x</p>", "<em\x00>x</em>", "x </ b", "x <a title='>'",
 ])
 def test_report_from_text_refuses_what_only_a_parse_can_count(text):
@@ -335,7 +339,8 @@ def test_report_from_text_refuses_what_only_a_parse_can_count(text):
 
 def test_report_from_text_creates_a_p_only_when_p_is_allowed():
     assert _counts_both_ways("x</p>y", "<p>")[0]
-    assert not _counts_both_ways("x</p>y", "<em>")[0]  # the parser makes a <p>: leave it to the parse
+    # The parser makes a <p> of it: leave that to the parse.
+    assert not _counts_both_ways("x</p>y", "<em>")[0]
 
 
 def _xss_and_bench_texts():
@@ -372,7 +377,8 @@ _SOUP_VALUES = ['"javascript:x"', "'javascript:x'", "javascript:x", '"http://x"'
                 '"epic bad"', '""', "''", '"a&amp;b"', '"a<b"', "a>b", '"  vbscript:1"', "x=y",
                 "`x`", '"/rel"', '"data:x"', "JaVaScRiPt:x"]
 _SOUP_OTHER = ["x", "text ", " ", "\n", "<", "< ", "<3", "&amp;", "&", ">", "<!--", "-->",
-               "<!-- c -->", "<?x?>", "</>", "</ x>", '"', "'", "</script>", "</style>", "\x0c", "\t"]
+               "<!-- c -->", "<?x?>", "</>", "</ x>", '"', "'", "</script>", "</style>",
+               "\x0c", "\t"]
 
 
 @st.composite
