@@ -483,6 +483,23 @@ def test_line_breaks_after_dropping_ws_before_newlines_match_drupal():
     assert checked > 2000
 
 
+def test_line_break_steps_match_drupal():
+    """Every route through the <br /> steps (lone newlines or not, <br />
+    already there or not) equals Drupal's three patterns."""
+    insert = re.compile(r"(?<!<br />)" + _S + r"*\n", re.A)
+    drop = re.compile(r"(</?" + _BLOCK + r"[^>]*>)" + _S + r"*<br />", re.A)
+    drop_before = re.compile(r"<br />(" + _S + r"*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)>)",
+                             re.A)
+    alphabet = ["\n", "\n", " ", "\t", "x", ">", "<", "</p>", "<p>", "</blockquote>", "<div",
+                "<em>", "</em>", "<li>", "</li>", "<br />", "<br />", " <br />", "<br />\n",
+                "<ul>", "<p> ", "\n\n"]
+    for text in _random_strings(alphabet, 8000, 12, seed=20):
+        expected = drop_before.sub(r"\1", drop.sub(r"\1", insert.sub("<br />\n", text)))
+        for has_block_tag in (True, False) if not re.search(r"<(?!p>|/p>|br )", text) else (True,):
+            got = autop_module._line_break_steps(text, "<br />" in text, has_block_tag)
+            assert got == expected, text
+
+
 @pytest.mark.parametrize("ours,alphabet", [
     ("_BLOCKQUOTE_AND_P", _TRICKY_TAGS + ["<p><blockquote", "<P><BLOCKQUOTE x>", "</p>",
                                           "</blockquote>", "</blockquote></p>", "<Blockquote",
