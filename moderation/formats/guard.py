@@ -239,10 +239,10 @@ def _attribute_grammar(tag: str, name: str, allowlist: OutputAllowlist, compiled
     if name in URL_ATTRIBUTES:
         if allowed_tokens is not None:
             return None
-        # An allowed scheme at the very start (url_scheme lower-cases it), or no ':' at all.
-        # Lower-case names first as plain literals (the regex engine skips those
-        # on one character; (?i) tests each), https/http/mailto first of all.
-        # Only names url_scheme can return (it lower-cases); others go to the parse.
+        # An allowed scheme at the very start, in any case, or no ':' at all. Only
+        # names url_scheme can return (lower case); others are left to the parse.
+        # Plain literals before (?i) (the regex engine skips those on one
+        # character, (?i) tests each), https, http and mailto first of all.
         protocols = sorted(
             (protocol for protocol in allowlist.protocols if _SCHEME_NAME.fullmatch(protocol)),
             key=lambda protocol: (_COMMON_SCHEMES.index(protocol)
