@@ -10,6 +10,14 @@ comment on each step says what Drupal does and why the rewrite is equivalent.
 ``tests/formats/test_autop.py`` checks every rewrite against a literal
 transliteration of Drupal's chain on tricky inputs.
 
+Speed (every pass over a 20 KB comment costs ~0.5 us/KB in Python's engine,
+so passes are what is saved): one scan of the reader's markup decides which
+steps can match at all; steps that cannot are skipped; several steps run as
+one pass when their matches cannot interact; patterns start with a literal
+and reject common inline tags early; replacements are literals or small
+functions (3.11 expands ``\\1`` templates in Python).  Each shortcut states
+why it gives Drupal's output, and has a differential test.
+
 Drupal runs its patterns without the ``/u`` flag, i.e. on bytes: ``\\s`` is
 ASCII white space and case-insensitivity is ASCII only, so every pattern here
 is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS_CLASS``.
@@ -111,7 +119,6 @@ _MARKUP_OF_INTEREST = re.compile(
     + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
-_BLOCK_OPEN = re.compile(r"<" + _BLOCK_PREFIX + r"[^>]*+>", re.A)
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
 _BLOCK_OPEN_OR_CLOSE = re.compile(
     r"<" + _NOT_COMMON_INLINE_TAG

@@ -449,7 +449,6 @@ def test_line_breaks_at_lone_newlines_match_drupal():
 
 
 @pytest.mark.parametrize("ours,replacement,drupal,drupal_replacement,flags", [
-    ("_BLOCK_OPEN", "\n\\g<0>", r"(<" + _BLOCK + r"[^>]*>)", "\n\\1", 0),
     ("_P_BEFORE_BLOCK", "\\1", r"<p>" + _S + r"*(</?" + _BLOCK + r"[^>]*>)", "\\1", 0),
 ])
 def test_patterns_cut_at_last_gt_match_drupal(ours, replacement, drupal, drupal_replacement,
