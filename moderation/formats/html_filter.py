@@ -117,8 +117,8 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
     # Four substring tests (memchr) beat one character-class regex scan ~4x.
     if not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
         return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
-    if report is not None and "<" in text:
-        record_removals(text, policy, report)
+    if report is not None and "<" in text and not count_removals_from_text(text, policy, report):
+        _record_removals_from_tree(text, policy, report)  # record_removals, one call less
     return cleaner.clean(text, policy).strip(_TRIMMED)
 
 
