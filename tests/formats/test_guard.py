@@ -347,6 +347,7 @@ def test_fast_path_acceptance_implies_the_full_check_agrees(html):
         allowlist = allowlist_of(format_id)
         if is_canonical_and_allowed(html, allowlist):
             assert _lexbor_says_clean(html, allowlist), html
+            assert violations(html, POLICIES[format_id]) == []  # the independent oracle too
             report = RenderReport()
             assert guard_html(html, allowlist, report) is html and not report.guard_acted
 
@@ -360,6 +361,7 @@ def test_fast_path_accepts_soup_made_only_of_canonical_pieces():
         html = "".join(rng.choice(_CANONICAL_PIECES) for _ in range(rng.randrange(40)))
         assert is_canonical_and_allowed(html, allowlist), html
         assert _lexbor_says_clean(html, allowlist), html
+        assert violations(html, POLICIES["filtered_html"]) == [], html
 
 
 def test_fast_path_only_trusts_protocol_names_url_scheme_can_return():
@@ -372,3 +374,25 @@ def test_fast_path_only_trusts_protocol_names_url_scheme_can_return():
     assert report.guard_removed == {"url:http": 1}
     upper = '<a href="HTTPS://x.example/">x</a>'
     assert is_canonical_and_allowed(upper, allowlist) and _lexbor_says_clean(upper, allowlist)
+
+
+def test_fast_path_acceptance_of_mutated_outputs_implies_both_checks_agree():
+    """Our real outputs with one to three random edits near markup characters."""
+    import random
+
+    rng = random.Random(7)
+    allowlist = allowlist_of("filtered_html")
+    outputs = [render(text).html for text in _bench_corpus()[::25]]
+    pieces = list('<>"\'/= &#:;!?-\n\tapbrsemhjv') + [
+        "javascript:", "<a ", "</", "<!--", "&#106;", "<svg>", "<script>", "href=", " on"]
+    accepted = 0
+    for _ in range(1500):
+        html = rng.choice(outputs)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(html) + 1)
+            html = html[:at] + rng.choice(pieces) + html[at + rng.randint(0, 1):]
+        if is_canonical_and_allowed(html, allowlist):
+            accepted += 1
+            assert _lexbor_says_clean(html, allowlist), html
+            assert violations(html, POLICIES["filtered_html"]) == [], html
+    assert accepted > 300  # not vacuous
