@@ -14,6 +14,7 @@ from functools import lru_cache
 from moderation.formats.engines import (
     URL_ATTRIBUTES, HtmlPolicy, get_engine)
 from moderation.formats.guard import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS, parse_fragment
+from moderation.formats.html_prepass import flatten_deep_nesting
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import RenderReport
@@ -119,8 +120,12 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
     # Four substring tests (memchr) beat one character-class regex scan ~4x.
     if not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
         return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
-    if report is not None and "<" in text and not count_removals_from_text(text, policy, report):
-        _record_removals_from_tree(text, policy, report)  # record_removals, one call less
+    if "<" in text:
+        text, flattened = flatten_deep_nesting(text)  # parsers go quadratic on deep trees
+        if report is not None:
+            report.flattened_tags += flattened
+            if not count_removals_from_text(text, policy, report):
+                _record_removals_from_tree(text, policy, report)  # record_removals, one call less
     return cleaner.clean(text, policy).strip(_TRIMMED)
 
 

@@ -14,9 +14,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+import os
 from pathlib import Path
 
-from moderation.formats.engines import environment_variable
 from moderation.formats.html_filter import (
     NEVER_ALLOWED_TAGS, AllowedHtmlError, allowed_tag_groups, parse_allowed_html)
 
@@ -105,12 +105,12 @@ def list_formats() -> list[dict]:
 
 def formats_file() -> Path:
     """The configured formats file: ``$MODERATION_FORMATS_FILE`` or ``config/formats.toml``."""
-    return Path(environment_variable(FORMATS_FILE_ENV_VAR) or DEFAULT_FORMATS_FILE)
+    return Path(os.environ.get(FORMATS_FILE_ENV_VAR) or DEFAULT_FORMATS_FILE)
 
 
 def all_formats() -> dict[str, TextFormat]:
     """Every configured format by id, in file order (the file is read once per path)."""
-    return load_formats(environment_variable(FORMATS_FILE_ENV_VAR) or _DEFAULT_FORMATS_PATH)
+    return load_formats(os.environ.get(FORMATS_FILE_ENV_VAR) or _DEFAULT_FORMATS_PATH)
 
 
 def get_format(format_id: str) -> TextFormat:

@@ -28,6 +28,7 @@ class RenderReport:
     removed_attributes: Counter = field(default_factory=_counter)  # attribute name -> count
     unsafe_urls: Counter = field(default_factory=_counter)         # scheme dropped -> count
     comments_removed: int = 0
+    flattened_tags: int = 0    # tags removed because they nested deeper than the cap (100)
     links_created: int = 0
     link_hosts: Counter = field(default_factory=_counter)          # host (or e-mail domain) -> count
     guard_acted: bool = False
@@ -54,6 +55,7 @@ class RenderReport:
             "removed_attributes": dict(sorted(self.removed_attributes.items())),
             "unsafe_urls": dict(sorted(self.unsafe_urls.items())),
             "comments_removed": self.comments_removed,
+            "flattened_tags": self.flattened_tags,
             "links_created": self.links_created,
             "link_hosts": dict(sorted(self.link_hosts.items())),
             "guard_acted": self.guard_acted,
@@ -68,6 +70,7 @@ class RenderReport:
             removed_attributes=Counter(data.get("removed_attributes", {})),
             unsafe_urls=Counter(data.get("unsafe_urls", {})),
             comments_removed=int(data.get("comments_removed", 0)),
+            flattened_tags=int(data.get("flattened_tags", 0)),
             links_created=int(data.get("links_created", 0)),
             link_hosts=Counter(data.get("link_hosts", {})),
             guard_acted=bool(data.get("guard_acted", False)),
