@@ -87,12 +87,6 @@ def _any_case(word: str) -> str:
                    for c in word)
 
 
-# normalize_text leaves text unchanged when it has no C0 control but TAB and LF
-# (CR included) and no lone surrogate; for ASCII and Latin-1 text (no
-# surrogates possible) these checks are faster than its own scan.
-_PLAIN_ASCII = re.compile(r"[\t\n\x20-\x7f]*+")
-_C0_CONTROLS_BUT_TAB_LF = bytes(code for code in range(0x20) if code not in (0x09, 0x0A))
-
 # After "<": rejects the most common inline tags with one quick test, before a
 # pattern tries its names at each "<".  None of them starts with a block-tag
 # or raw-section name (nor "br />", "P>", "blockquote"), so no match is lost.
@@ -174,8 +168,11 @@ _TEMPLATE_OUTPUT_STARTS = ("<!-- BEGIN OUTPUT from ",
 
 def filter_autop(text: str) -> str:
     """Wrap paragraphs in ``<p>`` and turn single newlines into ``<br />``."""
-    if _may_need_normalizing(text):
-        text = normalize_text(text)
+    return filter_normalized_autop(normalize_text(text))
+
+
+def filter_normalized_autop(text: str) -> str:
+    """:func:`filter_autop` for ``render``, which has normalized ``text`` already."""
     if "<" not in text:
         if "\n" not in text and "&" not in text:
             # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
@@ -211,17 +208,6 @@ def filter_autop(text: str) -> str:
                 chunk = _autop_chunk(chunk)
         output.append(chunk)
     return "".join(output)
-
-
-def _may_need_normalizing(text: str) -> bool:
-    """False when ``normalize_text`` would certainly return ``text`` as is."""
-    if text.isascii():  # O(1)
-        return _PLAIN_ASCII.fullmatch(text) is None
-    try:
-        data = text.encode("latin-1")  # a copy when every character fits
-    except UnicodeEncodeError:
-        return True
-    return len(data.translate(None, _C0_CONTROLS_BUT_TAB_LF)) != len(data)
 
 
 def _tag_word(delimiter: str, start: int) -> str:

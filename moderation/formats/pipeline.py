@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.formats.autop import filter_autop
+from moderation.formats.autop import filter_normalized_autop
 from moderation.formats.escape import filter_html_escape
 from moderation.formats.engines import get_engine
 from moderation.formats.guard import OutputAllowlist, guard_html, output_allowlist
@@ -17,7 +17,8 @@ from moderation.formats.normalize import normalize_text
 from moderation.formats.registry import (
     TextFormat, UnknownFormat, format_tips, get_format, list_formats)
 from moderation.formats.report import RenderReport
-from moderation.formats.url_filter import filter_url
+from moderation.formats.protocols import ALLOWED_PROTOCOLS
+from moderation.formats.url_filter import filter_normalized_url
 
 __all__ = ["Rendered", "UnknownFormat", "render", "tips", "list_formats"]
 
@@ -33,12 +34,15 @@ class Rendered:
 
 
 def _run_filter_html(text, settings, engine, report):
-    # render has normalized the text; the plan holds the parsed policy.
-    return filter_normalized_html(text, settings["policy"], engine, report)
+    # render has normalized the text; the plan holds the parsed policy. The
+    # sanitizer decodes character references, which may spell control characters
+    # (&#13;), so its output is normalized again for the filters after it.
+    return normalize_text(filter_normalized_html(text, settings["policy"], engine, report))
 
 
 def _run_filter_url(text, settings, engine, report):
-    return filter_url(text, settings["max_length"], settings["rel"], report=report)
+    return filter_normalized_url(text, settings["max_length"], settings["rel"],
+                                 ALLOWED_PROTOCOLS, report)
 
 
 def _run_filter_html_escape(text, settings, engine, report):
@@ -46,7 +50,7 @@ def _run_filter_html_escape(text, settings, engine, report):
 
 
 def _run_filter_autop(text, settings, engine, report):
-    return filter_autop(text)
+    return filter_normalized_autop(text)
 
 
 FILTER_RUNNERS = {

@@ -46,7 +46,12 @@ def filter_url(text: str, max_length: int = 72, rel: str | None = None, *,
     ``protocols`` are the schemes recognised in full URLs (case-sensitive, as in
     Drupal); ``report`` counts the links created and their hosts.
     """
-    text = normalize_text(text)
+    return filter_normalized_url(normalize_text(text), max_length, rel, protocols, report)
+
+
+def filter_normalized_url(text: str, max_length: int, rel: str | None, protocols,
+                          report: RenderReport | None) -> str:
+    """:func:`filter_url` for ``render``, which has normalized ``text`` already."""
     if ":" not in text and "@" not in text and "www." not in text:
         return text
     return _filtered(text, max_length, rel, protocols, report, by_anchors=True)
