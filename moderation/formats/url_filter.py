@@ -101,14 +101,7 @@ def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str
     links = [(start, end, link_pass) for spans, link_pass in found for start, end in spans]
     if len(found) > 1:
         links.sort()
-    anchor = linker.anchor
-    pieces = []
-    position = 0
-    for start, end, link_pass in links:
-        pieces += (text[position:start], anchor(text[start:end], link_pass))
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
+    return linker.join(text, links)
 
 
 def _link_by_chunks(text: str, passes, linker: "_Linker") -> str:
@@ -147,13 +140,44 @@ class _Linker:
         matched = decode_entities(raw_match) if "&" in raw_match else raw_match
         if self.report is not None:
             self._count(matched, link_pass)
+        return self._element(matched, link_pass.href_prefix)
+
+    def _element(self, matched: str, href_prefix: str) -> str:
         # The prefixes need no escaping; most matches need none either.
         escaped = escape(matched) if _NEEDS_ESCAPING.search(matched) else matched
         if len(matched) > self.max_length:
-            return (f'<a href="{link_pass.href_prefix}{escaped}"{self.rel_attribute}>'
+            return (f'<a href="{href_prefix}{escaped}"{self.rel_attribute}>'
                     f'{escape(trim(matched, self.max_length))}</a>')
-        return f'<a href="{link_pass.href_prefix}{escaped}"{self.rel_attribute}>{escaped}</a>'
+        return f'<a href="{href_prefix}{escaped}"{self.rel_attribute}>{escaped}</a>'
 
+    def join(self, text: str, links: list) -> str:
+        """``text`` with each ``(start, end, link_pass)`` span (sorted, disjoint)
+        replaced by its ``<a>`` element: :meth:`anchor` inlined, since this loop
+        runs once per link. Hosts are counted at the end, in link order."""
+        pieces = []
+        append = pieces.append
+        hosts = [] if self.report is not None else None
+        max_length = self.max_length
+        needs_escaping = _NEEDS_ESCAPING.search
+        rel_attribute = self.rel_attribute
+        position = 0
+        for start, end, link_pass in links:
+            append(text[position:start])
+            position = end
+            matched = text[start:end]
+            if "&" in matched:
+                matched = decode_entities(matched)
+            if hosts is not None:
+                hosts.append(link_pass.host_of(matched))
+            if len(matched) > max_length or needs_escaping(matched):
+                append(self._element(matched, link_pass.href_prefix))
+            else:
+                append(f'<a href="{link_pass.href_prefix}{matched}"{rel_attribute}>{matched}</a>')
+        append(text[position:])
+        if hosts:
+            self.report.links_created += len(hosts)
+            self.report.link_hosts.update(filter(None, hosts))
+        return "".join(pieces)
 
     def link_chunk(self, chunk: str, link_pass: _LinkPass) -> str:
         """``chunk`` with its matches linked. Escaped delimiters cut it into
@@ -198,13 +222,20 @@ def _full_url_pass(protocols: tuple) -> _LinkPass | None:
                      _url_host, schemes, scannable=not any(">" in name for name in protocols))
 
 
+# After the scheme's ":" (or at a www. address's start): the slashes, an
+# optional "user@" (greedy: up to the authority's last "@"), then the host, which
+# ends at ":", "/", "?", "#" or "\\". Anchored and tried once, so linear.
+_HOST_AFTER_SCHEME = re.compile(r"[/\\]*+(?:[^/?#\\]*@)?([^/?#\\:]*)")
+
+
 def _url_host(url: str) -> str:
     """The lower-cased host a browser would see in ``url`` ('' if none)."""
-    scheme, _, rest = url.partition(":")
-    if scheme.lower() == "mailto":
-        return _email_host(rest)
-    authority = re.split(r"[/?#\\]", rest.lstrip("/\\"), maxsplit=1)[0]
-    return authority.rpartition("@")[2].partition(":")[0].lower()
+    colon = url.find(":")
+    if colon < 0:
+        return ""
+    if colon == 6 and url[:6].lower() == "mailto":
+        return _email_host(url[7:])
+    return _HOST_AFTER_SCHEME.match(url, colon + 1)[1].lower()
 
 
 def _email_host(address: str) -> str:
@@ -212,7 +243,8 @@ def _email_host(address: str) -> str:
 
 
 def _www_host(address: str) -> str:
-    return _url_host("http://" + address)
+    """``_url_host("http://" + address)``."""
+    return _HOST_AFTER_SCHEME.match(address)[1].lower()
 
 
 _EMAIL_PASS = _LinkPass("@", find_emails, EMAILS, "mailto:", _email_host)
