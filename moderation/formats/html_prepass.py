@@ -18,6 +18,7 @@ Both only ever remove tags or add comments, and the engine still sanitizes the
 result, so neither can let anything through that the engine would not.
 """
 import bisect
+import operator
 import re
 from itertools import accumulate
 
@@ -39,6 +40,7 @@ _CLOSES_SIBLING = {"li": ("li",), "dd": ("dd", "dt"), "dt": ("dd", "dt")}
 # Tag tokens as a browser's tokenizer starts them: "<" or "</" then an ASCII letter.
 _TAG_TOKEN = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*+>")
 _TAG_START = re.compile(r"<(/?)[A-Za-z]")
+_STEP_OF_SLASH = {"": 1, "/": -1}.__getitem__  # a start tag opens a level, an end tag closes one
 
 DEFAULT_MAX_DEPTH = 100
 
@@ -83,11 +85,41 @@ def flatten_deep_nesting(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> tuple
 
 
 def _may_exceed(text: str, max_depth: int) -> bool:
-    """Cheap upper bound on the depth: the most start tags open at once."""
+    """Cheap upper bound on the depth: the most start tags open at once.
+
+    The depth after each tag is ``max(depth + step, 0)`` (+1 for a start tag, -1
+    for an end tag). Most texts are settled by a coarser bound, block by block
+    of tags, with two C-level list counts per block instead of Python per tag;
+    only a text that bound cannot clear gets the exact computation.
+    """
     steps = _TAG_START.findall(text, 0, text.rfind(">") + 1)
-    depths = accumulate((-1 if slash else 1 for slash in steps),
-                        lambda depth, step: max(depth + step, 0), initial=0)
-    return max(depths) > max_depth
+    if steps.count("") <= max_depth:  # fewer start tags than the cap
+        return False
+    # ``depth_bound`` bounds the depth where a block begins. Inside a block the
+    # depth rises at most by its start tags; at its end it is either the entry
+    # depth plus starts minus ends (never floored at 0 on the way) or at most
+    # the starts after the last time it was 0.
+    depth_bound = 0
+    for block_start in range(0, len(steps), _DEPTH_BLOCK):
+        block = steps[block_start:block_start + _DEPTH_BLOCK]
+        starts = block.count("")
+        if depth_bound + starts > max_depth:
+            return _exact_max_depth(steps) > max_depth
+        depth_bound = max(depth_bound + 2 * starts - len(block), starts)
+    return False
+
+
+_DEPTH_BLOCK = 32
+
+
+def _exact_max_depth(steps: list[str]) -> int:
+    """The largest ``depth`` reached, where depth_i = max(depth_{i-1} + step_i, 0).
+
+    That is level_i - min(level_0..level_i) for the unclamped running sum
+    (level_0 = 0), which accumulate, min and map compute in C.
+    """
+    levels = list(accumulate(map(_STEP_OF_SLASH, steps), initial=0))
+    return max(map(operator.sub, levels, accumulate(levels, min)))
 
 
 def _pop_through(stack: list, open_counts: dict, name: str) -> None:

@@ -1,4 +1,5 @@
 """The pre-pass that keeps nh3 linear: depth cap and text-run splitting."""
+import re
 import time
 
 import nh3
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from moderation.formats.html_prepass import (
-    DEFAULT_MAX_DEPTH, flatten_deep_nesting, split_long_text_runs)
+    DEFAULT_MAX_DEPTH, _may_exceed, flatten_deep_nesting, split_long_text_runs)
 
 CLEANER = nh3.Cleaner(tags={"em", "strong", "blockquote", "br", "p"}, attributes={"*": set()},
                       clean_content_tags=set(), link_rel=None)
@@ -131,3 +132,27 @@ def test_prepass_keeps_nh3_linear(unit):
     small, large = unit * (8192 // len(unit)), unit * (65536 // len(unit))
     ratio = best(large) / max(best(small), 1e-4)
     assert ratio < 24, f"{unit!r}: 8x input took {ratio:.1f}x as long"
+
+
+def _depth_bound_tag_by_tag(text: str, max_depth: int) -> bool:
+    """The depth gate as plainly written: one step per tag, floored at 0."""
+    depth = highest = 0
+    for match in re.finditer(r"<(/?)[A-Za-z]", text[:text.rfind(">") + 1]):
+        depth = max(depth + (-1 if match.group(1) else 1), 0)
+        highest = max(highest, depth)
+    return highest > max_depth
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["<a>", "</a>", "<b>", "</b>", "x", "</", "<br>", "</p>"]),
+                max_size=700),
+       st.sampled_from([1, 3, 10, 40, 100]))
+def test_the_blockwise_depth_gate_agrees_with_the_tag_by_tag_one(pieces, max_depth):
+    text = "".join(pieces)
+    assert _may_exceed(text, max_depth) == _depth_bound_tag_by_tag(text, max_depth)
+
+
+def test_the_depth_gate_sees_a_deep_run_after_many_balanced_tags():
+    text = "<b>x</b>" * 300 + "<i>" * 101 + "y"
+    assert _may_exceed(text + ">", 100)
+    assert not _may_exceed("<b>x</b>" * 300 + "<i>" * 100 + ">", 100)
