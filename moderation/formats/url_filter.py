@@ -152,31 +152,36 @@ class _Linker:
 
     def join(self, text: str, links: list) -> str:
         """``text`` with each ``(start, end, link_pass)`` span (sorted, disjoint)
-        replaced by its ``<a>`` element: :meth:`anchor` inlined, since this loop
-        runs once per link. Hosts are counted at the end, in link order."""
-        pieces = []
-        append = pieces.append
-        hosts = [] if self.report is not None else None
-        max_length = self.max_length
-        needs_escaping = _NEEDS_ESCAPING.search
-        rel_attribute = self.rel_attribute
-        position = 0
-        for start, end, link_pass in links:
-            append(text[position:start])
-            position = end
-            matched = text[start:end]
-            if "&" in matched:
-                matched = decode_entities(matched)
-            if hosts is not None:
-                hosts.append(link_pass.host_of(matched))
-            if len(matched) > max_length or needs_escaping(matched):
-                append(self._element(matched, link_pass.href_prefix))
-            else:
-                append(f'<a href="{link_pass.href_prefix}{matched}"{rel_attribute}>{matched}</a>')
-        append(text[position:])
-        if hosts:
+        replaced by its ``<a>`` element, as :meth:`anchor` makes it.
+
+        The matches are decoded and escaped all at once, joined by NULs: NUL is
+        not in normalized text, no reference holds one, and none decodes to one
+        (``&#0;`` stays as it is), so splitting gives back one piece per match.
+        """
+        raw_matches = [text[start:end] for start, end, _ in links]
+        matches = raw_matches
+        joined = "\0".join(raw_matches)
+        if "&" in joined:
+            joined = decode_entities(joined)
+            matches = joined.split("\0")
+        shown = escape(joined).split("\0") if _NEEDS_ESCAPING.search(joined) else matches
+        if self.report is not None:
+            hosts = [link_pass.host_of(matched)
+                     for (_, _, link_pass), matched in zip(links, matches)]
             self.report.links_created += len(hosts)
             self.report.link_hosts.update(filter(None, hosts))
+        max_length = self.max_length
+        rel_attribute = self.rel_attribute
+        pieces = []
+        append = pieces.append
+        position = 0
+        for (start, end, link_pass), matched, escaped in zip(links, matches, shown):
+            append(text[position:start])
+            position = end
+            link_text = (escaped if len(matched) <= max_length
+                         else escape(trim(matched, max_length)))
+            append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>')
+        append(text[position:])
         return "".join(pieces)
 
     def link_chunk(self, chunk: str, link_pass: _LinkPass) -> str:
