@@ -499,24 +499,29 @@ def test_line_break_steps_match_drupal():
             assert got == expected, text
 
 
+def _blockquote_steps_one_pass(text: str) -> str:
+    return autop_module._sub_before_last_gt(autop_module._BLOCKQUOTE_AND_P,
+                                            autop_module._move_p_into_blockquote, text)
+
+
 @pytest.mark.parametrize("ours,alphabet", [
-    ("_BLOCKQUOTE_AND_P", _TRICKY_TAGS + ["<p><blockquote", "<P><BLOCKQUOTE x>", "</p>",
-                                          "</blockquote>", "</blockquote></p>", "<Blockquote",
-                                          "<p><BlockQuote>", "</BLOCKQUOTE></p>"]),
+    (_blockquote_steps_one_pass,
+     _TRICKY_TAGS + ["<p><blockquote", "<P><BLOCKQUOTE x>", "</p>",
+                     "</blockquote>", "</blockquote></p>", "<Blockquote",
+                     "<p><BlockQuote>", "</BLOCKQUOTE></p>"]),
     # Used only when the text has neither "<P>" nor "<blockquote" in another case.
-    ("_LOWER_CASE_BLOCKQUOTE_AND_P", ["<p>", "<p><blockquote", "<blockquote", "</p>", ">",
-                                      "</blockquote>", "</blockquote></p>", "x", " ", "<",
-                                      "<p><blockquote x>", "</blockquote"]),
+    (autop_module._move_p_into_lower_case_blockquotes,
+     ["<p>", "<p><blockquote", "<blockquote", "</p>", ">",
+      "</blockquote>", "</blockquote></p>", "x", " ", "<",
+      "<p><blockquote x>", "</blockquote", "<p><blockquote</blockquote></p>"]),
 ])
-def test_blockquote_steps_in_one_pass_match_drupal(ours, alphabet):
+def test_blockquote_steps_match_drupal(ours, alphabet):
     """Drupal's |<p><blockquote([^>]*)>|i then str_replace('</blockquote></p>')."""
     drupal = re.compile(r"<p><blockquote([^>]*)>", re.I | re.A)
     for text in _random_strings(alphabet, 6000, 12, seed=17):
         expected = drupal.sub("<blockquote\\1><p>", text).replace(
             "</blockquote></p>", "</p></blockquote>")
-        got = autop_module._sub_before_last_gt(getattr(autop_module, ours),
-                                               autop_module._move_p_into_blockquote, text)
-        assert got == expected, text
+        assert ours(text) == expected, text
 
 
 def test_block_tag_spacing_matches_drupal_two_passes():
