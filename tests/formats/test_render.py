@@ -220,3 +220,35 @@ def test_normalization_fast_check_agrees_with_the_rule_for_every_code_point():
 def test_render_normalizes_its_input(engine):
     assert render("a\r\nb\x00c\x0bd \ud800", "plain_text", engine=engine).html == (
         "<p>a<br />\nbcd \ufffd</p>\n")
+
+
+# --- when render may skip normalizing the sanitizer's output ------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from moderation.formats.engines import get_engine  # noqa: E402
+from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html  # noqa: E402
+from moderation.formats.normalize import is_normalized, normalize_text  # noqa: E402
+
+_REFERENCE_SOUP = st.lists(st.sampled_from([
+    "<", ">", "&", "#", "x", "X", "0", "1", "3", "D", ";", "amp", "Tab", "NewLine", "lt",
+    "<b>", "</b>", "<p title='", "<em>", "\xa0", "\n", " ", "<!--", "-->", '"', "=", "é",
+    "&#", "&#x", "&#13;", "&#0;", "&#xD800;", "\t"]), max_size=40).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_REFERENCE_SOUP)
+def test_nh3_output_is_normalized_when_its_input_has_no_numeric_reference(text):
+    text = normalize_text(text)
+    policy = parse_allowed_html("<em> <strong> <p> <br> <a href title>")
+    html = filter_normalized_html(text, policy, get_engine("nh3"), None)
+    if "&#" not in text:
+        assert is_normalized(html), (text, html)
+
+
+@pytest.mark.parametrize("engine", ["nh3", "bleach"])
+@pytest.mark.parametrize("text", ["a&#13;b", "a&#x0d;b<em>c</em>", "<p>x&#0;y</p>", "&#xD800;",
+                                  "&<b>#13;</b>"])
+def test_references_to_control_characters_never_reach_the_output(text, engine):
+    html = render(text, engine=engine).html
+    assert is_normalized(html) and "\r" not in html, html
