@@ -61,10 +61,15 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
               report: RenderReport | None, by_anchors: bool) -> str:
     """``filter_url`` on normalized text; ``by_anchors=False`` forces the chunk
     walk (the tests compare the two)."""
-    full_url_pass = _full_url_pass(protocols if protocols is ALLOWED_PROTOCOLS
-                                   else tuple(protocols))
-    passes = [link_pass for link_pass in (full_url_pass, _EMAIL_PASS, _WWW_PASS)
-              if link_pass is not None and link_pass.needle in text]
+    full_url_pass = (_DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
+                     else _full_url_pass(tuple(protocols)))
+    passes = []
+    if full_url_pass is not None and ":" in text:
+        passes.append(full_url_pass)
+    if "@" in text:
+        passes.append(_EMAIL_PASS)
+    if "www." in text:
+        passes.append(_WWW_PASS)
     if not passes:
         return text
     linker = _Linker(max_length, rel, report, patterns_for(text))
@@ -254,6 +259,7 @@ def _www_host(address: str) -> str:
 
 _EMAIL_PASS = _LinkPass("@", find_emails, EMAILS, "mailto:", _email_host)
 _WWW_PASS = _LinkPass("www.", find_www, WWW, "http://", _www_host)
+_DEFAULT_FULL_URL_PASS = _full_url_pass(ALLOWED_PROTOCOLS)
 
 
 # --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---

@@ -129,8 +129,11 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
     previous ones stopped, so a pass costs linear time. Inlined on purpose: this
     loop is filter_url's hot path, and method calls per anchor doubled its cost.
     """
-    blocked_starts = [start for start, _ in blocked]
-    blocked_ends = [end for _, end in blocked]
+    if blocked:
+        blocked_starts = [start for start, _ in blocked]
+        blocked_ends = [end for _, end in blocked]
+    else:
+        blocked_starts = blocked_ends = blocked
     find, rfind, length = text.find, text.rfind, len(text)
     full_urls, emails, www_addresses = kind == FULL_URLS, kind == EMAILS, kind == WWW
     if full_urls:
