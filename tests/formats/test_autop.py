@@ -537,6 +537,24 @@ def test_block_tag_spacing_matches_drupal_two_passes():
         assert got == expected, text
 
 
+def test_block_spacing_narrowed_to_the_marks_matches_drupal_two_passes():
+    """The pattern built from the markup scan's finds equals Drupal's two passes."""
+    opening = re.compile(r"(<" + _BLOCK + r"[^>]*>)", re.A)
+    closing = re.compile(r"(</" + _BLOCK + r">)", re.A)
+    alphabet = _TRICKY_TAGS + ["</li>", "</colgroup>", "<colgroup x>", "</col>", "<col>",
+                               "<div</div>", "</h2>", "<h2 a>", "<p </p>", "</P>", "</div",
+                               "<table class=t>", "</pre>", "<address>", "<a href=x>", "</a>",
+                               "<article>", "</blockquote>", "<BLOCKQUOTE>", "<script>",
+                               "<sub>", "<section>", "</summary>", "<pre>", "<dl>", "</dd>"]
+    for text in _random_strings(alphabet, 8000, 12, seed=21):
+        expected = closing.sub("\\1\n\n", opening.sub("\n\\1", text))
+        marks = set(autop_module._MARKUP_OF_INTEREST.findall(text))
+        pattern = autop_module._block_spacing_pattern(marks)
+        got = (text if pattern is None else
+               autop_module._sub_before_last_gt(pattern, autop_module._space_block_tag, text))
+        assert got == expected, text
+
+
 def test_bare_ampersand_matches_drupal_on_bytes():
     drupal = re.compile(rb"&([^#])(?![A-Za-z0-9]{1,8};)")
     for text in _random_strings(["&", "#", ";", "a", "Z", "9", "\n", "\u00e9", "\U0001f4a1",
