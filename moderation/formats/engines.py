@@ -303,6 +303,9 @@ def get_engine(name: str | None = None):
     """The engine called ``name``, else ``$MODERATION_SANITIZER``, else nh3."""
     if name is None:
         name = os.environ.get(ENGINE_ENV_VAR) or DEFAULT_ENGINE
+    engine = _instances.get(name)  # a name as created before ("nh3"): every render's case
+    if engine is not None:
+        return engine
     key = name.strip().lower()
     if key not in ENGINES:
         raise ValueError(
