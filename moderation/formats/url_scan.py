@@ -136,16 +136,19 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
         blocked_starts = blocked_ends = blocked
     find, rfind, length = text.find, text.rfind, len(text)
     full_urls, emails, www_addresses = kind == FULL_URLS, kind == EMAILS, kind == WWW
+    # Bound methods, looked up once: each saves an attribute lookup per anchor.
     if full_urls:
-        needle, quick = ":", QUICK_FULL_URL
-        last_chars, name_pattern, longest_name = (
-            schemes.last_chars, schemes.name_before_colon, schemes.longest)
+        needle, quick_match = ":", QUICK_FULL_URL.match
+        last_chars, name_search, longest_name = (
+            schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
     elif emails:
-        needle, email_at, quick = "@", patterns.email_at, QUICK_EMAIL_DOMAIN
-        last_non_domain_char = patterns.last_non_domain_char
+        needle, quick_match = "@", QUICK_EMAIL_DOMAIN.match
+        email_at_match = patterns.email_at.match
+        last_non_domain_char_match = patterns.last_non_domain_char.match
     else:
-        www_pattern, quick = patterns.www, QUICK_HOST_AND_TRAIL
+        www_search, quick_match = patterns.www.search, QUICK_HOST_AND_TRAIL.match
     spans = []
+    add_span = spans.append
     position = 0
     outside_tags_from = 0   # no tag holds this position (it may start one)
     next_tag = -1           # the first "<" at or after outside_tags_from
@@ -157,7 +160,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
     while True:
         # -- the next anchor: cheap necessary conditions on the whole text --
         if www_addresses:
-            www = www_pattern.search(text, position)
+            www = www_search(text, position)
             if www is None:
                 break
             anchor = www.start()
@@ -172,11 +175,12 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             # (lower) is a looser bound.
             if anchor <= lower or text[anchor - 1] not in last_chars:
                 continue
-            name = name_pattern.search(text, max(lower, anchor - longest_name), anchor)
+            name = name_search(text, lower if lower > anchor - longest_name
+                               else anchor - longest_name, anchor)
             if name is None:
                 continue
             start = name.start()
-        elif emails and not email_at.match(text, anchor):
+        elif emails and not email_at_match(text, anchor):
             continue
 
         # -- the segment holding it: not in a tag, a blocked region, a comment --
@@ -227,7 +231,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
         if emails:
             # url_matching.local_part_start, inline.
             window = anchor - MAX_LOCAL_PART if anchor - MAX_LOCAL_PART > lower else lower
-            boundary = last_non_domain_char.match(text, window, anchor)
+            boundary = last_non_domain_char_match(text, window, anchor)
             start = boundary.end() if boundary else window
             if start == anchor:
                 continue
@@ -241,7 +245,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             quick_start = anchor + 1
         end = None
         if quick_start >= measured_to:
-            match = quick.match(text, quick_start, high)
+            match = quick_match(text, quick_start, high)
             if match is not None and (not has_ampersand
                                       or find("&", quick_start, match.end()) < 0):
                 end = match.end()                   # quick_end's usual answer, inline
@@ -255,7 +259,7 @@ def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
             if end >= 0:
                 end += low
         if end >= 0:
-            spans.append((start, end))
+            add_span((start, end))
             position = end
             if not www_addresses:
                 lower = end
