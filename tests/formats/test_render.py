@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from moderation.formats import Rendered, render, tips
+from moderation.formats.engines import get_engine
+from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html
+from moderation.formats.normalize import is_normalized, normalize_text
 from moderation.formats.pipeline import UnknownFormat, list_formats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,12 +227,6 @@ def test_render_normalizes_its_input(engine):
 
 
 # --- when render may skip normalizing the sanitizer's output ------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from moderation.formats.engines import get_engine  # noqa: E402
-from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html  # noqa: E402
-from moderation.formats.normalize import is_normalized, normalize_text  # noqa: E402
 
 _REFERENCE_SOUP = st.lists(st.sampled_from([
     "<", ">", "&", "#", "x", "X", "0", "1", "3", "D", ";", "amp", "Tab", "NewLine", "lt",
