@@ -209,8 +209,8 @@ def filter_normalized_autop(text: str) -> str:
             # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
             # white space only (the paragraph is empty and dropped).
             return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
-        return _autop_chunk(text, set())
-    marks = set(_MARKUP_OF_INTEREST.findall(text))
+        return _autop_chunk(text, ())
+    marks = _MARKUP_OF_INTEREST.findall(text)
     # Each mark starts with "<", so joined they hold a raw-section start only
     # where one of them does.
     if not marks or not _RAW_SECTION_START.search("".join(marks)):
@@ -324,7 +324,34 @@ def _sub_before_last_gt(pattern: re.Pattern, replacement, chunk: str) -> str:
     return pattern.sub(replacement, chunk[:last_gt + 1]) + chunk[last_gt + 1:]
 
 
-def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
+_chunk_plans: dict = {}
+
+
+def _chunk_plan(marks: frozenset) -> tuple:
+    """What ``_autop_chunk`` derives from a chunk's marks, computed once per
+    distinct set of marks (a handful recur: most comments show none, or only
+    ``<blockquote`` and ``</blockquote``).
+
+    Returns (has <br />, has "<P>", has a block tag, the block-spacing
+    pattern or None, has "<li", has an any-case blockquote tag, every opening
+    blockquote mark is lower case).  Any-case "<blockquote" counts as a block
+    tag: the step that moves <p> after it writes it in lower case.
+    """
+    plan = _chunk_plans.get(marks)
+    if plan is None:
+        block_marks = marks - {"<br />", "<P>"}
+        blockquotes = {mark for mark in block_marks if mark.lower() == "<blockquote"}
+        plan = ("<br />" in marks, "<P>" in marks, bool(block_marks),
+                _block_spacing_pattern(block_marks) if block_marks else None,
+                "<li" in block_marks, bool(blockquotes) or "</blockquote" in block_marks,
+                blockquotes <= {"<blockquote"})
+        if len(_chunk_plans) >= 256:
+            _chunk_plans.clear()
+        _chunk_plans[marks] = plan
+    return plan
+
+
+def _autop_chunk(chunk: str, marks=None) -> str:
     """Drupal's per-chunk replacement chain, step by step (its pattern quoted).
 
     Steps that cannot match are skipped.  Besides text, the chunk then holds
@@ -337,25 +364,17 @@ def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
     chunk, if the caller has them.
     """
     if marks is None:
-        marks = set(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else set()
-    else:
-        marks = set(marks)
-    has_line_break_tag = "<br />" in marks
-    has_upper_case_p = "<P>" in marks
-    marks.difference_update(("<br />", "<P>"))
-    # Any-case "<blockquote" counts as a block tag: the step that moves <p>
-    # after it writes it in lower case.
-    has_block_tag = bool(marks)
+        marks = _MARKUP_OF_INTEREST.findall(chunk) if "<" in chunk else ()
+    (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
+     has_blockquote, lower_case_blockquotes_only) = _chunk_plan(frozenset(marks))
     # |\n*$| -> "", then pad: "\n\n".
     chunk = chunk.rstrip("\n") + "\n\n"
     if has_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
         chunk = _DOUBLE_BR.sub("\n\n", chunk)
-    if has_block_tag:
+    if spacing is not None:
         # !(<BLOCK[^>]*>)! -> "\n$1", then !(</BLOCK>)! -> "$1\n\n", in one pass,
         # with only the block names the marks show (none: nothing to space)
-        spacing = _block_spacing_pattern(marks)
-        if spacing is not None:
-            chunk = _sub_before_last_gt(spacing, _space_block_tag, chunk)
+        chunk = _sub_before_last_gt(spacing, _space_block_tag, chunk)
     # /\n\n+/ -> "\n\n".  Only a leading run of three or more newlines is
     # affected in the end: the paragraph step below turns every other run of
     # two or more into the same "</p>\n<p>" (or /\n\s*\n$/ drops it), but
@@ -366,15 +385,18 @@ def _autop_chunk(chunk: str, marks: set[str] | None = None) -> str:
     # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
     # failed start is the only newline of its white-space run.  The character
     # (.) is looked at, not taken: no match can start at it (it is no newline),
-    # and the replacement becomes a literal, with no per-match Python.
-    chunk = "<p>" + _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk) + "</p>\n"
-    if "<li" in marks:  # |<p>(<li.+?)</p>| -> "$1"
+    # and the replacement becomes a literal, with no per-match Python.  Every
+    # match holds two newlines: a one-line chunk (a fast "in" test) has none.
+    if "\n" in chunk:
+        chunk = "".join(("<p>", _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk), "</p>\n"))
+    else:
+        chunk = "".join(("<p>", chunk, "</p>\n"))
+    if has_list_item:  # |<p>(<li.+?)</p>| -> "$1"
         chunk = _unwrap_list_items(chunk)
-    blockquotes = {mark for mark in marks if mark.lower() == "<blockquote"}
-    if blockquotes or "</blockquote" in marks:
+    if has_blockquote:
         # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>", then
         # "</blockquote></p>" -> "</p></blockquote>", in one pass
-        if has_upper_case_p or not blockquotes <= {"<blockquote"}:
+        if has_upper_case_p or not lower_case_blockquotes_only:
             chunk = _sub_before_last_gt(_BLOCKQUOTE_AND_P, _move_p_into_blockquote, chunk)
         else:
             chunk = _move_p_into_lower_case_blockquotes(chunk)

@@ -648,6 +648,42 @@ def test_whole_filter_matches_drupal_on_paragraphs_with_markup():
         assert filter_autop(text) == drupal_reference_autop(text), text
 
 
+def test_one_line_chunks_match_drupal():
+    """A chunk with no newline left after trimming skips the paragraph pass;
+    block tags, <br />, list items, blockquotes and raw sections on one line
+    (and trailing newlines, which the trim removes) must still give Drupal's
+    output."""
+    tokens = [t for t in _BLOCK_FUZZ_TOKENS if "\n" not in t] + ["  ", "\t"]
+    rng = random.Random(31)
+    for _ in range(15000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 25)))
+        text += rng.choice(["", "", "\n", "\n\n", " \n", "\n\n\n"])
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
+def test_chunk_plans_cached_per_mark_set_match_drupal():
+    """The steps chosen from a chunk's marks are cached per set of marks.
+    Many distinct sets (more than the cache holds, so it is cleared midway),
+    each met twice and in different orders, must give Drupal's output every
+    time, from a fresh plan or a cached one."""
+    tags = ["<%s>" % name for name in autop_module.BLOCK_TAG_NAMES]
+    tags += ["</%s>" % name for name in autop_module.BLOCK_TAG_NAMES]
+    tags += ["<br />", "<P>", "<BLOCKQUOTE>", "<Blockquote x>", "<li", "<pre>", "<!-- c -->"]
+    rng = random.Random(32)
+    texts = []
+    for _ in range(700):
+        chosen = rng.sample(tags, rng.randint(1, 5))
+        separators = ["\n", "\n\n", " ", "w ", "\nw\n"]
+        texts.append("w" + "".join(tag + rng.choice(separators) for tag in chosen))
+    autop_module._chunk_plans.clear()
+    distinct = set()
+    for text in texts + texts[::-1]:
+        distinct.add(frozenset(autop_module._MARKUP_OF_INTEREST.findall(text)))
+        assert filter_autop(text) == drupal_reference_autop(text), text
+    assert len(distinct) > 256  # the cache was cleared at least once
+    assert len(autop_module._chunk_plans) <= 256
+
+
 def test_whole_filter_matches_drupal_on_bench_corpus():
     """What the filter really sees: the bench corpus after filter_html and
     filter_url (filtered_html) and after filter_html_escape (plain_text)."""
