@@ -367,8 +367,10 @@ def _autop_chunk(chunk: str, marks=None) -> str:
         marks = _MARKUP_OF_INTEREST.findall(chunk) if "<" in chunk else ()
     (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
      has_blockquote, lower_case_blockquotes_only) = _chunk_plan(frozenset(marks))
-    # |\n*$| -> "", then pad: "\n\n".
-    chunk = chunk.rstrip("\n") + "\n\n"
+    # |\n*$| -> "", then pad: "\n\n".  The pad is left implicit (no copy of
+    # the chunk): the next two steps cannot touch it (their matches end in
+    # "<br />" or ">"), and _trim_unpadded_chunk cuts it off again.
+    chunk = chunk.rstrip("\n")
     if has_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
         chunk = _DOUBLE_BR.sub("\n\n", chunk)
     if spacing is not None:
@@ -379,9 +381,10 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     # affected in the end: the paragraph step below turns every other run of
     # two or more into the same "</p>\n<p>" (or /\n\s*\n$/ drops it), but
     # /^\n/ strips one newline, and "\n\n" left there would open a paragraph.
-    if chunk.startswith("\n\n\n"):
-        chunk = _NEWLINES_3PLUS.sub("\n\n", chunk)
-    chunk = _trim_chunk_ends(chunk)  # /^\n|\n\s*\n$/ -> ""
+    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
+        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
+    else:
+        chunk = _trim_unpadded_chunk(chunk)  # /^\n|\n\s*\n$/ -> ""
     # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
     # failed start is the only newline of its white-space run.  The character
     # (.) is looked at, not taken: no match can start at it (it is no newline),
@@ -574,6 +577,23 @@ def _trim_chunk_ends(chunk: str) -> str:
     if first_newline <= len(chunk) - 2:  # the run ends in "\n\n": a match
         return chunk[start:first_newline]
     return chunk[start:]
+
+
+def _trim_unpadded_chunk(chunk: str) -> str:
+    """``_trim_chunk_ends(chunk + "\n\n")`` without building the padded copy.
+
+    With the pad, the trailing white-space run always ends in "\n\n", and is
+    cut from its first newline: the first one in ``chunk``'s own trailing
+    white space, or else the pad's.  A chunk with no leading newline and no
+    newline in its trailing white space is returned as is (no copy).
+    """
+    if not chunk:  # "\n\n": /^\n/ takes one newline, and one is left
+        return "\n"
+    start = 1 if chunk[0] == "\n" else 0
+    first_newline = chunk.find("\n", max(len(chunk.rstrip(_WS)), start))
+    if first_newline == -1:
+        first_newline = len(chunk)
+    return chunk[start:first_newline]
 
 
 def _unwrap_list_items(chunk: str) -> str:

@@ -368,6 +368,16 @@ def test_trim_chunk_ends_matches_drupal():
         assert autop_module._trim_chunk_ends(chunk) == drupal.sub("", chunk), chunk
 
 
+def test_trim_without_the_pad_matches_drupal():
+    """The chunk is no longer padded with two newlines before the trim: trimming
+    the unpadded chunk must equal Drupal's trim pattern on the padded one."""
+    drupal = re.compile(r"^\n|\n" + _S + r"*\n$", re.A)
+    bodies = _random_strings(["\n", "\n", " ", "\t", "a", "<p>", "\u00e9"], 8000, 10, seed=34)
+    for body in bodies + ["", "\n", "\n\n", " ", "a"]:
+        chunk = body.rstrip("\n")
+        assert autop_module._trim_unpadded_chunk(chunk) == drupal.sub("", chunk + "\n\n"), chunk
+
+
 def test_unwrap_list_items_matches_drupal():
     drupal = re.compile(r"<p>(<li.+?)</p>", re.A)
     for text in _random_strings(["<p><li", "</p>", "<p>", "\n", "x", "<li", "<"], 4000, 10,
