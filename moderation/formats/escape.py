@@ -10,13 +10,17 @@ from moderation.formats.normalize import normalize_text
 _PHP_TRIM = " \t\n\r\0\x0b"
 
 
-def filter_html_escape(text: str) -> str:
-    """Escape ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;`` and trim.
+def html_escape(text: str) -> str:
+    """Drupal's ``Html::escape``: ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;``.
 
     Chained ``str.replace`` runs at C speed, ~1.9 us/KB here against ~53 us/KB
     for ``str.translate`` with multi-character replacements.  ``&`` goes first
     so the entities added by later replacements are not escaped twice.
     """
-    text = normalize_text(text).strip(_PHP_TRIM)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#039;"))
+
+
+def filter_html_escape(text: str) -> str:
+    """Escape ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;`` and trim."""
+    return html_escape(normalize_text(text).strip(_PHP_TRIM))

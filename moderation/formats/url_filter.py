@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from moderation.formats.entity_decoding import decode_entities
+from moderation.formats.escape import html_escape
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
@@ -148,8 +149,7 @@ class _Linker:
         return self._element(matched, link_pass.href_prefix)
 
     def _element(self, matched: str, href_prefix: str) -> str:
-        # The prefixes need no escaping; most matches need none either.
-        escaped = escape(matched) if _NEEDS_ESCAPING.search(matched) else matched
+        escaped = escape(matched)  # the prefixes need no escaping
         if len(matched) > self.max_length:
             return (f'<a href="{href_prefix}{escaped}"{self.rel_attribute}>'
                     f'{escape(trim(matched, self.max_length))}</a>')
@@ -265,11 +265,8 @@ _DEFAULT_FULL_URL_PASS = _full_url_pass(ALLOWED_PROTOCOLS)
 # --- Drupal's Html::escape and Unicode::truncate (decodeEntities: entity_decoding). ---
 
 def escape(text: str) -> str:
-    """Drupal's ``Html::escape``: ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;``."""
-    if not _NEEDS_ESCAPING.search(text):
-        return text
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#039;"))
+    """:func:`html_escape`, skipping the copies when nothing needs escaping."""
+    return html_escape(text) if _NEEDS_ESCAPING.search(text) else text
 
 
 def trim(text: str, max_length: int) -> str:
