@@ -26,6 +26,11 @@ from moderation.formats import filter_autop
 from moderation.formats import autop as autop_module
 from moderation.formats.normalize import normalize_text
 
+if __package__:
+    from .timing import best_time
+else:
+    from timing import best_time
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "drupal_filters_public.json"
 
 # --------------------------------------------------------------------------
@@ -761,25 +766,15 @@ HOSTILE_INPUTS = {
 }
 
 
-def _best_time(text: str, calls: int, runs: int = 5) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        for _ in range(calls):
-            filter_autop(text)
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 @pytest.mark.complexity
 @pytest.mark.parametrize("name", list(HOSTILE_INPUTS))
 def test_hostile_input_is_linear(name):
     """time(8n)/time(n) stays near 8 (quadratic would be ~64); 64 KB is fast."""
     make = HOSTILE_INPUTS[name]
     small, large = make(8 * 1024), make(64 * 1024)
-    single = _best_time(small, 1, runs=1)
+    single = best_time(filter_autop, small, runs=1)
     calls = max(1, int(0.005 / max(single, 1e-6)))  # >= ~5 ms per timing: less noise
-    ratio = _best_time(large, calls) / _best_time(small, calls)
+    ratio = best_time(filter_autop, large, calls=calls) / best_time(filter_autop, small, calls=calls)
     assert ratio < 24, f"{name}: time(64K)/time(8K) = {ratio:.1f}"
     started = time.perf_counter()
     filter_autop(large)

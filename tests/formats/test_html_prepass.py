@@ -1,6 +1,5 @@
 """The pre-pass that keeps nh3 linear: depth cap and text-run splitting."""
 import re
-import time
 
 import nh3
 import pytest
@@ -8,6 +7,11 @@ from hypothesis import given, settings, strategies as st
 
 from moderation.formats.html_prepass import (
     DEFAULT_MAX_DEPTH, _may_exceed, flatten_deep_nesting, split_long_text_runs)
+
+if __package__:
+    from .timing import best_time
+else:
+    from timing import best_time
 
 CLEANER = nh3.Cleaner(tags={"em", "strong", "blockquote", "br", "p"}, attributes={"*": set()},
                       clean_content_tags=set(), link_rel=None)
@@ -122,13 +126,8 @@ def test_no_comment_lands_inside_a_tag():
 @pytest.mark.parametrize("unit", ["&", "\u00a0", "<blockquote>", "<div>", "<p>a<li>b<dd>c", "&amp;"])
 def test_prepass_keeps_nh3_linear(unit):
     def best(text):
-        prepared = lambda: CLEANER.clean(split_long_text_runs(flatten_deep_nesting(text)[0]))  # noqa: E731
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            prepared()
-            times.append(time.perf_counter() - start)
-        return min(times)
+        return best_time(lambda t: CLEANER.clean(split_long_text_runs(flatten_deep_nesting(t)[0])),
+                         text, runs=3)
     small, large = unit * (8192 // len(unit)), unit * (65536 // len(unit))
     ratio = best(large) / max(best(small), 1e-4)
     assert ratio < 24, f"{unit!r}: 8x input took {ratio:.1f}x as long"
