@@ -111,6 +111,9 @@ _MARKUP_OF_INTEREST = re.compile(
     r"(?:br />|/?(?:pre|" + _BLOCK_PREFIX + r")|"
     + _any_case("blockquote") + r"|P>|(?=/?[pPsSoOiIdD!])/?(?:"
     + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
+# The same scan as a split: the marks at odd indexes, the text between them at
+# even ones (one pass, and the quoted-paragraph path needs the pieces).
+_SPLIT_AT_MARKUP = re.compile("(" + _MARKUP_OF_INTEREST.pattern + ")", re.A)
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
 _BLOCK_CLOSE = re.compile(r"</" + _BLOCK + r">", re.A)
@@ -210,10 +213,17 @@ def filter_normalized_autop(text: str) -> str:
             # white space only (the paragraph is empty and dropped).
             return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
         return _autop_chunk(text, ())
-    marks = _MARKUP_OF_INTEREST.findall(text)
+    pieces = _SPLIT_AT_MARKUP.split(text)
+    if len(pieces) == 1:
+        return _autop_chunk(text, ())
+    marks = frozenset(pieces[1::2])
+    if marks <= _BLOCKQUOTE_MARKS:
+        quoted = _autop_quoted_paragraphs(pieces)
+        if quoted is not None:
+            return quoted
     # Each mark starts with "<", so joined they hold a raw-section start only
     # where one of them does.
-    if not marks or not _RAW_SECTION_START.search("".join(marks)):
+    if not _RAW_SECTION_START.search("".join(marks)):
         return _autop_chunk(text, marks)
     chunks = _split_raw_sections(text)
     output = []
@@ -418,6 +428,87 @@ def _autop_chunk(chunk: str, marks=None) -> str:
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
     chunk = _line_break_steps(chunk, has_line_break_tag and "<br />" in chunk, has_block_tag)
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
+        chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
+    return chunk
+
+
+_BLOCKQUOTE_MARKS = frozenset(("<blockquote", "</blockquote"))
+# What the chain makes of "\n<blockquote>" and "</blockquote>\n" between paragraphs.
+_QUOTE_OPENS = "</p>\n<blockquote><p>"
+_QUOTE_CLOSES = "</p></blockquote>\n<p>"
+
+
+def _autop_quoted_paragraphs(pieces: list) -> "str | None":
+    """The whole chain for a text whose only block tags are quotes on their
+    own lines, from ``_SPLIT_AT_MARKUP.split(text)``; None for any other shape.
+
+    Every mark must be "<blockquote" or "</blockquote", spelled as a whole tag
+    (">" right after), with one or two newlines on its outer side (before an
+    opening tag, after a closing one) and text that starts (or ends) with a
+    character other than white space between it and its neighbour marks; an
+    opening tag may also start the text and a closing one end it.  Then
+    Drupal's spacing adds a newline before ``<blockquote>`` and two after
+    ``</blockquote>``, which with the line break(s) already there make a
+    paragraph break and nothing else; the paragraph step gives
+    ``</p>\n<p><blockquote>`` and ``</blockquote></p>\n<p>``, which the
+    blockquote steps turn into the constants above (at the text's start:
+    ``<blockquote><p>`` instead of the first ``<p>``; at its end:
+    ``</p></blockquote>\n``, whose newline's ``<br />`` the block-tag step
+    removes again).  No other step can match at or next to these pieces:
+    their own newlines follow ``</p>`` or precede ``<p>``, every ``<p>`` is
+    followed and every ``</p>`` preceded by text that is not white space, and
+    no other block tag is in the text.  So the pieces go in directly, and the
+    text between them takes the steps of a text without block tags.
+    """
+    last = len(pieces) - 1
+    text_after_last_mark = pieces[last].rstrip("\n")  # Drupal's |\n*$| -> ""
+    body = []
+    head, tail = "<p>", "</p>\n"
+    for index in range(0, last + 1, 2):
+        text = pieces[index] if index < last else text_after_last_mark
+        begin, end = 0, len(text)
+        if index:  # the tag of the mark before ends with this text's ">"
+            if text[:1] != ">":
+                return None
+            begin = 1
+            if pieces[index - 1] == "</blockquote":
+                if index == last and end == 1:  # the text ends with it
+                    tail = "</p></blockquote>"
+                    break
+                if text[1:2] != "\n":
+                    return None
+                begin = 3 if text[2:3] == "\n" else 2
+            if end == begin or text[begin] in _WS:
+                return None
+        if index < last:
+            if pieces[index + 1] == "<blockquote":
+                if index == 0 and end == 0:  # the text starts with it
+                    head = "<blockquote><p>"
+                    continue
+                if text[end - 1:end] != "\n":
+                    return None
+                end -= 2 if text[end - 2:end - 1] == "\n" else 1
+            if end <= begin or text[end - 1] in _WS:
+                return None
+        if body:  # (empty after a text-starting quote, which the head stands for)
+            body.append(_QUOTE_OPENS if pieces[index - 1] == "<blockquote" else _QUOTE_CLOSES)
+        body.append(text[begin:end])
+    chunk = "".join(body)
+    # The steps of _autop_chunk for a chunk without block tags, on the text
+    # between the pieces (which starts and ends as the reader's text does).
+    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
+        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
+    else:
+        chunk = _trim_unpadded_chunk(chunk)
+    if "\n" in chunk:
+        chunk = _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk)
+    chunk = "".join((head, chunk, tail))
+    if chunk.startswith(_WS_AFTER_P):
+        chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+    chunk = _line_break_steps(chunk, False, False)
+    if tail != "</p>\n":
+        chunk += "\n"
+    if "&" in chunk:
         chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk
 

@@ -663,6 +663,97 @@ def test_whole_filter_matches_drupal_on_paragraphs_with_markup():
         assert filter_autop(text) == drupal_reference_autop(text), text
 
 
+def _quoted_paragraph_texts(seed: int, count: int) -> list[str]:
+    """Texts of paragraphs and lines with lower-case quote tags on their own
+    lines - the shape the quoted-paragraph path takes - and, one time in
+    twenty, a near miss at a tag: three newlines, white space next to a tag or
+    a newline, a tag glued to text or to another tag, an attribute, upper
+    case, another block tag or <br />.  Bare ampersands, inline tags, empty
+    quotes, quotes at the very start or end and white space at the text's
+    ends come in everywhere."""
+    rng = random.Random(seed)
+    words = ["w", "word.", "<em>e</em>", '<a href="u">u</a>', "&amp;", "AT&T", "&", ">",
+             "\u00e9", "x&#1;"]
+    line_breaks = ["\n", "\n\n"]
+    misses = ["\n\n\n", " \n", "\n ", "", " ", "\t\n", "\n\n\n\n", "<br />\n"]
+    rare_tags = ["<blockquote cite=x>", "<BLOCKQUOTE>", "<blockquote", "</blockquote >",
+                 "<p>", "</p>", "<br />", "<div>", "<li>", "<blockquote>", "</blockquote>"]
+
+    def near(choices):
+        return rng.choice(misses) if rng.random() < 0.05 else rng.choice(choices)
+
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(["", "", "", "\n", "\n\n", " ", " \n\n", "\n \n", "\t\n\n\n", "\n\n\n"])]
+        if rng.random() < 0.3:
+            parts += ["<blockquote>", near([""])]
+        for _ in range(rng.randint(1, 8)):
+            parts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))))
+            roll = rng.random()
+            if roll < 0.3:
+                parts += [near(line_breaks), "<blockquote>", near([""])]
+            elif roll < 0.55:
+                parts += [near([""]), "</blockquote>", near(line_breaks)]
+            elif roll < 0.58:
+                parts += [rng.choice(rare_tags), near(line_breaks)]
+            else:
+                parts.append(rng.choice(line_breaks + [" "]))
+        if rng.random() < 0.3:
+            parts.append("</blockquote>")
+        parts.append(rng.choice(["", "", "\n", "\n\n\n", " ", "\n \n"]))
+        texts.append("".join(parts))
+    return texts
+
+
+def test_quoted_paragraphs_match_drupal():
+    """The path for texts whose only block tags are quotes on their own lines
+    builds the blockquote pieces directly; where it takes a text, its output
+    must be Drupal's, and it must take a good share of these texts (or the
+    test would check nothing)."""
+    taken = 0
+    texts = _quoted_paragraph_texts(seed=41, count=12000)
+    for text in texts:
+        text = normalize_text(text)
+        pieces = autop_module._SPLIT_AT_MARKUP.split(text)
+        expected = drupal_reference_autop(text)
+        assert filter_autop(text) == expected, text
+        if len(pieces) > 1 and set(pieces[1::2]) <= autop_module._BLOCKQUOTE_MARKS:
+            quoted = autop_module._autop_quoted_paragraphs(pieces)
+            if quoted is not None:
+                taken += 1
+                assert quoted == expected, text
+    assert taken > len(texts) // 8
+
+
+def test_quoted_paragraphs_fixed_cases():
+    """Each shape the quoted-paragraph path takes, and a few it must refuse."""
+    cases = {
+        "<blockquote>q</blockquote>": "<blockquote><p>q</p></blockquote>\n",
+        "<blockquote>q</blockquote>\nb": "<blockquote><p>q</p></blockquote>\n<p>b</p>\n",
+        "a\n<blockquote>q\nr</blockquote>\n\nb &":
+            "<p>a</p>\n<blockquote><p>q<br />\nr</p></blockquote>\n<p>b &amp;</p>\n",
+        "a\n\n<blockquote>q\n\nr</blockquote>":
+            "<p>a</p>\n<blockquote><p>q</p>\n<p>r</p></blockquote>\n",
+        "<blockquote>a\n<blockquote>b</blockquote>\nc</blockquote>\n\n\n":
+            "<blockquote><p>a</p>\n<blockquote><p>b</p></blockquote>\n<p>c</p></blockquote>\n",
+    }
+    for text, expected in cases.items():
+        assert drupal_reference_autop(text) == expected, text
+        assert autop_module._autop_quoted_paragraphs(
+            autop_module._SPLIT_AT_MARKUP.split(text)) == expected, text
+        assert filter_autop(text) == expected, text
+    refused = ["<blockquote></blockquote>", "a<blockquote>q</blockquote>",
+               "a\n\n\n<blockquote>q", "<blockquote> q</blockquote>",
+               "<blockquote>q </blockquote>", "<blockquote>q</blockquote> b",
+               "<blockquote>q</blockquote>\n<blockquote>r</blockquote>",
+               "<blockquote>q</blockquote>\n\n\nb", "a \n<blockquote>q",
+               "\n<blockquote>q", "<blockquote>", "<blockquote x>q</blockquote>"]
+    for text in refused:
+        assert autop_module._autop_quoted_paragraphs(
+            autop_module._SPLIT_AT_MARKUP.split(text)) is None, text
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
 def test_one_line_chunks_match_drupal():
     """A chunk with no newline left after trimming skips the paragraph pass;
     block tags, <br />, list items, blockquotes and raw sections on one line
