@@ -212,13 +212,13 @@ def filter_normalized_autop(text: str) -> str:
             # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
             # white space only (the paragraph is empty and dropped).
             return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
-        return _autop_chunk(text, ())
+        return _autop_without_block_tags(text)
     pieces = _SPLIT_AT_MARKUP.split(text)
     if len(pieces) == 1:
-        return _autop_chunk(text, ())
+        return _autop_without_block_tags(text)
     marks = frozenset(pieces[1::2])
     if marks <= _BLOCKQUOTE_MARKS:
-        quoted = _autop_quoted_paragraphs(pieces)
+        quoted = _autop_quoted_paragraphs(text, pieces)
         if quoted is not None:
             return quoted
     # Each mark starts with "<", so joined they hold a raw-section start only
@@ -375,6 +375,8 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     """
     if marks is None:
         marks = _MARKUP_OF_INTEREST.findall(chunk) if "<" in chunk else ()
+    if not marks:
+        return _autop_without_block_tags(chunk)
     (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
      has_blockquote, lower_case_blockquotes_only) = _chunk_plan(frozenset(marks))
     # |\n*$| -> "", then pad: "\n\n".  The pad is left implicit (no copy of
@@ -436,9 +438,67 @@ _BLOCKQUOTE_MARKS = frozenset(("<blockquote", "</blockquote"))
 # What the chain makes of "\n<blockquote>" and "</blockquote>\n" between paragraphs.
 _QUOTE_OPENS = "</p>\n<blockquote><p>"
 _QUOTE_CLOSES = "</p></blockquote>\n<p>"
+# A newline after a space or tab (or CR, FF, VT), or the first of three.
+_NEWLINE_AFTER_INLINE_WS_OR_3 = re.compile(r"\n(?:(?<=[ \t\r\f\v]\n)|\n\n)", re.A)
 
 
-def _autop_quoted_paragraphs(pieces: list) -> "str | None":
+def _autop_without_block_tags(chunk: str) -> str:
+    """``_autop_chunk`` for a chunk in which the markup scan found nothing."""
+    chunk = chunk.rstrip("\n")  # Drupal's |\n*$| -> ""
+    if _has_simple_line_breaks(chunk, len(chunk)):
+        chunk = "".join(("<p>", _simple_line_breaks(chunk), "</p>\n"))
+    else:
+        chunk = _paragraphs_and_line_breaks(chunk, "<p>", "</p>\n")
+    if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
+        chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
+    return chunk
+
+
+def _has_simple_line_breaks(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` (not empty) starts with no newline, ends with no
+    white space, and each of its newlines stands alone or in a pair, with no
+    space, tab or other white space before it.
+
+    For such a text (and no block tag in it) Drupal's chain from the trim to
+    the ``<br />`` steps comes down to :func:`_simple_line_breaks`: the trim
+    finds nothing to cut, each pair is a paragraph break that leaves no empty
+    paragraph, and each lone newline follows a character other than white
+    space, is followed by no ``</p>`` or ``<p>`` (those come after pairs
+    only), and so gets its ``<br />``.
+    """
+    return (end > 0 and text[0] != "\n" and text[end - 1] not in _WS
+            and not _NEWLINE_AFTER_INLINE_WS_OR_3.search(text, 0, end))
+
+
+def _simple_line_breaks(text: str) -> str:
+    """Paragraph breaks and ``<br />`` for a text :func:`_has_simple_line_breaks`
+    accepts: every newline gets its ``<br />``, then each doubled one (a pair
+    of newlines; there are no triples) becomes the paragraph break.  Two
+    literal replacements are cheaper than the paragraph and line-break regex
+    passes (and the search that chooses between line-break algorithms)."""
+    return text.replace("\n", "<br />\n").replace("<br />\n<br />\n", "</p>\n<p>")
+
+
+def _paragraphs_and_line_breaks(chunk: str, head: str, tail: str) -> str:
+    """The steps of ``_autop_chunk`` from the trim to the ``<br />`` steps, for
+    a chunk (ends trimmed of newlines) with no block tag of the reader's;
+    ``head`` and ``tail`` stand for the first ``<p>`` and the last ``</p>\n``."""
+    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
+        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
+    else:
+        chunk = _trim_unpadded_chunk(chunk)  # /^\n|\n\s*\n$/ -> ""
+    if "\n" in chunk:
+        chunk = _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk)
+    chunk = "".join((head, chunk, tail))
+    # Without a block tag of the reader's, only a first paragraph of white
+    # space can be empty: a paragraph break takes in the whole white-space
+    # run, and the trailing one is gone already.
+    if chunk.startswith(_WS_AFTER_P):
+        chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+    return _line_break_steps(chunk, False, False)
+
+
+def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
     """The whole chain for a text whose only block tags are quotes on their
     own lines, from ``_SPLIT_AT_MARKUP.split(text)``; None for any other shape.
 
@@ -462,7 +522,8 @@ def _autop_quoted_paragraphs(pieces: list) -> "str | None":
     """
     last = len(pieces) - 1
     text_after_last_mark = pieces[last].rstrip("\n")  # Drupal's |\n*$| -> ""
-    body = []
+    texts = []  # the reader's text between the pieces
+    quote_marks = []  # the mark after each of texts but the last
     head, tail = "<p>", "</p>\n"
     for index in range(0, last + 1, 2):
         text = pieces[index] if index < last else text_after_last_mark
@@ -473,7 +534,8 @@ def _autop_quoted_paragraphs(pieces: list) -> "str | None":
             begin = 1
             if pieces[index - 1] == "</blockquote":
                 if index == last and end == 1:  # the text ends with it
-                    tail = "</p></blockquote>"
+                    tail = "</p></blockquote>\n"
+                    quote_marks.pop()
                     break
                 if text[1:2] != "\n":
                     return None
@@ -490,24 +552,26 @@ def _autop_quoted_paragraphs(pieces: list) -> "str | None":
                 end -= 2 if text[end - 2:end - 1] == "\n" else 1
             if end <= begin or text[end - 1] in _WS:
                 return None
-        if body:  # (empty after a text-starting quote, which the head stands for)
-            body.append(_QUOTE_OPENS if pieces[index - 1] == "<blockquote" else _QUOTE_CLOSES)
-        body.append(text[begin:end])
-    chunk = "".join(body)
-    # The steps of _autop_chunk for a chunk without block tags, on the text
-    # between the pieces (which starts and ends as the reader's text does).
-    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
-        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
-    else:
-        chunk = _trim_unpadded_chunk(chunk)
-    if "\n" in chunk:
-        chunk = _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk)
-    chunk = "".join((head, chunk, tail))
-    if chunk.startswith(_WS_AFTER_P):
-        chunk = _EMPTY_PARAGRAPH.sub("", chunk)
-    chunk = _line_break_steps(chunk, False, False)
-    if tail != "</p>\n":
-        chunk += "\n"
+            quote_marks.append(pieces[index + 1])
+        texts.append(text[begin:end] if end - begin < len(text) else text)
+    # The texts start and end where the whole text does, or next to a piece,
+    # with a character other than white space; the pieces' line breaks are
+    # one or two newlines after such a character, so a search of the whole
+    # text tells whether the texts' line breaks are simple.
+    simple = _has_simple_line_breaks(
+        whole_text, len(whole_text) - len(pieces[last]) + len(text_after_last_mark))
+    parts = [head] if simple else []
+    for text, mark in zip(texts, quote_marks):
+        parts.append(_simple_line_breaks(text) if simple else text)
+        parts.append(_QUOTE_OPENS if mark == "<blockquote" else _QUOTE_CLOSES)
+    parts.append(_simple_line_breaks(texts[-1]) if simple else texts[-1])
+    if simple:
+        parts.append(tail)
+        chunk = "".join(parts)
+    elif tail == "</p>\n":
+        chunk = _paragraphs_and_line_breaks("".join(parts), head, tail)
+    else:  # the <br /> that the last newline, after </blockquote>, would get is dropped
+        chunk = _paragraphs_and_line_breaks("".join(parts), head, tail[:-1]) + "\n"
     if "&" in chunk:
         chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk

@@ -710,7 +710,7 @@ def test_quoted_paragraphs_match_drupal():
     builds the blockquote pieces directly; where it takes a text, its output
     must be Drupal's, and it must take a good share of these texts (or the
     test would check nothing)."""
-    taken = 0
+    taken = simple = 0
     texts = _quoted_paragraph_texts(seed=41, count=12000)
     for text in texts:
         text = normalize_text(text)
@@ -718,11 +718,14 @@ def test_quoted_paragraphs_match_drupal():
         expected = drupal_reference_autop(text)
         assert filter_autop(text) == expected, text
         if len(pieces) > 1 and set(pieces[1::2]) <= autop_module._BLOCKQUOTE_MARKS:
-            quoted = autop_module._autop_quoted_paragraphs(pieces)
+            quoted = autop_module._autop_quoted_paragraphs(text, pieces)
             if quoted is not None:
                 taken += 1
+                simple += autop_module._has_simple_line_breaks(text, len(text.rstrip("\n")))
                 assert quoted == expected, text
+    # Both ways through: the texts' line breaks simple, or not.
     assert taken > len(texts) // 8
+    assert len(texts) // 40 < simple < taken - len(texts) // 40
 
 
 def test_quoted_paragraphs_fixed_cases():
@@ -740,7 +743,7 @@ def test_quoted_paragraphs_fixed_cases():
     for text, expected in cases.items():
         assert drupal_reference_autop(text) == expected, text
         assert autop_module._autop_quoted_paragraphs(
-            autop_module._SPLIT_AT_MARKUP.split(text)) == expected, text
+            text, autop_module._SPLIT_AT_MARKUP.split(text)) == expected, text
         assert filter_autop(text) == expected, text
     refused = ["<blockquote></blockquote>", "a<blockquote>q</blockquote>",
                "a\n\n\n<blockquote>q", "<blockquote> q</blockquote>",
@@ -750,8 +753,36 @@ def test_quoted_paragraphs_fixed_cases():
                "\n<blockquote>q", "<blockquote>", "<blockquote x>q</blockquote>"]
     for text in refused:
         assert autop_module._autop_quoted_paragraphs(
-            autop_module._SPLIT_AT_MARKUP.split(text)) is None, text
+            text, autop_module._SPLIT_AT_MARKUP.split(text)) is None, text
         assert filter_autop(text) == drupal_reference_autop(text), text
+
+
+def test_simple_line_breaks_match_drupal():
+    """Text without block tags whose newlines are single or paired, with no
+    white space before them, gets its paragraphs and <br /> from two literal
+    replacements.  Texts of that shape and near misses (three newlines, white
+    space before or after a newline, a newline or white space at either end,
+    a <br /> or a block tag) must all give Drupal's output, and the shape
+    must be recognised often enough for the test to mean something."""
+    rng = random.Random(43)
+    words = ["w", "word.", "<em>e</em>", '<a href="u">u</a>', "&amp;", "AT&T", "&", ">",
+             "\u00e9", "x&#1;", "<", "/p>"]
+    breaks = ["\n", "\n\n", " "]
+    misses = ["\n\n\n", " \n", "\n ", "\t\n", "\n\t\n", "\n\n\n\n", "<br />\n", "\n<p>",
+              "</div>\n", "\n\r\n", "</p", "\n\n<p>\n"]
+    simple = 0
+    for _ in range(8000):
+        parts = [rng.choice(["", "", "", "", "\n", " ", "\n\n", "\n\n\n"])]
+        for _ in range(rng.randint(1, 10)):
+            parts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))))
+            parts.append(rng.choice(misses) if rng.random() < 0.03 else rng.choice(breaks))
+        parts[-1] = rng.choice(["", "", "", "", "\n", " ", "\n ", "\n\n", " \n\n"])
+        text = "".join(parts)
+        body = normalize_text(text).rstrip("\n")
+        if "<" not in body or len(autop_module._SPLIT_AT_MARKUP.split(body)) == 1:
+            simple += autop_module._has_simple_line_breaks(body, len(body))
+        assert filter_autop(text) == drupal_reference_autop(text), text
+    assert 8000 // 4 < simple < 8000 - 8000 // 8
 
 
 def test_one_line_chunks_match_drupal():
