@@ -522,8 +522,8 @@ def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
     """
     last = len(pieces) - 1
     text_after_last_mark = pieces[last].rstrip("\n")  # Drupal's |\n*$| -> ""
-    texts = []  # the reader's text between the pieces
-    quote_marks = []  # the mark after each of texts but the last
+    # [head, text, piece, text, ..., text]: the reader's text between the pieces.
+    parts = [None]
     head, tail = "<p>", "</p>\n"
     for index in range(0, last + 1, 2):
         text = pieces[index] if index < last else text_after_last_mark
@@ -535,13 +535,15 @@ def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
             if pieces[index - 1] == "</blockquote":
                 if index == last and end == 1:  # the text ends with it
                     tail = "</p></blockquote>\n"
-                    quote_marks.pop()
                     break
                 if text[1:2] != "\n":
                     return None
                 begin = 3 if text[2:3] == "\n" else 2
             if end == begin or text[begin] in _WS:
                 return None
+            if len(parts) > 1:  # (else the head stands for an opening tag at the start)
+                parts.append(_QUOTE_OPENS if pieces[index - 1] == "<blockquote"
+                             else _QUOTE_CLOSES)
         if index < last:
             if pieces[index + 1] == "<blockquote":
                 if index == 0 and end == 0:  # the text starts with it
@@ -552,26 +554,25 @@ def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
                 end -= 2 if text[end - 2:end - 1] == "\n" else 1
             if end <= begin or text[end - 1] in _WS:
                 return None
-            quote_marks.append(pieces[index + 1])
-        texts.append(text[begin:end] if end - begin < len(text) else text)
+        parts.append(text[begin:end])
     # The texts start and end where the whole text does, or next to a piece,
     # with a character other than white space; the pieces' line breaks are
     # one or two newlines after such a character, so a search of the whole
     # text tells whether the texts' line breaks are simple.
-    simple = _has_simple_line_breaks(
-        whole_text, len(whole_text) - len(pieces[last]) + len(text_after_last_mark))
-    parts = [head] if simple else []
-    for text, mark in zip(texts, quote_marks):
-        parts.append(_simple_line_breaks(text) if simple else text)
-        parts.append(_QUOTE_OPENS if mark == "<blockquote" else _QUOTE_CLOSES)
-    parts.append(_simple_line_breaks(texts[-1]) if simple else texts[-1])
-    if simple:
+    if _has_simple_line_breaks(
+            whole_text, len(whole_text) - len(pieces[last]) + len(text_after_last_mark)):
+        # _simple_line_breaks, inlined: a call per text costs more than the work
+        parts[1::2] = [text.replace("\n", "<br />\n").replace("<br />\n<br />\n", "</p>\n<p>")
+                       for text in parts[1::2]]
+        parts[0] = head
         parts.append(tail)
         chunk = "".join(parts)
-    elif tail == "</p>\n":
-        chunk = _paragraphs_and_line_breaks("".join(parts), head, tail)
-    else:  # the <br /> that the last newline, after </blockquote>, would get is dropped
-        chunk = _paragraphs_and_line_breaks("".join(parts), head, tail[:-1]) + "\n"
+    else:
+        parts[0] = ""
+        if tail == "</p>\n":
+            chunk = _paragraphs_and_line_breaks("".join(parts), head, tail)
+        else:  # the <br /> that the last newline, after </blockquote>, would get is dropped
+            chunk = _paragraphs_and_line_breaks("".join(parts), head, tail[:-1]) + "\n"
     if "&" in chunk:
         chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk

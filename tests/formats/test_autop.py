@@ -885,6 +885,9 @@ HOSTILE_INPUTS = {
     "<p> and white space": lambda n: _repeat("<p> \n ", n),
     "inline tag then </p>": lambda n: _repeat("<em>\n</p>", n),
     "<div <em ... >": lambda n: _repeat("<div <em ", n) + ">",
+    "quotes on their own lines": lambda n: _repeat("<blockquote>q\n\nr</blockquote>\nw\n", n),
+    "quotes, lines ending in a space": lambda n: _repeat("w \nw\n<blockquote>q</blockquote>\n", n),
+    "quotes, last one glued": lambda n: _repeat("w\n<blockquote>q</blockquote>\n", n) + "<blockquote>",
 }
 
 
