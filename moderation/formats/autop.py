@@ -445,7 +445,14 @@ _NEWLINE_AFTER_INLINE_WS_OR_3 = re.compile(r"\n(?:(?<=[ \t\r\f\v]\n)|\n\n)", re.
 def _autop_without_block_tags(chunk: str) -> str:
     """``_autop_chunk`` for a chunk in which the markup scan found nothing."""
     chunk = chunk.rstrip("\n")  # Drupal's |\n*$| -> ""
-    if _has_simple_line_breaks(chunk, len(chunk)):
+    if "\n" not in chunk:
+        # One line: one paragraph, or none when it is only white space (the
+        # empty-paragraph step drops it).  Trim and the line-break steps find
+        # nothing: the only newline is the one after the closing </p>.
+        if not chunk.strip(_WS):
+            return ""
+        chunk = "".join(("<p>", chunk, "</p>\n"))
+    elif _has_simple_line_breaks(chunk, len(chunk)):
         chunk = "".join(("<p>", _simple_line_breaks(chunk), "</p>\n"))
     else:
         chunk = _paragraphs_and_line_breaks(chunk, "<p>", "</p>\n")

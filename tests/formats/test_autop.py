@@ -785,6 +785,18 @@ def test_simple_line_breaks_match_drupal():
     assert 8000 // 4 < simple < 8000 - 8000 // 8
 
 
+def test_one_line_without_block_tags_matches_drupal():
+    """One line (trailing newlines aside) with no markup the scan reports is
+    one paragraph, or nothing if it is only white space."""
+    tokens = [" ", " ", "\t", "w", "word.", "<em>e</em>", '<a href="u">u</a>', "&", "&amp;",
+              "AT&T", "<", ">", "\u00e9", "&#1;", "<span>", "</b>"]
+    rng = random.Random(44)
+    for _ in range(6000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 12)))
+        text += rng.choice(["", "", "\n", "\n\n\n"])
+        assert filter_autop(text) == drupal_reference_autop(text), text
+
+
 def test_one_line_chunks_match_drupal():
     """A chunk with no newline left after trimming skips the paragraph pass;
     block tags, <br />, list items, blockquotes and raw sections on one line
