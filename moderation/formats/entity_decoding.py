@@ -27,6 +27,8 @@ def decode_entities(text: str) -> str:
 def reference_end(text: str, position: int, endpos: int | None = None) -> int:
     """End of the reference at ``position`` (ending by ``endpos``, default the
     end of ``text``) if ``decode_entities`` would decode it, else -1."""
+    if text.startswith("&amp;", position, endpos):     # the usual one, without the pattern
+        return position + 5
     reference = _REFERENCE.match(text, position, len(text) if endpos is None else endpos)
     return reference.end() if reference and _decoded(reference) != reference.group() else -1
 

@@ -20,7 +20,9 @@ Two intended differences from Drupal 11, both about escaped text:
   ``;``; we end the link before the reference, so the text reads as typed.
 """
 import re
+from collections import Counter, _count_elements
 from functools import lru_cache
+from operator import sub
 from typing import Callable, NamedTuple
 
 from moderation.formats.entity_decoding import decode_entities
@@ -32,7 +34,7 @@ from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
 from moderation.formats.url_scan import (
     EMAILS, ESCAPED_DELIMITER, FULL_URLS, WWW, NeedsChunkWalk, has_comment_or_ignored_tag,
-    hide_comments, ignored_regions, map_linkable_chunks, restore_comments, scan_pass, scannable)
+    hide_comments, ignored_regions, map_linkable_chunks, restore_comments, scan_links, scannable)
 
 _ELLIPSIS = "\u2026"
 _NEEDS_ESCAPING = re.compile("[&<>\"']")
@@ -51,15 +53,24 @@ def filter_url(text: str, max_length: int = 72, rel: str | None = None, *,
 
 
 def filter_normalized_url(text: str, max_length: int, rel: str | None, protocols,
-                          report: RenderReport | None) -> str:
-    """:func:`filter_url` for ``render``, which has normalized ``text`` already."""
+                          report: RenderReport | None, *, markup_free: bool = False) -> str:
+    """:func:`filter_url` for ``render``, which has normalized ``text`` already.
+
+    ``markup_free=True`` is the caller's promise that ``text`` holds no HTML
+    comment (no ``<!--``) and no opening tag of an element whose inside is not
+    linked (nothing matching ``<(a|code|pre|script|style)(\\s|>)`` in any
+    case): true of ``filter_html``'s output under a policy that allows none of
+    those tags (both engines drop comments and write only allowed tags) and of
+    ``filter_html_escape``'s. The search for them (a whole-text scan) is then
+    skipped; the output is the same.
+    """
     if ":" not in text and "@" not in text and "www." not in text:
         return text
-    return _filtered(text, max_length, rel, protocols, report, by_anchors=True)
+    return _filtered(text, max_length, rel, protocols, report, True, markup_free)
 
 
 def _filtered(text: str, max_length: int, rel: str | None, protocols,
-              report: RenderReport | None, by_anchors: bool) -> str:
+              report: RenderReport | None, by_anchors: bool, markup_free: bool = False) -> str:
     """``filter_url`` on normalized text; ``by_anchors=False`` forces the chunk
     walk (the tests compare the two)."""
     full_url_pass = (_DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
@@ -73,41 +84,112 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
         passes.append(_WWW_PASS)
     if not passes:
         return text
-    linker = _Linker(max_length, rel, report, patterns_for(text))
-    comments = []
-    markup = has_comment_or_ignored_tag(text)
+    patterns = patterns_for(text)
+    comments = None
+    markup = not markup_free and has_comment_or_ignored_tag(text)
     if markup:
         text, comments = hide_comments(text)
     linked = None
     if (by_anchors and scannable(text)
             and (full_url_pass is None or full_url_pass.scannable)):
+        blocked_starts, blocked_ends = ignored_regions(text) if markup else ((), ())
         try:
-            linked = _link_by_anchors(text, passes, linker,
-                                      ignored_regions(text) if markup else [])
+            linked = _link_by_anchors(text, passes, patterns, blocked_starts, blocked_ends,
+                                      max_length, _rel_attribute(rel), report)
         except NeedsChunkWalk:
             pass
     if linked is None:
+        linker = _Linker(max_length, rel, report, patterns)
         linked = _link_by_chunks(text, passes, linker)
-    return restore_comments(linked, comments)
+    return restore_comments(linked, comments) if comments else linked
 
 
-def _link_by_anchors(text: str, passes, linker: "_Linker", blocked: list) -> str:
-    """All passes over the original text (see :func:`scan_pass`), then one
-    join; ``blocked``: the ignored elements' insides."""
-    found = []                  # (spans, link_pass) of each pass that links
+def _link_by_anchors(text: str, passes, patterns, blocked_starts, blocked_ends,
+                     max_length: int, rel_attribute: str, report: RenderReport | None) -> str:
+    """All passes at once over the original text (see :func:`scan_links`),
+    then one join (:func:`_join`); blocked: the ignored elements' insides."""
+    labels = [None, None, None]     # each pass's links are labelled with the pass
     for link_pass in passes:
-        spans = scan_pass(text, link_pass.kind, blocked, linker.patterns, link_pass.schemes)
-        if spans:
-            found.append((spans, link_pass))
-            blocked = sorted(blocked + spans) if blocked else spans
-    if not found:
+        labels[_KIND_INDEX[link_pass.kind]] = link_pass
+    starts, ends, link_passes = scan_links(text, labels, blocked_starts, blocked_ends,
+                                           patterns, passes[0].schemes)
+    if not starts:
         return text
-    # Elements only now: a pass may still raise NeedsChunkWalk (and the report
-    # must count each link once). Links are disjoint: sorting compares starts.
-    links = [(start, end, link_pass) for spans, link_pass in found for start, end in spans]
-    if len(found) > 1:
-        links.sort()
-    return linker.join(text, links)
+    # Elements only now: the scan may still raise NeedsChunkWalk (and the
+    # report must count each link once).
+    return _join(text, starts, ends, link_passes, max_length, rel_attribute, report,
+                 passes[0] is _DEFAULT_FULL_URL_PASS or passes[0].kind != FULL_URLS)
+
+
+_KIND_INDEX = {FULL_URLS: 0, EMAILS: 1, WWW: 2}
+
+
+def _join(text: str, starts: list, ends: list, link_passes: list, max_length: int,
+          rel_attribute: str, report: RenderReport | None, default_schemes: bool) -> str:
+    """``text`` with each link (``starts[i]``, ``ends[i]``, made by the pass
+    ``link_passes[i]``; sorted, disjoint) replaced by its ``<a>`` element, as
+    :meth:`_Linker.anchor` makes it.
+
+    The matches are decoded and escaped all at once, joined by NULs: NUL is not
+    in normalized text, no reference holds one, and none decodes to one
+    (``&#0;`` stays as it is), so splitting gives back one piece per match.
+    That costs a few microseconds however few the links: below
+    ``_FEW_LINKS`` links, each is made on its own.
+    """
+    if len(starts) < _FEW_LINKS:
+        return _join_few(text, starts, ends, link_passes, max_length, rel_attribute, report)
+    joined = "\0".join([text[start:end] for start, end in zip(starts, ends)])
+    if "&" in joined:
+        joined = decode_entities(joined)
+        longest = max(map(len, joined.split("\0")))
+    else:
+        longest = max(map(sub, ends, starts))
+    shown = html_escape(joined).split("\0")
+    if longest > max_length:
+        link_texts = [escaped if len(matched) <= max_length
+                      else html_escape(trim(matched, max_length))
+                      for matched, escaped in zip(joined.split("\0"), shown)]
+    else:
+        link_texts = shown
+    elements = [f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>'
+                for link_pass, escaped, link_text in zip(link_passes, shown, link_texts)]
+    if report is not None:
+        report.links_created += len(elements)
+        _count_hosts(report.link_hosts, joined, link_passes, default_schemes)
+    pieces = [None] * (2 * len(elements) + 1)
+    pieces[0::2] = [text[start:end] for start, end in zip((0, *ends), (*starts, len(text)))]
+    pieces[1::2] = elements
+    return "".join(pieces)
+
+
+_FEW_LINKS = 10
+
+
+def _join_few(text: str, starts: list, ends: list, link_passes: list, max_length: int,
+              rel_attribute: str, report: RenderReport | None) -> str:
+    """:func:`_join` link by link."""
+    pieces = []
+    append = pieces.append
+    position = 0
+    host_counts = report.link_hosts if report is not None else None
+    for start, end, link_pass in zip(starts, ends, link_passes):
+        matched = text[start:end]
+        if "&" in matched:
+            matched = decode_entities(matched)
+        escaped = escape(matched)
+        link_text = (escaped if len(matched) <= max_length
+                     else escape(trim(matched, max_length)))
+        append(text[position:start])
+        append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>')
+        position = end
+        if host_counts is not None:
+            host = link_pass.host_of(matched)
+            if host:
+                host_counts[host] = host_counts.get(host, 0) + 1
+    append(text[position:])
+    if report is not None:
+        report.links_created += len(starts)
+    return "".join(pieces)
 
 
 def _link_by_chunks(text: str, passes, linker: "_Linker") -> str:
@@ -154,40 +236,6 @@ class _Linker:
             return (f'<a href="{href_prefix}{escaped}"{self.rel_attribute}>'
                     f'{escape(trim(matched, self.max_length))}</a>')
         return f'<a href="{href_prefix}{escaped}"{self.rel_attribute}>{escaped}</a>'
-
-    def join(self, text: str, links: list) -> str:
-        """``text`` with each ``(start, end, link_pass)`` span (sorted, disjoint)
-        replaced by its ``<a>`` element, as :meth:`anchor` makes it.
-
-        The matches are decoded and escaped all at once, joined by NULs: NUL is
-        not in normalized text, no reference holds one, and none decodes to one
-        (``&#0;`` stays as it is), so splitting gives back one piece per match.
-        """
-        raw_matches = [text[start:end] for start, end, _ in links]
-        matches = raw_matches
-        joined = "\0".join(raw_matches)
-        if "&" in joined:
-            joined = decode_entities(joined)
-            matches = joined.split("\0")
-        shown = escape(joined).split("\0") if _NEEDS_ESCAPING.search(joined) else matches
-        if self.report is not None:
-            hosts = [link_pass.host_of(matched)
-                     for (_, _, link_pass), matched in zip(links, matches)]
-            self.report.links_created += len(hosts)
-            self.report.link_hosts.update(filter(None, hosts))
-        max_length = self.max_length
-        rel_attribute = self.rel_attribute
-        pieces = []
-        append = pieces.append
-        position = 0
-        for (start, end, link_pass), matched, escaped in zip(links, matches, shown):
-            append(text[position:start])
-            position = end
-            link_text = (escaped if len(matched) <= max_length
-                         else escape(trim(matched, max_length)))
-            append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>')
-        append(text[position:])
-        return "".join(pieces)
 
     def link_chunk(self, chunk: str, link_pass: _LinkPass) -> str:
         """``chunk`` with its matches linked. Escaped delimiters cut it into
@@ -255,6 +303,33 @@ def _email_host(address: str) -> str:
 def _www_host(address: str) -> str:
     """``_url_host("http://" + address)``."""
     return _HOST_AFTER_SCHEME.match(address)[1].lower()
+
+
+# _url_host for the links of the default protocols, all at once on their
+# (decoded, lower-cased) matches joined by NULs: "_url_host(href_prefix +
+# match)" is each pass's host_of, and the matches tell the passes apart. A
+# full URL starts with its scheme (lower-case letters) and ":"; a www. address
+# starts with "www.", and an e-mail address has no ":", so neither starts with
+# letters and ":"; the e-mail address' "@" is the last one before its host,
+# as in _email_host. Then the host, as _HOST_AFTER_SCHEME finds it ("\0" kept
+# out of its classes), then the rest of the match and its NUL: one host per match.
+_HOSTS_OF_MATCHES = re.compile(
+    r"(?=[^\0])(?:[a-z]++:)?[/\\]*+(?:[^/?#\\\0]*@)?([^/?#\\:\0]*)[^\0]*+\0?")
+
+
+def _count_hosts(counts: Counter, joined: str, link_passes, default_schemes: bool) -> None:
+    """Add the hosts of the decoded matches ``joined`` by NULs (made by the
+    passes ``link_passes``) to ``counts``; ``default_schemes``: no full URL of
+    other protocols than the default ones."""
+    lowered = joined.lower()
+    if default_schemes and "mailto:" not in lowered:
+        hosts = _HOSTS_OF_MATCHES.findall(lowered)
+    else:   # mailto: URLs (their host is the e-mail's), other schemes
+        hosts = [link_pass.host_of(matched)
+                 for link_pass, matched in zip(link_passes, joined.split("\0"))]
+    if "" in hosts:
+        hosts = [host for host in hosts if host]
+    _count_elements(counts, hosts)     # Counter.update without its Mapping check
 
 
 _EMAIL_PASS = _LinkPass("@", find_emails, EMAILS, "mailto:", _email_host)

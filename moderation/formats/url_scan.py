@@ -6,12 +6,12 @@ the chunks inside ``<a>``, ``<code>``, ``<pre>``, ``<script>`` and ``<style>``,
 and matches inside each remaining chunk; we also cut chunks at escaped
 delimiters (``&lt;``...), so a chunk is made of *segments*.
 
-:func:`scan_pass` answers the same questions per *anchor* (a ``:`` after a
+:func:`scan_links` answers the same questions per *anchor* (a ``:`` after a
 scheme name, an ``@``, a ``www.``) instead of per chunk: anchors are rare, and
 a 20 KB comment has hundreds of tags. It works on the original text for all
-three passes, with the links of earlier passes as further no-go regions. That
-is exact when :func:`scannable` holds; otherwise :func:`map_linkable_chunks`
-walks the chunks one by one, as Drupal does.
+three passes at once, segment by segment, each pass in the gaps the earlier
+passes' links leave. That is exact when :func:`scannable` holds; otherwise
+:func:`map_linkable_chunks` walks the chunks one by one, as Drupal does.
 """
 import re
 from bisect import bisect_right
@@ -95,187 +95,298 @@ class NeedsChunkWalk(Exception):
     on all the text before it. Rare enough to hand the text to the chunk walk."""
 
 
-def ignored_regions(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of the insides of ``<a>``, ``<code>``, ``<pre>``,
-    ``<script>`` and ``<style>`` elements, in a :func:`scannable` text.
+def ignored_regions(text: str) -> tuple[list[int], list[int]]:
+    """The starts and the ends of the insides of ``<a>``, ``<code>``, ``<pre>``,
+    ``<script>`` and ``<style>`` elements in a :func:`scannable` text (sorted,
+    disjoint: the n-th start and the n-th end make a region).
 
     Drupal skips the chunks after a tag chunk containing such an opening tag
     until a later tag chunk contains its closing tag. That tag chunk ends at the
     first ``>`` two or more characters after the tag's ``<``, and a closing tag
     is always a whole tag chunk's end, so regions are found by search.
     """
-    regions = []
+    starts = []
+    ends = []
     position = 0
     while opening := _IGNORED_TAG_OPEN.search(text, position):
         tag_end = text.find(">", opening.start() + 2) + 1
         closing = _IGNORED_TAG_CLOSE[opening.group(1).lower()].search(text, tag_end)
         position = closing.end() if closing else len(text)
-        regions.append((tag_end, position))
-    return regions
+        starts.append(tag_end)
+        ends.append(position)
+    return starts, ends
 
 
 FULL_URLS, EMAILS, WWW = "full URLs", "e-mail addresses", "www. addresses"
 
 
-def scan_pass(text: str, kind: str, blocked: list[tuple[int, int]], patterns,
-              schemes=None) -> list[tuple[int, int]]:
-    """The ``(start, end)`` spans one pass links in a :func:`scannable` text,
-    left to right: url_matching's ``find_full_urls``, ``find_emails`` or
-    ``find_www`` (``kind``), run anchor by anchor on the whole text.
+def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
+               schemes=None) -> tuple[list[int], list[int], list]:
+    """The links Drupal's three passes make in a :func:`scannable` text, left to
+    right: their starts, their ends and their labels.
 
-    ``blocked`` lists the sorted, disjoint regions nothing may link in (ignored
-    elements' insides, earlier passes' links). For each anchor past the current
-    segment, the next segment is found with a few searches that start where the
-    previous ones stopped, so a pass costs linear time. Inlined on purpose: this
-    loop is filter_url's hot path, and method calls per anchor doubled its cost.
+    ``labels`` holds, for full URLs, e-mail addresses and ``www.`` addresses
+    (url_matching's ``find_full_urls``, ``find_emails``, ``find_www``), the
+    value to record for each link of that kind, or None to skip the kind.
+    ``blocked_starts`` and ``blocked_ends`` hold the sorted, disjoint regions
+    nothing may link in (ignored elements' insides), the n-th start with the
+    n-th end; schemes is the full-URL pass's SchemeFinder.
+
+    Anchor by anchor instead of chunk by chunk: the leftmost anchor (a ``:``
+    after a scheme name, an ``@``, a ``www.``) that passes a cheap necessary
+    check gives the *segment* holding it (text between tags, outside blocked
+    regions, between escaped delimiters), found with a few searches that start
+    where the previous ones stopped. In that segment the passes run in Drupal's
+    order, each in the gaps the earlier ones left: as Drupal's second pass sees
+    the first pass's links as ``<a>`` elements, whose insides it skips. Every
+    search starts past the previous segment, so a text costs linear time.
+    Inlined on purpose: this loop is filter_url's hot path.
     """
-    if blocked:
-        blocked_starts = [start for start, _ in blocked]
-        blocked_ends = [end for _, end in blocked]
-    else:
-        blocked_starts = blocked_ends = blocked
+    url_label, email_label, www_label = labels
     find, rfind, length = text.find, text.rfind, len(text)
-    full_urls, emails, www_addresses = kind == FULL_URLS, kind == EMAILS, kind == WWW
     # Bound methods, looked up once: each saves an attribute lookup per anchor.
-    if full_urls:
-        needle, quick_match = ":", QUICK_FULL_URL.match
+    if url_label is not None:
         last_chars, name_search, longest_name = (
             schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
-    elif emails:
-        needle, quick_match = "@", QUICK_EMAIL_DOMAIN.match
-        email_at_match = patterns.email_at.match
-        last_non_domain_char_match = patterns.last_non_domain_char.match
-    else:
-        www_search, quick_match = patterns.www.search, QUICK_HOST_AND_TRAIL.match
-    spans = []
-    add_span = spans.append
-    position = 0
-    outside_tags_from = 0   # no tag holds this position (it may start one)
-    next_tag = -1           # the first "<" at or after outside_tags_from
-    low = high = 0          # the current segment
-    lower = 0               # where its next match may start (the finders' position)
-    segment = None          # the exact matcher for it, made on first need
-    measured_to = 0         # see url_matching.quick_end
-    has_ampersand = False   # in the current segment
+    email_at_match = patterns.email_at.match
+    last_non_domain_char_match = patterns.last_non_domain_char.match
+    www_search = patterns.www.search
+    quick_url_match = QUICK_FULL_URL.match
+    quick_email_match = QUICK_EMAIL_DOMAIN.match
+    quick_www_match = QUICK_HOST_AND_TRAIL.match
+    link_starts = []
+    link_ends = []
+    link_labels = []
+    add_start, add_end, add_label = link_starts.append, link_ends.append, link_labels.append
+    unsorted = False
+    # The next anchor of each kind at or after ``position`` (``length``: none;
+    # -1: to be looked for). ``colon_name`` is the scheme name's start.
+    colon = -1 if url_label is not None else length
+    colon_name = 0
+    at = -1 if email_label is not None else length
+    www = -1 if www_label is not None else length
+    position = 0            # the text before it is done
+    next_tag = -1           # the first "<" at or after some point before position
+    url_measured = email_measured = www_measured = 0   # see url_matching.quick_end
     while True:
         # -- the next anchor: cheap necessary conditions on the whole text --
-        if www_addresses:
-            www = www_search(text, position)
-            if www is None:
-                break
-            anchor = www.start()
-        else:
-            anchor = find(needle, position)
-            if anchor < 0:
-                break
-        position = anchor + 1
-        if full_urls:
-            # SchemeFinder.name_start, inline. The name may start no earlier
-            # than ``lower``; until the segment is known, the previous one's
-            # (lower) is a looser bound.
-            if anchor <= lower or text[anchor - 1] not in last_chars:
-                continue
-            name = name_search(text, lower if lower > anchor - longest_name
-                               else anchor - longest_name, anchor)
-            if name is None:
-                continue
-            start = name.start()
-        elif emails and not email_at_match(text, anchor):
-            continue
+        if colon < position:
+            colon = find(":", position)
+            while colon >= 0:
+                # SchemeFinder.name_start, inline: a name that ends at the
+                # colon and starts at or after position.
+                if colon > position and text[colon - 1] in last_chars:
+                    name = name_search(text, position if position > colon - longest_name
+                                       else colon - longest_name, colon)
+                    if name is not None:
+                        colon_name = name.start()
+                        break
+                colon = find(":", colon + 1)
+            if colon < 0:
+                colon = length
+        if at < position:
+            at = find("@", position)
+            while at >= 0 and not email_at_match(text, at):
+                at = find("@", at + 1)
+            if at < 0:
+                at = length
+        if www < position:
+            match = www_search(text, position)
+            www = match.start() if match is not None else length
+        anchor = colon if colon < at else at
+        if www < anchor:
+            anchor = www
+        if anchor >= length:
+            break
 
         # -- the segment holding it: not in a tag, a blocked region, a comment --
-        if anchor >= high:
-            segment_low = outside_tags_from if outside_tags_from > high else high
-            next_blocked = length
-            if blocked_starts:
-                index = bisect_right(blocked_starts, anchor)
-                if index:
-                    blocked_end = blocked_ends[index - 1]
-                    if anchor < blocked_end:
-                        outside_tags_from = position = blocked_end
-                        continue
-                    if blocked_end > segment_low:
-                        segment_low = blocked_end
-                if index < len(blocked_starts):
-                    next_blocked = blocked_starts[index]
-            gt = rfind(">", segment_low, anchor)
-            if gt >= 0:
-                if gt and text[gt - 1] == "<":
-                    raise NeedsChunkWalk
-                segment_low = gt + 1                # a tag's end or a stray ">"
-            outside_tags_from = segment_low
-            if next_tag < segment_low:
-                next_tag = find("<", segment_low)
-                if next_tag < 0:
-                    next_tag = length
-            if next_tag < anchor:                   # the anchor is inside that tag
-                outside_tags_from = position = find(">", anchor) + 1
-                continue
-            high = next_tag if next_tag < next_blocked else next_blocked
-            has_ampersand = find("&", segment_low, high) >= 0
-            if has_ampersand:                       # escaped delimiters cut segments
-                delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
-                if delimiter:
-                    high = delimiter.start()
-                delimiter = _LAST_ESCAPED_DELIMITER.match(text, segment_low, anchor)
-                if delimiter:
-                    segment_low = delimiter.end()
-            low = lower = segment_low
-            segment = None
-            if full_urls and start < lower:
-                start = schemes.name_start(text, lower, anchor)
-                if start < 0:
+        low = position
+        next_blocked = length
+        if blocked_starts:
+            index = bisect_right(blocked_starts, anchor)
+            if index:
+                blocked_end = blocked_ends[index - 1]
+                if anchor < blocked_end:
+                    position = blocked_end
                     continue
+                if blocked_end > low:
+                    low = blocked_end
+            if index < len(blocked_starts):
+                next_blocked = blocked_starts[index]
+        gt = rfind(">", low, anchor)
+        if gt >= 0:
+            if gt and text[gt - 1] == "<":
+                raise NeedsChunkWalk
+            low = gt + 1                        # a tag's end or a stray ">"
+        if next_tag < low:
+            next_tag = find("<", low)
+            if next_tag < 0:
+                next_tag = length
+        if next_tag < anchor:                   # the anchor is inside that tag
+            position = find(">", anchor) + 1
+            continue
+        high = next_tag if next_tag < next_blocked else next_blocked
+        has_ampersand = find("&", low, high) >= 0
+        if has_ampersand:                       # escaped delimiters cut segments
+            delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
+            if delimiter:
+                high = delimiter.start()
+            delimiter = _LAST_ESCAPED_DELIMITER.match(text, low, anchor)
+            if delimiter:
+                low = delimiter.end()
+        position = high
 
-        # -- the match at the anchor --
-        if emails:
-            # url_matching.local_part_start, inline.
-            window = anchor - MAX_LOCAL_PART if anchor - MAX_LOCAL_PART > lower else lower
-            boundary = last_non_domain_char_match(text, window, anchor)
-            start = boundary.end() if boundary else window
-            if start == anchor:
-                continue
-            quick_start = anchor + 1
-        elif www_addresses:
-            start = anchor
-            quick_start = www.end()
-            if quick_start >= high:                 # "www." and a host character: in the segment
-                continue
-        else:
-            quick_start = anchor + 1
-        end = None
-        if quick_start >= measured_to:
-            match = quick_match(text, quick_start, high)
-            if match is not None and (not has_ampersand
-                                      or find("&", quick_start, match.end()) < 0):
-                end = match.end()                   # quick_end's usual answer, inline
-                measured_to = match.end("run") + 1
+        # -- full URLs in [low, high) --
+        first = len(link_starts)                # the segment's links start there
+        if colon < high:
+            lower = low             # where the next match may start
+            segment = None          # the exact matcher, made on first need
+            start = colon_name if colon_name >= lower else schemes.name_start(text, lower, colon)
+            while True:
+                search_from = colon + 1
+                if start >= 0:
+                    end = None
+                    if search_from >= url_measured:
+                        match = quick_url_match(text, search_from, high)
+                        if match is not None and (not has_ampersand
+                                                  or find("&", search_from, match.end()) < 0):
+                            end = match.end()       # quick_end's usual answer, inline
+                            url_measured = match.end("run") + 1
+                        else:
+                            end, url_measured = quick_answer(text, match, search_from, high)
+                    if end is None:
+                        if segment is None:
+                            segment = Segment(text[low:high], patterns)
+                        end = segment.full_url_end(colon - low)
+                        if end >= 0:
+                            end += low
+                    if end >= 0:
+                        add_start(start)
+                        add_end(end)
+                        add_label(url_label)
+                        lower = search_from = end
+                    else:
+                        lower = search_from
+                # The next colon after a scheme name that starts at or after lower.
+                start = -1
+                colon = find(":", search_from, high)
+                while colon >= 0:
+                    if colon > lower and text[colon - 1] in last_chars:
+                        name = name_search(text, lower if lower > colon - longest_name
+                                           else colon - longest_name, colon)
+                        if name is not None:
+                            start = name.start()
+                            break
+                    colon = find(":", colon + 1, high)
+                if colon < 0:
+                    break
+            colon = -1                          # looked for again from position
+        url_links_end = len(link_starts)
+
+        # -- e-mail addresses, in the gaps between those --
+        if at < high:
+            block = first                       # the first full URL not before the gap
+            gap_low = lower = low
+            gap_high = link_starts[first] if first < url_links_end else high
+            segment = None
+            while True:
+                while block < url_links_end and link_ends[block] <= at:
+                    gap_low = lower = link_ends[block]
+                    block += 1
+                    gap_high = link_starts[block] if block < url_links_end else high
+                    segment = None
+                search_from = at + 1
+                if at >= gap_high:              # inside a full URL
+                    search_from = link_ends[block]
+                else:
+                    # url_matching.local_part_start, inline.
+                    window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
+                    boundary = last_non_domain_char_match(text, window, at)
+                    start = boundary.end() if boundary else window
+                    if start < at:
+                        end = None
+                        if search_from >= email_measured:
+                            match = quick_email_match(text, search_from, gap_high)
+                            if match is not None and (not has_ampersand
+                                                      or find("&", search_from, match.end()) < 0):
+                                end = match.end()
+                                email_measured = match.end("run") + 1
+                            else:
+                                end, email_measured = quick_answer(
+                                    text, match, search_from, gap_high)
+                        if end is None:
+                            if segment is None:
+                                segment = Segment(text[gap_low:gap_high], patterns)
+                            end = segment.domain_end(search_from - gap_low, prefix_required=True)
+                            if end >= 0:
+                                end += gap_low
+                        if end >= 0:
+                            add_start(start)
+                            add_end(end)
+                            add_label(email_label)
+                            lower = search_from = end
+                at = find("@", search_from, high)
+                while at >= 0 and not email_at_match(text, at):
+                    at = find("@", at + 1, high)
+                if at < 0:
+                    break
+            at = -1
+            if first < url_links_end < len(link_starts):
+                unsorted = True                 # e-mail addresses after full URLs
+
+        # -- www. addresses, in the gaps between those --
+        if www < high:
+            blocks_end = www_links_start = len(link_starts)
+            if first < url_links_end < blocks_end:
+                blocks_starts = sorted(link_starts[first:])
+                blocks_ends = sorted(link_ends[first:])     # disjoint: same pairs
+                block, blocks_end = 0, blocks_end - first
             else:
-                end, measured_to = quick_answer(text, match, quick_start, high)
-        if end is None:
-            if segment is None:
-                segment = Segment(text[low:high], patterns)
-            end = _exact_end(segment, kind, anchor - low, quick_start - low)
-            if end >= 0:
-                end += low
-        if end >= 0:
-            add_span((start, end))
-            position = end
-            if not www_addresses:
-                lower = end
-        elif full_urls:
-            lower = position
-    return spans
-
-
-def _exact_end(segment: Segment, kind: str, anchor: int, after_anchor: int) -> int:
-    """The match's end (segment coordinates) from the exact matcher, or -1."""
-    if kind == FULL_URLS:
-        return segment.full_url_end(anchor)
-    if kind == EMAILS:
-        return segment.domain_end(after_anchor, prefix_required=True)
-    host_end = segment.domain_end(after_anchor, prefix_required=False)
-    return segment.trail_end(host_end) if host_end >= 0 else -1
+                blocks_starts, blocks_ends, block = link_starts, link_ends, first
+            gap_low = low
+            gap_high = blocks_starts[block] if block < blocks_end else high
+            segment = None
+            while True:
+                while block < blocks_end and blocks_ends[block] <= www:
+                    gap_low = blocks_ends[block]
+                    block += 1
+                    gap_high = blocks_starts[block] if block < blocks_end else high
+                    segment = None
+                search_from = www + 1
+                if www >= gap_high:             # inside an earlier link
+                    search_from = blocks_ends[block]
+                elif www + 4 < gap_high:        # "www." and a host character, in the gap
+                    quick_start = www + 4
+                    end = None
+                    if quick_start >= www_measured:
+                        match = quick_www_match(text, quick_start, gap_high)
+                        if match is not None and (not has_ampersand
+                                                  or find("&", quick_start, match.end()) < 0):
+                            end = match.end()
+                            www_measured = match.end("run") + 1
+                        else:
+                            end, www_measured = quick_answer(text, match, quick_start, gap_high)
+                    if end is None:
+                        if segment is None:
+                            segment = Segment(text[gap_low:gap_high], patterns)
+                        end = segment.domain_end(quick_start - gap_low, prefix_required=False)
+                        if end >= 0:
+                            end = segment.trail_end(end) + gap_low
+                    if end >= 0:
+                        add_start(www)
+                        add_end(end)
+                        add_label(www_label)
+                        search_from = end
+                match = www_search(text, search_from, high)
+                if match is None:
+                    break
+                www = match.start()
+            www = -1
+            if first < www_links_start < len(link_starts):
+                unsorted = True                 # www. addresses after other links
+    if unsorted:    # the segments' links, kind after kind: sorted by start
+        return tuple(map(list, zip(*sorted(zip(link_starts, link_ends, link_labels)))))
+    return link_starts, link_ends, link_labels
 
 
 # --- The chunk walk, for texts that are not scannable. ---

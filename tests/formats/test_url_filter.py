@@ -20,6 +20,7 @@ import pytest
 from moderation.formats import filter_html, filter_html_escape, filter_url
 from moderation.formats import unicode_classes, url_filter, url_scan
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
+from moderation.formats.normalize import normalize_text
 from moderation.formats.report import RenderReport
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 from moderation.formats.url_filter import decode_entities
@@ -1127,6 +1128,98 @@ def test_a_scheme_name_with_a_greater_than_sign_is_still_found():
         '<a href="a&gt;b:x.com">a&gt;b:x.com</a>')
     assert filter_url("<p>z a>b:x.com</p>", protocols=("a>b",)) == (
         '<p>z <a href="a&gt;b:x.com">a&gt;b:x.com</a></p>')
+
+
+# --- 3c. The anchor path's shortcuts against its plain ways. ---
+
+# What markup_free=True promises is absent: comments and the elements whose
+# insides are never linked.
+_UNLINKED_INSIDES = re.compile(r"<!--|<(?:a|code|pre|script|style)(?:\s|>)", re.I)
+_MARKUP_FREE_TOKENS = [token for token in _MARKUP_TOKENS
+                       if not _UNLINKED_INSIDES.search(token) and token != "-->"]
+# Hosts the report must read like _url_host does: mailto: URLs, user@ parts,
+# upper case, ports, references, a "@" in a www. address's path.
+_HOSTY_TOKENS = _LINKISH_TOKENS + [
+    "mailto:Me@Example.COM?subject=x", "mailto:a@b.com/x@y.org", "HTTP://X.COM", "http://A.b.COM/",
+    "http://u@v@host.org:8080/p", "https://x.org:443", "www.A.com@evil.org/", "www.a.com/x@y",
+    "ME@Example.ORG", "http://x.com/?a=1&amp;b=2", "www.&#233;t&#233;.fr", "news:Comp.Lang",
+    "http://例子.測試/", "telnet://h.example", "ftp://a.b.c.d.museum/f",
+]
+
+
+def _markup_free_text(rng: random.Random, linkish_share: float, pieces: int) -> str:
+    chosen = []
+    for _ in range(rng.randint(1, pieces)):
+        pool = _HOSTY_TOKENS if rng.random() < linkish_share else _MARKUP_FREE_TOKENS
+        chosen.append(rng.choice(pool))
+        if rng.random() < 0.3:
+            chosen.append(rng.choice(["the ", "word", "x", "_", "-", " "]))
+    return normalize_text("".join(chosen))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_markup_free_texts_link_the_same_without_the_markup_search(seed):
+    """markup_free=True skips looking for comments and ignored elements; on
+    texts that have none (allowed-tag soup, stray "<" and ">", escaped
+    delimiters, links), the output and the report are the same."""
+    rng = random.Random(seed)
+    checked = linked = 0
+    for _ in range(1500):
+        text = _markup_free_text(rng, 0.4, 60)
+        if _UNLINKED_INSIDES.search(text):
+            continue                    # pieces that met make one: not our promise
+        max_length = rng.choice([72, 72, 10])
+        protocols = rng.choice([ALLOWED_PROTOCOLS, ALLOWED_PROTOCOLS, _ODD_PROTOCOLS])
+        reports = RenderReport(), RenderReport()
+        searched, skipped = (
+            url_filter.filter_normalized_url(text, max_length, "ugc", protocols, report,
+                                             markup_free=markup_free)
+            for report, markup_free in zip(reports, (False, True)))
+        assert skipped == searched, text
+        assert (reports[1].links_created, reports[1].link_hosts) == (
+            reports[0].links_created, reports[0].link_hosts), text
+        checked += 1
+        linked += reports[0].links_created
+    assert checked > 1200 and linked > 3000
+
+
+def _scanned_links(text: str, protocols):
+    """The anchor scan's links in a markup-free text (None: it needs the chunk walk)."""
+    full_url_pass = (url_filter._DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
+                     else url_filter._full_url_pass(tuple(protocols)))
+    if not url_scan.scannable(text) or not full_url_pass.scannable:
+        return None
+    labels = [full_url_pass, url_filter._EMAIL_PASS, url_filter._WWW_PASS]
+    try:
+        return url_scan.scan_links(text, labels, (), (), patterns_for(text), full_url_pass.schemes)
+    except url_scan.NeedsChunkWalk:
+        return None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_links_made_all_at_once_match_links_made_one_by_one(seed):
+    """_join decodes, escapes and reads the hosts of many links at once (one
+    pattern for all hosts with the default protocols); _join_few does each
+    link on its own with the passes' host_of. Same elements, same report."""
+    rng = random.Random(seed)
+    compared = 0
+    for _ in range(700):
+        text = _markup_free_text(rng, 0.85, 120)
+        protocols = rng.choice([ALLOWED_PROTOCOLS, ALLOWED_PROTOCOLS, _ODD_PROTOCOLS])
+        links = _scanned_links(text, protocols)
+        if links is None or len(links[0]) < url_filter._FEW_LINKS:
+            continue                        # _join would hand them to _join_few
+        max_length = rng.choice([72, 72, 10, 0])
+        default_schemes = protocols is ALLOWED_PROTOCOLS
+        reports = RenderReport(), RenderReport()
+        at_once = url_filter._join(text, *links, max_length, ' rel="ugc"', reports[0],
+                                   default_schemes)
+        one_by_one = url_filter._join_few(text, *links, max_length, ' rel="ugc"', reports[1])
+        assert at_once == one_by_one, text
+        assert (reports[0].links_created, reports[0].link_hosts) == (
+            reports[1].links_created, reports[1].link_hosts), text
+        compared += 1
+    assert compared > 300
 
 
 _URLISH_PIECES = ["a", "b", "co", "com", "x1", "_", "-", "+", ".", "..", "/", "//", "?", "&",
