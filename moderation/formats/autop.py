@@ -15,8 +15,12 @@ so passes are what is saved): one scan of the reader's markup decides which
 steps can match at all; steps that cannot are skipped; several steps run as
 one pass when their matches cannot interact; patterns start with a literal
 and reject common inline tags early; replacements are literals or small
-functions (3.11 expands ``\\1`` templates in Python).  Each shortcut states
-why it gives Drupal's output, and has a differential test.
+functions (3.11 expands ``\\1`` templates in Python).  The shapes most
+comments have skip the general chain: text without block tags whose newlines
+are single or paired gets its paragraphs and ``<br />`` from two literal
+replacements, and quotes on their own lines are put in as the fixed strings
+the chain would make of them.  Each shortcut states why it gives Drupal's
+output, and has a differential test.
 
 Drupal runs its patterns without the ``/u`` flag, i.e. on bytes: ``\\s`` is
 ASCII white space and case-insensitivity is ASCII only, so every pattern here
