@@ -20,6 +20,7 @@ Each segment (text between tags and escaped delimiters) is a :class:`Segment`;
 ``find_full_urls``, ``find_emails`` and ``find_www`` yield ``(start, end)`` spans.
 """
 import re
+import sys
 from bisect import bisect_right
 from functools import cache
 
@@ -87,11 +88,28 @@ def _full_patterns() -> _Patterns:
 
 
 def patterns_for(text: str) -> _Patterns:
-    """The pattern set for ``text``. Code points above U+FFFF take two UTF-16
-    units each: encoding is the fastest scan for them in C."""
-    if text.isascii() or len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text):
-        return _BMP_PATTERNS
-    return _full_patterns()
+    """The pattern set for ``text``."""
+    return _full_patterns() if _has_astral(text) else _BMP_PATTERNS
+
+
+# CPython keeps a str with a code point above U+FFFF at 4 bytes per character,
+# any other at 1 or 2, so its size tells without reading it (a 20 KB text
+# costs ~1 us to scan); what is not a plain CPython str is scanned.
+_UCS4_STR_OVERHEAD = sys.getsizeof("\U00010000") - 4
+_SIZE_TELLS = (sys.implementation.name == "cpython"
+               and sys.getsizeof("\U00010000" * 3) - 12 == _UCS4_STR_OVERHEAD
+               and sys.getsizeof("\uffff" * 3) - 12 != _UCS4_STR_OVERHEAD)
+
+
+def _has_astral(text: str) -> bool:
+    """True if ``text`` has a code point above U+FFFF."""
+    if text.isascii():
+        return False
+    if _SIZE_TELLS and type(text) is str:
+        return sys.getsizeof(text) - 4 * len(text) == _UCS4_STR_OVERHEAD
+    # Code points above U+FFFF take two UTF-16 units each: encoding is the
+    # fastest scan for them in C.
+    return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)
 
 
 class Segment:

@@ -150,7 +150,6 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
     email_at_match = patterns.email_at.match
     last_non_domain_char_match = patterns.last_non_domain_char.match
-    www_search = patterns.www.search
     quick_url_match = QUICK_FULL_URL.match
     quick_email_match = QUICK_EMAIL_DOMAIN.match
     quick_www_match = QUICK_HOST_AND_TRAIL.match
@@ -186,13 +185,12 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                 colon = length
         if at < position:
             at = find("@", position)
-            while at >= 0 and not email_at_match(text, at):
-                at = find("@", at + 1)
             if at < 0:
                 at = length
         if www < position:
-            match = www_search(text, position)
-            www = match.start() if match is not None else length
+            www = find("www.", position)
+            if www < 0:
+                www = length
         anchor = colon if colon < at else at
         if www < anchor:
             anchor = www
@@ -299,21 +297,25 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                 if at >= gap_high:              # inside a full URL
                     search_from = link_ends[block]
                 else:
+                    # The usual domain first: it implies email_at's necessary
+                    # condition, which only the rest must pass.
+                    end = None
+                    if search_from >= email_measured:
+                        match = quick_email_match(text, search_from, gap_high)
+                        if match is not None and (not has_ampersand
+                                                  or find("&", search_from, match.end()) < 0):
+                            end = match.end()
+                            email_measured = match.end("run") + 1
+                        else:
+                            end, email_measured = quick_answer(
+                                text, match, search_from, gap_high)
                     # url_matching.local_part_start, inline.
-                    window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
-                    boundary = last_non_domain_char_match(text, window, at)
-                    start = boundary.end() if boundary else window
+                    start = at
+                    if end is not None or email_at_match(text, at):
+                        window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
+                        boundary = last_non_domain_char_match(text, window, at)
+                        start = boundary.end() if boundary else window
                     if start < at:
-                        end = None
-                        if search_from >= email_measured:
-                            match = quick_email_match(text, search_from, gap_high)
-                            if match is not None and (not has_ampersand
-                                                      or find("&", search_from, match.end()) < 0):
-                                end = match.end()
-                                email_measured = match.end("run") + 1
-                            else:
-                                end, email_measured = quick_answer(
-                                    text, match, search_from, gap_high)
                         if end is None:
                             if segment is None:
                                 segment = Segment(text[gap_low:gap_high], patterns)
@@ -326,8 +328,6 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                             add_label(email_label)
                             lower = search_from = end
                 at = find("@", search_from, high)
-                while at >= 0 and not email_at_match(text, at):
-                    at = find("@", at + 1, high)
                 if at < 0:
                     break
             at = -1
@@ -356,6 +356,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                 if www >= gap_high:             # inside an earlier link
                     search_from = blocks_ends[block]
                 elif www + 4 < gap_high:        # "www." and a host character, in the gap
+                    # (a "www." without one has no host: domain_end says so)
                     quick_start = www + 4
                     end = None
                     if quick_start >= www_measured:
@@ -377,10 +378,9 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                         add_end(end)
                         add_label(www_label)
                         search_from = end
-                match = www_search(text, search_from, high)
-                if match is None:
+                www = find("www.", search_from, high)
+                if www < 0:
                     break
-                www = match.start()
             www = -1
             if first < www_links_start < len(link_starts):
                 unsorted = True                 # www. addresses after other links

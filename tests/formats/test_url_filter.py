@@ -870,6 +870,24 @@ def test_code_points_above_the_bmp():
         '\U0001f600 <a href="mailto:me@example.com">me@example.com</a> \U0001f600')
 
 
+def test_astral_code_points_are_told_apart_without_a_scan():
+    """patterns_for reads CPython's storage size; a scan must agree."""
+    from moderation.formats.url_matching import _has_astral
+
+    class Text(str):
+        pass
+
+    def scanned(text: str) -> bool:
+        return any(ord(ch) > 0xFFFF for ch in text)
+
+    rng = random.Random(7)
+    alphabet = ["a", "\xe9", "\u0301", "\u4f8b", "\ud800", "\uffff", "\U0001f600", "\U0010ffff"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9))) * rng.randint(1, 3)
+        assert _has_astral(text) == scanned(text), repr(text)
+        assert _has_astral(Text(text)) == scanned(text), repr(text)
+
+
 def test_unicode_classes_match_unicodedata():
     if unicode_classes.UNICODE_VERSION != unicodedata.unidata_version:
         pytest.skip("stored classes come from another Unicode version")
