@@ -53,7 +53,7 @@ def _run_filter_html(text, settings, engine, report):
 
 def _run_filter_url(text, settings, engine, report):
     return filter_normalized_url(text, settings["max_length"], settings["rel"],
-                                 ALLOWED_PROTOCOLS, report)
+                                 ALLOWED_PROTOCOLS, report, markup_free=settings["markup_free"])
 
 
 def _run_filter_html_escape(text, settings, engine, report):
@@ -83,14 +83,27 @@ def _plan(text_format: TextFormat):
     return plan
 
 
+# Elements whose insides filter_url leaves alone (it must find them unless the
+# text cannot hold them): see filter_normalized_url's markup_free.
+_UNLINKED_ELEMENTS = frozenset({"a", "code", "pre", "script", "style"})
+
+
 def _build_plan(text_format: TextFormat):
     steps = []
     html_policy = None
+    markup_free = False  # no comment and no _UNLINKED_ELEMENTS tag in the text so far
     for f in text_format.filters:
         settings = dict(f.settings)
         if f.id == "filter_html":
             html_policy = settings["policy"] = parse_allowed_html(
                 settings["allowed_html"], settings["nofollow"])
+            # Both engines drop comments and write only the policy's tags.
+            markup_free = not html_policy.tags & _UNLINKED_ELEMENTS
+        elif f.id == "filter_html_escape":
+            markup_free = True  # no tag at all
+        elif f.id == "filter_url":
+            settings["markup_free"] = markup_free
+            markup_free = False  # it writes <a> elements
         steps.append((FILTER_RUNNERS[f.id], settings))
     autolinks = any(f.id == "filter_url" for f in text_format.filters)
     allowlist: OutputAllowlist = output_allowlist(html_policy, autolinks=autolinks)

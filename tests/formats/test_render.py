@@ -250,3 +250,29 @@ def test_nh3_output_is_normalized_when_its_input_has_no_numeric_reference(text):
 def test_references_to_control_characters_never_reach_the_output(text, engine):
     html = render(text, engine=engine).html
     assert is_normalized(html) and "\r" not in html, html
+
+
+def test_filter_url_skips_the_markup_search_only_when_no_unlinked_element_can_be_there(
+        tmp_path, monkeypatch, engine):
+    """The plan promises filter_url "markup_free" text only after filter_html with a
+    policy allowing none of a/code/pre/script/style, or after filter_html_escape;
+    where <code> is allowed, a URL inside it must stay unlinked."""
+    from moderation.formats.pipeline import _plan
+    from moderation.formats.registry import get_format
+
+    def url_settings(format_id):
+        steps, _ = _plan(get_format(format_id))
+        return next(settings for _, settings in steps if "max_length" in settings)
+
+    assert url_settings("filtered_html")["markup_free"] is True
+    assert url_settings("plain_text")["markup_free"] is True
+    path = tmp_path / "formats.toml"
+    path.write_text('[[formats]]\nid = "with_code"\nname = "With code"\n'
+                    '[[formats.filters]]\nid = "filter_html"\nallowed_html = "<em> <code>"\n'
+                    '[[formats.filters]]\nid = "filter_url"\n', encoding="utf-8")
+    monkeypatch.setenv("MODERATION_FORMATS_FILE", str(path))
+    assert url_settings("with_code")["markup_free"] is False
+    html = render("<code>see http://example.com/a</code> and http://example.com/b",
+                  "with_code", engine=engine).html
+    assert html == ('<code>see http://example.com/a</code> and '
+                    '<a href="http://example.com/b">http://example.com/b</a>')
