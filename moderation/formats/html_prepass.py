@@ -51,9 +51,12 @@ def flatten_deep_nesting(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> tuple
     Returns the text and how many tags were removed. Depth is tracked the way a
     browser builds the tree closely enough for a cap (void elements add none;
     ``<p>``, ``<li>``, ``<dd>``/``<dt>`` close their open predecessors); texts that
-    cannot reach the cap return at once, after one C-level count.
+    cannot reach the cap return after one C-level count (short ones) or one scan.
     """
-    if text.count("<") <= max_depth or not _may_exceed(text, max_depth):
+    # The count settles short texts at once; long ones (which usually hold more
+    # "<" than the cap) go straight to _may_exceed, whose scan decides either way.
+    if ((len(text) < _COUNT_FIRST_BELOW and text.count("<") <= max_depth)
+            or not _may_exceed(text, max_depth)):
         return text, 0
     pieces, stack, open_counts, dropped_open, removed = [], [], {}, {}, 0
     position = 0
@@ -110,6 +113,7 @@ def _may_exceed(text: str, max_depth: int) -> bool:
 
 
 _DEPTH_BLOCK = 32
+_COUNT_FIRST_BELOW = 4096  # characters
 
 
 def _exact_max_depth(steps: list[str]) -> int:
