@@ -20,7 +20,7 @@ Two intended differences from Drupal 11, both about escaped text:
   ``;``; we end the link before the reference, so the text reads as typed.
 """
 import re
-from collections import Counter, _count_elements
+from collections import _count_elements
 from functools import lru_cache
 from operator import sub
 from typing import Callable, NamedTuple
@@ -75,14 +75,12 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     walk (the tests compare the two)."""
     full_url_pass = (_DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
                      else _full_url_pass(tuple(protocols)))
-    passes = []
-    if full_url_pass is not None and ":" in text:
-        passes.append(full_url_pass)
-    if "@" in text:
-        passes.append(_EMAIL_PASS)
-    if "www." in text:
-        passes.append(_WWW_PASS)
-    if not passes:
+    # Drupal's passes, in order; the www. pass always (the scan's one search
+    # for "www." tells whether it has anything to do).
+    passes = (full_url_pass if full_url_pass is not None and ":" in text else None,
+              _EMAIL_PASS if "@" in text else None,
+              _WWW_PASS)
+    if passes[0] is None and passes[1] is None and "www." not in text:
         return text
     patterns = patterns_for(text)
     comments = None
@@ -100,35 +98,34 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
             pass
     if linked is None:
         linker = _Linker(max_length, rel, report, patterns)
-        linked = _link_by_chunks(text, passes, linker)
+        linked = _link_by_chunks(text, [link_pass for link_pass in passes if link_pass], linker)
     return restore_comments(linked, comments) if comments else linked
 
 
-def _link_by_anchors(text: str, passes, patterns, blocked_starts, blocked_ends,
+def _link_by_anchors(text: str, passes: tuple, patterns, blocked_starts, blocked_ends,
                      max_length: int, rel_attribute: str, report: RenderReport | None) -> str:
-    """All passes at once over the original text (see :func:`scan_links`),
-    then one join (:func:`_join`); blocked: the ignored elements' insides."""
-    labels = [None, None, None]     # each pass's links are labelled with the pass
-    for link_pass in passes:
-        labels[_KIND_INDEX[link_pass.kind]] = link_pass
-    starts, ends, link_passes = scan_links(text, labels, blocked_starts, blocked_ends,
-                                           patterns, passes[0].schemes)
-    if not starts:
+    """All passes at once over the original text (see :func:`scan_links`; its
+    labels are the passes themselves, ``passes``: full URLs, e-mail addresses,
+    ``www.`` addresses, each None to skip it), then one join (:func:`_join`);
+    blocked: the ignored elements' insides."""
+    full_url_pass = passes[0]
+    links = scan_links(text, passes, blocked_starts, blocked_ends, patterns,
+                       full_url_pass.schemes if full_url_pass is not None else None)
+    if not links[0]:
         return text
     # Elements only now: the scan may still raise NeedsChunkWalk (and the
     # report must count each link once).
-    return _join(text, starts, ends, link_passes, max_length, rel_attribute, report,
-                 passes[0] is _DEFAULT_FULL_URL_PASS or passes[0].kind != FULL_URLS)
+    return _join(text, *links, max_length, rel_attribute, report)
 
 
-_KIND_INDEX = {FULL_URLS: 0, EMAILS: 1, WWW: 2}
-
-
-def _join(text: str, starts: list, ends: list, link_passes: list, max_length: int,
-          rel_attribute: str, report: RenderReport | None, default_schemes: bool) -> str:
+def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
+          host_ends: list, max_length: int, rel_attribute: str,
+          report: RenderReport | None) -> str:
     """``text`` with each link (``starts[i]``, ``ends[i]``, made by the pass
     ``link_passes[i]``; sorted, disjoint) replaced by its ``<a>`` element, as
-    :meth:`_Linker.anchor` makes it.
+    :meth:`_Linker.anchor` makes it; ``report`` counts the hosts, the text at
+    ``host_starts[i]:host_ends[i]`` (lower-cased) or, where ``host_starts[i]``
+    is -1, the pass's ``host_of`` the decoded match.
 
     The matches are decoded and escaped all at once, joined by NULs: NUL is not
     in normalized text, no reference holds one, and none decodes to one
@@ -137,7 +134,8 @@ def _join(text: str, starts: list, ends: list, link_passes: list, max_length: in
     ``_FEW_LINKS`` links, each is made on its own.
     """
     if len(starts) < _FEW_LINKS:
-        return _join_few(text, starts, ends, link_passes, max_length, rel_attribute, report)
+        return _join_few(text, starts, ends, link_passes, host_starts, host_ends,
+                         max_length, rel_attribute, report)
     joined = "\0".join([text[start:end] for start, end in zip(starts, ends)])
     if "&" in joined:
         joined = decode_entities(joined)
@@ -155,7 +153,15 @@ def _join(text: str, starts: list, ends: list, link_passes: list, max_length: in
                 for link_pass, escaped, link_text in zip(link_passes, shown, link_texts)]
     if report is not None:
         report.links_created += len(elements)
-        _count_hosts(report.link_hosts, joined, link_passes, default_schemes)
+        if -1 in host_starts:
+            hosts = [text[start:end].lower() if start >= 0 else link_pass.host_of(matched)
+                     for start, end, link_pass, matched
+                     in zip(host_starts, host_ends, link_passes, joined.split("\0"))]
+        else:
+            hosts = [text[start:end].lower() for start, end in zip(host_starts, host_ends)]
+        if "" in hosts:
+            hosts = [host for host in hosts if host]
+        _count_elements(report.link_hosts, hosts)  # Counter.update without its Mapping check
     pieces = [None] * (2 * len(elements) + 1)
     pieces[0::2] = [text[start:end] for start, end in zip((0, *ends), (*starts, len(text)))]
     pieces[1::2] = elements
@@ -165,14 +171,16 @@ def _join(text: str, starts: list, ends: list, link_passes: list, max_length: in
 _FEW_LINKS = 10
 
 
-def _join_few(text: str, starts: list, ends: list, link_passes: list, max_length: int,
-              rel_attribute: str, report: RenderReport | None) -> str:
+def _join_few(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
+              host_ends: list, max_length: int, rel_attribute: str,
+              report: RenderReport | None) -> str:
     """:func:`_join` link by link."""
     pieces = []
     append = pieces.append
     position = 0
     host_counts = report.link_hosts if report is not None else None
-    for start, end, link_pass in zip(starts, ends, link_passes):
+    for start, end, link_pass, host_start, host_end in zip(
+            starts, ends, link_passes, host_starts, host_ends):
         matched = text[start:end]
         if "&" in matched:
             matched = decode_entities(matched)
@@ -183,7 +191,8 @@ def _join_few(text: str, starts: list, ends: list, link_passes: list, max_length
         append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>')
         position = end
         if host_counts is not None:
-            host = link_pass.host_of(matched)
+            host = (text[host_start:host_end].lower() if host_start >= 0
+                    else link_pass.host_of(matched))
             if host:
                 host_counts[host] = host_counts.get(host, 0) + 1
     append(text[position:])
@@ -303,33 +312,6 @@ def _email_host(address: str) -> str:
 def _www_host(address: str) -> str:
     """``_url_host("http://" + address)``."""
     return _HOST_AFTER_SCHEME.match(address)[1].lower()
-
-
-# _url_host for the links of the default protocols, all at once on their
-# (decoded, lower-cased) matches joined by NULs: "_url_host(href_prefix +
-# match)" is each pass's host_of, and the matches tell the passes apart. A
-# full URL starts with its scheme (lower-case letters) and ":"; a www. address
-# starts with "www.", and an e-mail address has no ":", so neither starts with
-# letters and ":"; the e-mail address' "@" is the last one before its host,
-# as in _email_host. Then the host, as _HOST_AFTER_SCHEME finds it ("\0" kept
-# out of its classes), then the rest of the match and its NUL: one host per match.
-_HOSTS_OF_MATCHES = re.compile(
-    r"(?=[^\0])(?:[a-z]++:)?[/\\]*+(?:[^/?#\\\0]*@)?([^/?#\\:\0]*)[^\0]*+\0?")
-
-
-def _count_hosts(counts: Counter, joined: str, link_passes, default_schemes: bool) -> None:
-    """Add the hosts of the decoded matches ``joined`` by NULs (made by the
-    passes ``link_passes``) to ``counts``; ``default_schemes``: no full URL of
-    other protocols than the default ones."""
-    lowered = joined.lower()
-    if default_schemes and "mailto:" not in lowered:
-        hosts = _HOSTS_OF_MATCHES.findall(lowered)
-    else:   # mailto: URLs (their host is the e-mail's), other schemes
-        hosts = [link_pass.host_of(matched)
-                 for link_pass, matched in zip(link_passes, joined.split("\0"))]
-    if "" in hosts:
-        hosts = [host for host in hosts if host]
-    _count_elements(counts, hosts)     # Counter.update without its Mapping check
 
 
 _EMAIL_PASS = _LinkPass("@", find_emails, EMAILS, "mailto:", _email_host)

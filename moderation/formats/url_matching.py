@@ -322,6 +322,9 @@ class SchemeFinder:
         names = sorted({name for name in names if name}, key=len, reverse=True)
         self.longest = len(names[0])
         self.last_chars = frozenset(name[-1] for name in names)
+        # Names like real schemes: no ":" (a URL's first ":" ends its scheme)
+        # and no character reference in them.
+        self.plain = all(re.fullmatch(r"[A-Za-z0-9+.\-]+", name) for name in names)
         # Longest first, anchored at the colon: search() returns the leftmost start.
         self.name_before_colon = re.compile("(?:" + "|".join(map(re.escape, names)) + r")\Z")
 
@@ -432,8 +435,10 @@ _MEASURED = f"(?=(?P<run>[{_URLISH}]*+)(?![^\\x00-\\x7f]))"
 
 
 # Each matched at what follows the scheme's ":", the "www." or the "@".
-QUICK_FULL_URL = re.compile(f"{_MEASURED}//(?![{_AUTH}]*+@){_QUICK_HOST}{_QUICK_TRAIL}")
-QUICK_HOST_AND_TRAIL = re.compile(_MEASURED + _QUICK_HOST + _QUICK_TRAIL)
+# (The host group: where the host ends, for the report.)
+QUICK_FULL_URL = re.compile(
+    f"{_MEASURED}//(?![{_AUTH}]*+@)(?P<host>{_QUICK_HOST}){_QUICK_TRAIL}")
+QUICK_HOST_AND_TRAIL = re.compile(f"{_MEASURED}(?P<host>{_QUICK_HOST}){_QUICK_TRAIL}")
 QUICK_EMAIL_DOMAIN = re.compile(_MEASURED + _QUICK_HOST)
 
 

@@ -156,7 +156,11 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     link_starts = []
     link_ends = []
     link_labels = []
+    host_starts = []        # each link's host, for the report (-1: to be read from it)
+    host_ends = []
     add_start, add_end, add_label = link_starts.append, link_ends.append, link_labels.append
+    add_host_start, add_host_end = host_starts.append, host_ends.append
+    plain_schemes = url_label is not None and schemes.plain
     unsorted = False
     # The next anchor of each kind at or after ``position`` (``length``: none;
     # -1: to be looked for). ``colon_name`` is the scheme name's start.
@@ -252,16 +256,27 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                             url_measured = match.end("run") + 1
                         else:
                             end, url_measured = quick_answer(text, match, search_from, high)
+                    host_start = host_end = -1
                     if end is None:
                         if segment is None:
                             segment = Segment(text[low:high], patterns)
                         end = segment.full_url_end(colon - low)
                         if end >= 0:
                             end += low
+                    elif plain_schemes:
+                        # The quick host is the one a browser sees if "/", "?",
+                        # "#" or the end follows it (url_filter._url_host).
+                        host_end = match.end("host")
+                        if ((host_end == end or text[host_end] in "/?#")
+                                and (colon - start != 6
+                                     or text[start:colon].lower() != "mailto")):
+                            host_start = search_from + 2
                     if end >= 0:
                         add_start(start)
                         add_end(end)
                         add_label(url_label)
+                        add_host_start(host_start)
+                        add_host_end(host_end)
                         lower = search_from = end
                     else:
                         lower = search_from
@@ -326,6 +341,8 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                             add_start(start)
                             add_end(end)
                             add_label(email_label)
+                            add_host_start(search_from)     # the domain
+                            add_host_end(end)
                             lower = search_from = end
                 at = find("@", search_from, high)
                 if at < 0:
@@ -359,6 +376,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                     # (a "www." without one has no host: domain_end says so)
                     quick_start = www + 4
                     end = None
+                    host_start = host_end = -1
                     if quick_start >= www_measured:
                         match = quick_www_match(text, quick_start, gap_high)
                         if match is not None and (not has_ampersand
@@ -367,6 +385,10 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                             www_measured = match.end("run") + 1
                         else:
                             end, www_measured = quick_answer(text, match, quick_start, gap_high)
+                        if end is not None:
+                            host_end = match.end("host")
+                            if host_end == end or text[host_end] in "/?#":
+                                host_start = www
                     if end is None:
                         if segment is None:
                             segment = Segment(text[gap_low:gap_high], patterns)
@@ -377,6 +399,8 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                         add_start(www)
                         add_end(end)
                         add_label(www_label)
+                        add_host_start(host_start)
+                        add_host_end(host_end)
                         search_from = end
                 www = find("www.", search_from, high)
                 if www < 0:
@@ -385,8 +409,9 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             if first < www_links_start < len(link_starts):
                 unsorted = True                 # www. addresses after other links
     if unsorted:    # the segments' links, kind after kind: sorted by start
-        return tuple(map(list, zip(*sorted(zip(link_starts, link_ends, link_labels)))))
-    return link_starts, link_ends, link_labels
+        return tuple(map(list, zip(*sorted(zip(link_starts, link_ends, link_labels,
+                                                host_starts, host_ends)))))
+    return link_starts, link_ends, link_labels, host_starts, host_ends
 
 
 # --- The chunk walk, for texts that are not scannable. ---

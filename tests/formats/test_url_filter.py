@@ -1161,7 +1161,9 @@ _HOSTY_TOKENS = _LINKISH_TOKENS + [
     "mailto:Me@Example.COM?subject=x", "mailto:a@b.com/x@y.org", "HTTP://X.COM", "http://A.b.COM/",
     "http://u@v@host.org:8080/p", "https://x.org:443", "www.A.com@evil.org/", "www.a.com/x@y",
     "ME@Example.ORG", "http://x.com/?a=1&amp;b=2", "www.&#233;t&#233;.fr", "news:Comp.Lang",
-    "http://例子.測試/", "telnet://h.example", "ftp://a.b.c.d.museum/f",
+    "http://例子.測試/", "telnet://h.example", "ftp://a.b.c.d.museum/f", "mailto://x.org/p",
+    "MailTo://y.org", "http://a.com:80!@evil.org", "www.a.com:80!@evil.org", "www.b.org!x",
+    "http://c.org*y/z", "www.d.org?q=1", "http://e.org#f", "www.f.org&amp;g",
 ]
 
 
@@ -1215,10 +1217,30 @@ def _scanned_links(text: str, protocols):
 
 
 @pytest.mark.parametrize("seed", range(3))
+def test_hosts_read_by_the_scan_are_the_ones_browsers_see(seed):
+    """Where the scan's quick match tells the host (host start >= 0), it is
+    the pass's host_of the decoded match; elsewhere the join asks host_of."""
+    rng = random.Random(seed)
+    told = 0
+    for _ in range(1500):
+        text = _markup_free_text(rng, 0.7, 40)
+        protocols = rng.choice([ALLOWED_PROTOCOLS, ALLOWED_PROTOCOLS, _ODD_PROTOCOLS,
+                                ("http", "MailTo", "news")])
+        links = _scanned_links(text, protocols)
+        if links is None:
+            continue
+        for start, end, link_pass, host_start, host_end in zip(*links):
+            if host_start >= 0:
+                expected = link_pass.host_of(decode_entities(text[start:end]))
+                assert text[host_start:host_end].lower() == expected, text[start:end]
+                told += 1
+    assert told > 2000
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_links_made_all_at_once_match_links_made_one_by_one(seed):
-    """_join decodes, escapes and reads the hosts of many links at once (one
-    pattern for all hosts with the default protocols); _join_few does each
-    link on its own with the passes' host_of. Same elements, same report."""
+    """_join decodes, escapes and counts the hosts of many links at once;
+    _join_few does each link on its own. Same elements, same report."""
     rng = random.Random(seed)
     compared = 0
     for _ in range(700):
@@ -1228,10 +1250,8 @@ def test_links_made_all_at_once_match_links_made_one_by_one(seed):
         if links is None or len(links[0]) < url_filter._FEW_LINKS:
             continue                        # _join would hand them to _join_few
         max_length = rng.choice([72, 72, 10, 0])
-        default_schemes = protocols is ALLOWED_PROTOCOLS
         reports = RenderReport(), RenderReport()
-        at_once = url_filter._join(text, *links, max_length, ' rel="ugc"', reports[0],
-                                   default_schemes)
+        at_once = url_filter._join(text, *links, max_length, ' rel="ugc"', reports[0])
         one_by_one = url_filter._join_few(text, *links, max_length, ' rel="ugc"', reports[1])
         assert at_once == one_by_one, text
         assert (reports[0].links_created, reports[0].link_hosts) == (
