@@ -15,6 +15,7 @@ passes' links leave. That is exact when :func:`scannable` holds; otherwise
 """
 import re
 from bisect import bisect_right
+from operator import itemgetter
 from typing import Callable
 
 from moderation.formats.url_matching import (
@@ -35,8 +36,6 @@ _COMMENT_OR_IGNORED_TAG = re.compile(
 # An escaped "<", ">", '"' or "'": ends a URL in escaped (Plain text) input.
 ESCAPED_DELIMITER = re.compile(
     r"&(?:lt|LT|gt|GT|quot|QUOT|apos|#0*(?:34|39|60|62)|#[xX]0*(?:22|27|3[cCeE]));")
-# With an endpos, the last escaped delimiter before it (".*" steps back in C).
-_LAST_ESCAPED_DELIMITER = re.compile(".*" + ESCAPED_DELIMITER.pattern, re.S)
 
 
 # --- Comments: hidden once for all three passes. ---
@@ -119,6 +118,11 @@ def ignored_regions(text: str) -> tuple[list[int], list[int]]:
 
 FULL_URLS, EMAILS, WWW = "full URLs", "e-mail addresses", "www. addresses"
 
+# A quick match with an "&" may end inside a character reference (quick_answer
+# then defers to the exact code), but only if the reference goes on after it:
+# with one of these characters (its path ends at its "?" when it has a query).
+_IN_REFERENCES = frozenset("0123456789#;ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
 
 def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                schemes=None) -> tuple[list[int], list[int], list]:
@@ -150,6 +154,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
     email_at_match = patterns.email_at.match
     last_non_domain_char_match = patterns.last_non_domain_char.match
+    delimiter_match, delimiter_search = ESCAPED_DELIMITER.match, ESCAPED_DELIMITER.search
     quick_url_match = QUICK_FULL_URL.match
     quick_email_match = QUICK_EMAIL_DOMAIN.match
     quick_www_match = QUICK_HOST_AND_TRAIL.match
@@ -228,14 +233,23 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             position = find(">", anchor) + 1
             continue
         high = next_tag if next_tag < next_blocked else next_blocked
-        has_ampersand = find("&", low, high) >= 0
+        ampersand = find("&", low, high)
+        has_ampersand = ampersand >= 0
         if has_ampersand:                       # escaped delimiters cut segments
-            delimiter = ESCAPED_DELIMITER.search(text, anchor, high)
+            if ampersand < anchor:
+                # The last one before the anchor starts at the last "&" that
+                # starts one (no "&" in one); each "&" is looked at once.
+                ampersand = rfind("&", low, anchor)
+                while ampersand >= 0:
+                    delimiter = delimiter_match(text, ampersand, anchor)
+                    if delimiter:
+                        low = delimiter.end()
+                        break
+                    ampersand = rfind("&", low, ampersand)
+                ampersand = anchor
+            delimiter = delimiter_search(text, ampersand, high)
             if delimiter:
                 high = delimiter.start()
-            delimiter = _LAST_ESCAPED_DELIMITER.match(text, low, anchor)
-            if delimiter:
-                low = delimiter.end()
         position = high
 
         # -- full URLs in [low, high) --
@@ -250,8 +264,9 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                     end = None
                     if search_from >= url_measured:
                         match = quick_url_match(text, search_from, high)
-                        if match is not None and (not has_ampersand
-                                                  or find("&", search_from, match.end()) < 0):
+                        if match is not None and (
+                                not has_ampersand or find("&", search_from, match.end()) < 0
+                                or match.end() == high or text[match.end()] not in _IN_REFERENCES):
                             end = match.end()       # quick_end's usual answer, inline
                             url_measured = match.end("run") + 1
                         else:
@@ -379,8 +394,10 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                     host_start = host_end = -1
                     if quick_start >= www_measured:
                         match = quick_www_match(text, quick_start, gap_high)
-                        if match is not None and (not has_ampersand
-                                                  or find("&", quick_start, match.end()) < 0):
+                        if match is not None and (
+                                not has_ampersand or find("&", quick_start, match.end()) < 0
+                                or match.end() == gap_high
+                                or text[match.end()] not in _IN_REFERENCES):
                             end = match.end()
                             www_measured = match.end("run") + 1
                         else:
@@ -409,8 +426,9 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             if first < www_links_start < len(link_starts):
                 unsorted = True                 # www. addresses after other links
     if unsorted:    # the segments' links, kind after kind: sorted by start
-        return tuple(map(list, zip(*sorted(zip(link_starts, link_ends, link_labels,
-                                                host_starts, host_ends)))))
+        in_order = itemgetter(*sorted(range(len(link_starts)), key=link_starts.__getitem__))
+        return (in_order(link_starts), in_order(link_ends), in_order(link_labels),
+                in_order(host_starts), in_order(host_ends))
     return link_starts, link_ends, link_labels, host_starts, host_ends
 
 
