@@ -90,32 +90,27 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     linked = None
     if (by_anchors and scannable(text)
             and (full_url_pass is None or full_url_pass.scannable)):
+        # All passes at once over the original text (see scan_links: its
+        # labels are the passes themselves), then one join.
         blocked_starts, blocked_ends = ignored_regions(text) if markup else ((), ())
         try:
-            linked = _link_by_anchors(text, passes, patterns, blocked_starts, blocked_ends,
-                                      max_length, _rel_attribute(rel), report)
+            links = scan_links(text, passes, blocked_starts, blocked_ends, patterns,
+                               passes[0].schemes if passes[0] is not None else None)
         except NeedsChunkWalk:
+            links = None
+        # Elements only now: the scan may still raise NeedsChunkWalk (and the
+        # report must count each link once).
+        if links is None:
             pass
+        elif not links[0]:
+            linked = text
+        else:
+            join = _join_few if len(links[0]) < _FEW_LINKS else _join
+            linked = join(text, *links, max_length, _rel_attribute(rel), report)
     if linked is None:
         linker = _Linker(max_length, rel, report, patterns)
         linked = _link_by_chunks(text, [link_pass for link_pass in passes if link_pass], linker)
     return restore_comments(linked, comments) if comments else linked
-
-
-def _link_by_anchors(text: str, passes: tuple, patterns, blocked_starts, blocked_ends,
-                     max_length: int, rel_attribute: str, report: RenderReport | None) -> str:
-    """All passes at once over the original text (see :func:`scan_links`; its
-    labels are the passes themselves, ``passes``: full URLs, e-mail addresses,
-    ``www.`` addresses, each None to skip it), then one join (:func:`_join`);
-    blocked: the ignored elements' insides."""
-    full_url_pass = passes[0]
-    links = scan_links(text, passes, blocked_starts, blocked_ends, patterns,
-                       full_url_pass.schemes if full_url_pass is not None else None)
-    if not links[0]:
-        return text
-    # Elements only now: the scan may still raise NeedsChunkWalk (and the
-    # report must count each link once).
-    return _join(text, *links, max_length, rel_attribute, report)
 
 
 def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
@@ -131,11 +126,8 @@ def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: l
     in normalized text, no reference holds one, and none decodes to one
     (``&#0;`` stays as it is), so splitting gives back one piece per match.
     That costs a few microseconds however few the links: below
-    ``_FEW_LINKS`` links, each is made on its own.
+    ``_FEW_LINKS`` links, :func:`_join_few` is quicker.
     """
-    if len(starts) < _FEW_LINKS:
-        return _join_few(text, starts, ends, link_passes, host_starts, host_ends,
-                         max_length, rel_attribute, report)
     joined = "\0".join([text[start:end] for start, end in zip(starts, ends)])
     if "&" in joined:
         joined = decode_entities(joined)
@@ -168,7 +160,7 @@ def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: l
     return "".join(pieces)
 
 
-_FEW_LINKS = 10
+_FEW_LINKS = 10      # measured: below it, _join_few is quicker than _join
 
 
 def _join_few(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
