@@ -102,25 +102,25 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
         # report must count each link once).
         if links is None:
             pass
-        elif not links[0]:
+        elif not links:
             linked = text
         else:
-            join = _join_few if len(links[0]) < _FEW_LINKS else _join
-            linked = join(text, *links, max_length, _rel_attribute(rel), report)
+            join = _join_few if len(links) < _FEW_LINKS else _join
+            linked = join(text, links, max_length, _rel_attribute(rel), report)
     if linked is None:
         linker = _Linker(max_length, rel, report, patterns)
         linked = _link_by_chunks(text, [link_pass for link_pass in passes if link_pass], linker)
     return restore_comments(linked, comments) if comments else linked
 
 
-def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
-          host_ends: list, max_length: int, rel_attribute: str,
+def _join(text: str, links: list, max_length: int, rel_attribute: str,
           report: RenderReport | None) -> str:
-    """``text`` with each link (``starts[i]``, ``ends[i]``, made by the pass
-    ``link_passes[i]``; sorted, disjoint) replaced by its ``<a>`` element, as
-    :meth:`_Linker.anchor` makes it; ``report`` counts the hosts, the text at
-    ``host_starts[i]:host_ends[i]`` (lower-cased) or, where ``host_starts[i]``
-    is -1, the pass's ``host_of`` the decoded match.
+    """``text`` with each link replaced by its ``<a>`` element, as
+    :meth:`_Linker.anchor` makes it. ``links``: :func:`scan_links`'s
+    ``(start, end, link pass, host start, host end)``, sorted, disjoint;
+    ``report`` counts the hosts, the text at ``host start:host end``
+    (lower-cased) or, where host start is -1, the pass's ``host_of`` the
+    decoded match.
 
     The matches are decoded and escaped all at once, joined by NULs: NUL is not
     in normalized text, no reference holds one, and none decodes to one
@@ -128,6 +128,7 @@ def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: l
     That costs a few microseconds however few the links: below
     ``_FEW_LINKS`` links, :func:`_join_few` is quicker.
     """
+    starts, ends, link_passes, host_starts, host_ends = zip(*links)
     joined = "\0".join([text[start:end] for start, end in zip(starts, ends)])
     if "&" in joined:
         joined = decode_entities(joined)
@@ -163,16 +164,14 @@ def _join(text: str, starts: list, ends: list, link_passes: list, host_starts: l
 _FEW_LINKS = 10      # measured: below it, _join_few is quicker than _join
 
 
-def _join_few(text: str, starts: list, ends: list, link_passes: list, host_starts: list,
-              host_ends: list, max_length: int, rel_attribute: str,
+def _join_few(text: str, links: list, max_length: int, rel_attribute: str,
               report: RenderReport | None) -> str:
     """:func:`_join` link by link."""
     pieces = []
     append = pieces.append
     position = 0
     host_counts = report.link_hosts if report is not None else None
-    for start, end, link_pass, host_start, host_end in zip(
-            starts, ends, link_passes, host_starts, host_ends):
+    for start, end, link_pass, host_start, host_end in links:
         matched = text[start:end]
         if "&" in matched:
             matched = decode_entities(matched)
@@ -189,7 +188,7 @@ def _join_few(text: str, starts: list, ends: list, link_passes: list, host_start
                 host_counts[host] = host_counts.get(host, 0) + 1
     append(text[position:])
     if report is not None:
-        report.links_created += len(starts)
+        report.links_created += len(links)
     return "".join(pieces)
 
 

@@ -15,7 +15,6 @@ passes' links leave. That is exact when :func:`scannable` holds; otherwise
 """
 import re
 from bisect import bisect_right
-from operator import itemgetter
 from typing import Callable
 
 from moderation.formats.url_matching import (
@@ -125,9 +124,11 @@ _IN_REFERENCES = frozenset("0123456789#;ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 
 
 def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
-               schemes=None) -> tuple[list[int], list[int], list]:
+               schemes=None) -> list[tuple]:
     """The links Drupal's three passes make in a :func:`scannable` text, left to
-    right: their starts, their ends and their labels.
+    right, as ``(start, end, label, host start, host end)``: the host (for the
+    report) is ``text[host start:host end]`` lower-cased, or the pass must read
+    it from the decoded match where host start is -1.
 
     ``labels`` holds, for full URLs, e-mail addresses and ``www.`` addresses
     (url_matching's ``find_full_urls``, ``find_emails``, ``find_www``), the
@@ -148,23 +149,15 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     """
     url_label, email_label, www_label = labels
     find, rfind, length = text.find, text.rfind, len(text)
-    # Bound methods, looked up once: each saves an attribute lookup per anchor.
+    # Bound methods, looked up once: each saves an attribute lookup per use.
     if url_label is not None:
         last_chars, name_search, longest_name = (
             schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
-    email_at_match = patterns.email_at.match
     last_non_domain_char_match = patterns.last_non_domain_char.match
-    delimiter_match, delimiter_search = ESCAPED_DELIMITER.match, ESCAPED_DELIMITER.search
     quick_url_match = QUICK_FULL_URL.match
     quick_email_match = QUICK_EMAIL_DOMAIN.match
     quick_www_match = QUICK_HOST_AND_TRAIL.match
-    link_starts = []
-    link_ends = []
-    link_labels = []
-    host_starts = []        # each link's host, for the report (-1: to be read from it)
-    host_ends = []
-    add_start, add_end, add_label = link_starts.append, link_ends.append, link_labels.append
-    add_host_start, add_host_end = host_starts.append, host_ends.append
+    links = []      # (start, end, label, host start, host end), the host for the report
     plain_schemes = url_label is not None and schemes.plain
     unsorted = False
     # The next anchor of each kind at or after ``position`` (``length``: none;
@@ -241,19 +234,19 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                 # starts one (no "&" in one); each "&" is looked at once.
                 ampersand = rfind("&", low, anchor)
                 while ampersand >= 0:
-                    delimiter = delimiter_match(text, ampersand, anchor)
+                    delimiter = ESCAPED_DELIMITER.match(text, ampersand, anchor)
                     if delimiter:
                         low = delimiter.end()
                         break
                     ampersand = rfind("&", low, ampersand)
                 ampersand = anchor
-            delimiter = delimiter_search(text, ampersand, high)
+            delimiter = ESCAPED_DELIMITER.search(text, ampersand, high)
             if delimiter:
                 high = delimiter.start()
         position = high
 
         # -- full URLs in [low, high) --
-        first = len(link_starts)                # the segment's links start there
+        first = len(links)                      # the segment's links start there
         if colon < high:
             lower = low             # where the next match may start
             segment = None          # the exact matcher, made on first need
@@ -287,11 +280,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                                      or text[start:colon].lower() != "mailto")):
                             host_start = search_from + 2
                     if end >= 0:
-                        add_start(start)
-                        add_end(end)
-                        add_label(url_label)
-                        add_host_start(host_start)
-                        add_host_end(host_end)
+                        links.append((start, end, url_label, host_start, host_end))
                         lower = search_from = end
                     else:
                         lower = search_from
@@ -309,23 +298,23 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                 if colon < 0:
                     break
             colon = -1                          # looked for again from position
-        url_links_end = len(link_starts)
+        url_links_end = len(links)
 
         # -- e-mail addresses, in the gaps between those --
         if at < high:
             block = first                       # the first full URL not before the gap
             gap_low = lower = low
-            gap_high = link_starts[first] if first < url_links_end else high
+            gap_high = links[first][0] if first < url_links_end else high
             segment = None
             while True:
-                while block < url_links_end and link_ends[block] <= at:
-                    gap_low = lower = link_ends[block]
+                while block < url_links_end and links[block][1] <= at:
+                    gap_low = lower = links[block][1]
                     block += 1
-                    gap_high = link_starts[block] if block < url_links_end else high
+                    gap_high = links[block][0] if block < url_links_end else high
                     segment = None
                 search_from = at + 1
                 if at >= gap_high:              # inside a full URL
-                    search_from = link_ends[block]
+                    search_from = links[block][1]
                 else:
                     # The usual domain first: it implies email_at's necessary
                     # condition, which only the rest must pass.
@@ -341,7 +330,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                                 text, match, search_from, gap_high)
                     # url_matching.local_part_start, inline.
                     start = at
-                    if end is not None or email_at_match(text, at):
+                    if end is not None or patterns.email_at.match(text, at):
                         window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
                         boundary = last_non_domain_char_match(text, window, at)
                         start = boundary.end() if boundary else window
@@ -353,40 +342,34 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                             if end >= 0:
                                 end += gap_low
                         if end >= 0:
-                            add_start(start)
-                            add_end(end)
-                            add_label(email_label)
-                            add_host_start(search_from)     # the domain
-                            add_host_end(end)
+                            links.append((start, end, email_label, search_from, end))
                             lower = search_from = end
                 at = find("@", search_from, high)
                 if at < 0:
                     break
             at = -1
-            if first < url_links_end < len(link_starts):
+            if first < url_links_end < len(links):
                 unsorted = True                 # e-mail addresses after full URLs
 
         # -- www. addresses, in the gaps between those --
         if www < high:
-            blocks_end = www_links_start = len(link_starts)
+            blocks_end = www_links_start = len(links)
             if first < url_links_end < blocks_end:
-                blocks_starts = sorted(link_starts[first:])
-                blocks_ends = sorted(link_ends[first:])     # disjoint: same pairs
-                block, blocks_end = 0, blocks_end - first
+                blocks, block, blocks_end = sorted(links[first:]), 0, blocks_end - first
             else:
-                blocks_starts, blocks_ends, block = link_starts, link_ends, first
+                blocks, block = links, first
             gap_low = low
-            gap_high = blocks_starts[block] if block < blocks_end else high
+            gap_high = blocks[block][0] if block < blocks_end else high
             segment = None
             while True:
-                while block < blocks_end and blocks_ends[block] <= www:
-                    gap_low = blocks_ends[block]
+                while block < blocks_end and blocks[block][1] <= www:
+                    gap_low = blocks[block][1]
                     block += 1
-                    gap_high = blocks_starts[block] if block < blocks_end else high
+                    gap_high = blocks[block][0] if block < blocks_end else high
                     segment = None
                 search_from = www + 1
                 if www >= gap_high:             # inside an earlier link
-                    search_from = blocks_ends[block]
+                    search_from = blocks[block][1]
                 elif www + 4 < gap_high:        # "www." and a host character, in the gap
                     # (a "www." without one has no host: domain_end says so)
                     quick_start = www + 4
@@ -413,23 +396,17 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                         if end >= 0:
                             end = segment.trail_end(end) + gap_low
                     if end >= 0:
-                        add_start(www)
-                        add_end(end)
-                        add_label(www_label)
-                        add_host_start(host_start)
-                        add_host_end(host_end)
+                        links.append((www, end, www_label, host_start, host_end))
                         search_from = end
                 www = find("www.", search_from, high)
                 if www < 0:
                     break
             www = -1
-            if first < www_links_start < len(link_starts):
+            if first < www_links_start < len(links):
                 unsorted = True                 # www. addresses after other links
-    if unsorted:    # the segments' links, kind after kind: sorted by start
-        in_order = itemgetter(*sorted(range(len(link_starts)), key=link_starts.__getitem__))
-        return (in_order(link_starts), in_order(link_ends), in_order(link_labels),
-                in_order(host_starts), in_order(host_ends))
-    return link_starts, link_ends, link_labels, host_starts, host_ends
+    if unsorted:    # the segments' links, kind after kind
+        links.sort()    # by start: links are disjoint
+    return links
 
 
 # --- The chunk walk, for texts that are not scannable. ---
