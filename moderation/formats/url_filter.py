@@ -175,11 +175,13 @@ def _join_few(text: str, links: list, max_length: int, rel_attribute: str,
         matched = text[start:end]
         if "&" in matched:
             matched = decode_entities(matched)
-        escaped = escape(matched)
-        link_text = (escaped if len(matched) <= max_length
-                     else escape(trim(matched, max_length)))
+        escaped = html_escape(matched) if _NEEDS_ESCAPING.search(matched) else matched
         append(text[position:start])
-        append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>')
+        if len(matched) <= max_length:
+            append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{escaped}</a>')
+        else:
+            append(f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>'
+                   f'{escape(trim(matched, max_length))}</a>')
         position = end
         if host_counts is not None:
             host = (text[host_start:host_end].lower() if host_start >= 0

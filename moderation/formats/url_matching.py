@@ -89,7 +89,9 @@ def _full_patterns() -> _Patterns:
 
 def patterns_for(text: str) -> _Patterns:
     """The pattern set for ``text``."""
-    return _full_patterns() if _has_astral(text) else _BMP_PATTERNS
+    if text.isascii() or not _has_astral(text):
+        return _BMP_PATTERNS
+    return _full_patterns()
 
 
 # CPython keeps a str with a code point above U+FFFF at 4 bytes per character,
@@ -103,8 +105,6 @@ _SIZE_TELLS = (sys.implementation.name == "cpython"
 
 def _has_astral(text: str) -> bool:
     """True if ``text`` has a code point above U+FFFF."""
-    if text.isascii():
-        return False
     if _SIZE_TELLS and type(text) is str:
         return sys.getsizeof(text) - 4 * len(text) == _UCS4_STR_OVERHEAD
     # Code points above U+FFFF take two UTF-16 units each: encoding is the
