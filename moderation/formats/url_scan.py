@@ -138,10 +138,10 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     n-th end; schemes is the full-URL pass's SchemeFinder.
 
     Anchor by anchor instead of chunk by chunk: the leftmost anchor (a ``:``
-    after a scheme name, an ``@``, a ``www.``) that passes a cheap necessary
-    check gives the *segment* holding it (text between tags, outside blocked
-    regions, between escaped delimiters), found with a few searches that start
-    where the previous ones stopped. In that segment the passes run in Drupal's
+    right after a scheme name, an ``@``, a ``www.``) gives the *segment*
+    holding it (text between tags, outside blocked regions, between escaped
+    delimiters), found with a few searches that start where the previous ones
+    stopped. In that segment the passes run in Drupal's
     order, each in the gaps the earlier ones left: as Drupal's second pass sees
     the first pass's links as ``<a>`` elements, whose insides it skips. Every
     search starts past the previous segment, so a text costs linear time.
@@ -170,7 +170,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     next_tag = -1           # the first "<" at or after some point before position
     url_measured = email_measured = www_measured = 0   # see url_matching.quick_end
     while True:
-        # -- the next anchor: cheap necessary conditions on the whole text --
+        # -- the next anchor of each kind, then the leftmost --
         if colon < position:
             colon = find(":", position)
             while colon >= 0:
