@@ -19,8 +19,8 @@ import pytest
 
 from moderation.formats import filter_html, filter_html_escape, filter_url
 from moderation.formats import unicode_classes, url_filter, url_scan
-from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.normalize import normalize_text
+from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
 from moderation.formats.unicode_classes import LETTERS, MARKS, NUMBERS
 from moderation.formats.url_filter import decode_entities
