@@ -20,7 +20,6 @@ Two intended differences from Drupal 11, both about escaped text:
   ``;``; we end the link before the reference, so the text reads as typed.
 """
 import re
-from collections import _count_elements
 from functools import lru_cache
 from operator import sub
 from typing import Callable, NamedTuple
@@ -154,7 +153,7 @@ def _join(text: str, links: list, max_length: int, rel_attribute: str,
             hosts = [text[start:end].lower() for start, end in zip(host_starts, host_ends)]
         if "" in hosts:
             hosts = [host for host in hosts if host]
-        _count_elements(report.link_hosts, hosts)  # Counter.update without its Mapping check
+        report.link_hosts.update(hosts)
     pieces = [None] * (2 * len(elements) + 1)
     pieces[0::2] = [text[start:end] for start, end in zip((0, *ends), (*starts, len(text)))]
     pieces[1::2] = elements
