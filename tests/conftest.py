@@ -18,6 +18,7 @@ Fixtures (all documented for reuse by fault-injection tests):
   objects on the test's database (``start_worker(beat=True, test_processing_delay=3)``);
   every worker it started is killed (its process group) at teardown.
 - ``worker``: one started, ready worker with the default settings.
+- ``formats_read_afresh`` (autouse): the text formats are read again in each test.
 """
 from __future__ import annotations
 
@@ -26,11 +27,22 @@ import itertools
 import pytest
 
 from moderation import create_app
+from moderation.formats import registry
 from moderation.store import CommentStore, SiteStore, connect_redis
 from tests.support.redis_server import DATABASES, RedisServer
 from tests.support.workers import WorkerProcess, worker_env
 
 _database_numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def formats_read_afresh():
+    """Each test starts and ends with no formats file in use, so the first render
+    reads $MODERATION_FORMATS_FILE as the test (or monkeypatch's undo) left it.
+    A test that changes the variable mid-way calls ``reload_formats()``."""
+    registry._in_use = None
+    yield
+    registry._in_use = None
 
 # Settings every test app and worker uses unless a test overrides them:
 # a generous rate limit (429 has its own test) and a short visibility timeout

@@ -8,7 +8,7 @@ import pytest
 from moderation.formats import render, tips
 from moderation.formats.registry import (
     DEFAULT_FORMATS_FILE, FormatConfigError, UnknownFormat, all_formats, default_format_id,
-    get_format, load_formats)
+    formats_file, get_format, load_formats, reload_formats)
 
 CUSTOM_FORMATS = """
 [[formats]]
@@ -44,6 +44,7 @@ def write_formats(tmp_path, text, name="formats.toml"):
 def custom_formats(tmp_path, monkeypatch):
     path = write_formats(tmp_path, CUSTOM_FORMATS)
     monkeypatch.setenv("MODERATION_FORMATS_FILE", str(path))
+    reload_formats()
     return path
 
 
@@ -117,15 +118,36 @@ def test_environment_variable_points_at_another_file(custom_formats):
         get_format("filtered_html")
 
 
-def test_the_environment_is_read_at_each_call(monkeypatch, custom_formats):
-    """render and get_format see a changed MODERATION_FORMATS_FILE at once."""
-    assert os.environ.get("MODERATION_FORMATS_FILE") == str(custom_formats)
+def test_the_formats_in_use_change_on_reload_only(monkeypatch, custom_formats):
+    """The file named by MODERATION_FORMATS_FILE is read on first use and kept
+    (like every other setting) until reload_formats() reads the variable again."""
     assert list(all_formats()) == ["links_only", "escaped"]
+    assert formats_file() == custom_formats
     monkeypatch.delenv("MODERATION_FORMATS_FILE")
-    assert os.environ.get("MODERATION_FORMATS_FILE") is None
-    assert list(all_formats()) == ["filtered_html", "plain_text"]
-    monkeypatch.setenv("MODERATION_FORMATS_FILE", str(custom_formats))
+    assert list(all_formats()) == ["links_only", "escaped"]
     assert render("x", "escaped").html == "x"
+    assert list(reload_formats()) == ["filtered_html", "plain_text"]
+    assert formats_file() == DEFAULT_FORMATS_FILE
+    with pytest.raises(UnknownFormat):
+        render("x", "escaped")
+    monkeypatch.setenv("MODERATION_FORMATS_FILE", str(custom_formats))
+    reload_formats()
+    assert render("x", "escaped").html == "x"
+
+
+def test_reload_reads_a_changed_file_and_a_broken_one_is_not_kept(tmp_path, monkeypatch):
+    path = write_formats(tmp_path, CUSTOM_FORMATS)
+    monkeypatch.setenv("MODERATION_FORMATS_FILE", str(path))
+    assert list(reload_formats()) == ["links_only", "escaped"]
+    path.write_text("[[formats]]\nid = 'only'\nname = 'Only'\n"
+                    "[[formats.filters]]\nid = 'filter_autop'\n", encoding="utf-8")
+    assert list(all_formats()) == ["links_only", "escaped"]  # not until reloaded
+    assert list(reload_formats()) == ["only"]
+    path.write_text("not toml [", encoding="utf-8")
+    with pytest.raises(FormatConfigError):
+        reload_formats()
+    with pytest.raises(FormatConfigError):
+        all_formats()  # nothing in use: tried again, and fails again
 
 
 def test_a_site_format_renders_with_its_own_settings(custom_formats):

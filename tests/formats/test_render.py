@@ -258,7 +258,7 @@ def test_filter_url_skips_the_markup_search_only_when_no_unlinked_element_can_be
     policy allowing none of a/code/pre/script/style, or after filter_html_escape;
     where <code> is allowed, a URL inside it must stay unlinked."""
     from moderation.formats.pipeline import _plan
-    from moderation.formats.registry import get_format
+    from moderation.formats.registry import get_format, reload_formats
 
     def url_settings(format_id):
         steps, _ = _plan(get_format(format_id))
@@ -271,6 +271,7 @@ def test_filter_url_skips_the_markup_search_only_when_no_unlinked_element_can_be
                     '[[formats.filters]]\nid = "filter_html"\nallowed_html = "<em> <code>"\n'
                     '[[formats.filters]]\nid = "filter_url"\n', encoding="utf-8")
     monkeypatch.setenv("MODERATION_FORMATS_FILE", str(path))
+    reload_formats()
     assert url_settings("with_code")["markup_free"] is False
     html = render("<code>see http://example.com/a</code> and http://example.com/b",
                   "with_code", engine=engine).html
