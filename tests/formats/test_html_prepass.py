@@ -79,6 +79,8 @@ FRAGMENTS = st.sampled_from([
     "a", "word ", " ", "\n", "<", ">", "< ", "<em>", "</em>", "<p>", "</p>", "<br>", "<br/>",
     "<strong>", "</strong>", "<b>", "<img src=x>", "<a href=x>", "</a>", "<p class=x>",
     "=", "/", "5 < 6 & 7 > 3", "AT&T", "&lt;", "&#", "&#x", "é", "\u2026",
+    # letters that case-fold to ASCII ones: "</" before them opens a bogus comment
+    "\u017f", "\u212a", "</",
 ])
 
 
@@ -109,6 +111,7 @@ def test_splitting_inserts_comments_and_keeps_the_output(text):
     "<textarea>" + "&" * 4000 + "</textarea>",       # escapable raw text
     "<svg>" + "&" * 4000 + "</svg>",                 # foreign content
     "</ x>" + "&" * 4000,                            # a bogus comment
+    "</\u017f x" + "&" * 4000,                       # one too ("ſ" is no ASCII letter)
     "&" * 40,                                        # too short to matter
 ])
 def test_splitting_leaves_texts_it_cannot_prove_plain(text):
