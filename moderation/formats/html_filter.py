@@ -15,6 +15,7 @@ from moderation.formats.engines import (
     URL_ATTRIBUTES, HtmlPolicy, get_engine)
 from moderation.formats.guard import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS, parse_fragment
 from moderation.formats.html_prepass import flatten_deep_nesting
+from moderation.formats.kept_text import keep_text_of_removed_tags
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import RenderReport
@@ -122,10 +123,14 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
         return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
     if "<" in text:
         text, flattened = flatten_deep_nesting(text)  # parsers go quadratic on deep trees
+        simple_shape = False
         if report is not None:
             report.flattened_tags += flattened
-            if not count_removals_from_text(text, policy, report):
+            simple_shape = count_removals_from_text(text, policy, report)
+            if not simple_shape:
                 _record_removals_from_tree(text, policy, report)  # record_removals, one call less
+        if not simple_shape:  # (the simple shape only holds tags of SIMPLE_ELEMENTS)
+            text = keep_text_of_removed_tags(text, policy.tags)
     return cleaner.clean(text, policy).strip(_TRIMMED)
 
 

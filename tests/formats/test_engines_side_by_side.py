@@ -69,14 +69,6 @@ class KnownDifference:
 
 KNOWN_DIFFERENCES: tuple[KnownDifference, ...] = (
     KnownDifference(
-        "ammonia drops svg/math/template subtrees",
-        "ammonia (nh3) removes <svg>, <math> and <template> together with everything "
-        "inside; bleach unwraps them and keeps their text and allowed descendants, which "
-        "it then filters like any other markup. In render this shows as <p>/<br> (and "
-        "autolinks) around text only bleach kept. The spec says the text of removed tags "
-        "is kept, so nh3 deviates here (it loses text, never adds markup).",
-        lambda side, item, source: side == "bleach" and bool(_FOREIGN.search(source))),
-    KnownDifference(
         "html5lib predates current svg/math parsing rules",
         "html5ever (nh3) follows the current HTML standard for foreign content, as browsers "
         "do: </p> and </br> break out of <svg>/<math>, elements are foster-parented out of "

@@ -1,0 +1,85 @@
+"""Removed tags keep their text whatever their name (kept_text.py), with both engines.
+
+ammonia (nh3) drops elements named like SVG/MathML elements together with their
+text, everything inside <svg>/<math> and a <template>'s content; the spec keeps
+the text of removed tags.
+"""
+import pytest
+
+from moderation.formats import filter_html, render
+from moderation.formats.guard import SIMPLE_ELEMENTS
+from moderation.formats.kept_text import (
+    CANDIDATE_NAMES, keep_text_of_removed_tags, names_dropped_with_content, renamed_names)
+
+ENGINES = ("nh3", "bleach")
+RENAMED = sorted(names_dropped_with_content() | {"svg", "math", "template"})
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return request.param
+
+
+def test_nh3_is_asked_which_names_lose_their_text():
+    dropped = names_dropped_with_content()
+    assert {"set", "list", "filter", "text", "g", "mi", "mtext", "none", "true"} <= dropped
+    # Names HTML also has, which ammonia keeps like any element; and <image>,
+    # which the parser turns into <img>.
+    assert not dropped & {"a", "script", "style", "title", "font", "span", "image"}
+    assert dropped <= CANDIDATE_NAMES
+
+
+def test_no_name_of_the_simple_shape_is_renamed():
+    """html_filter skips the renaming for texts in the report's simple shape, whose
+    tags are all SIMPLE_ELEMENTS: sound only while none of those is renamed."""
+    assert not names_dropped_with_content() & SIMPLE_ELEMENTS
+    assert not renamed_names(frozenset()) & SIMPLE_ELEMENTS
+
+
+@pytest.mark.parametrize("name", RENAMED)
+def test_every_such_tag_keeps_its_text(engine, name):
+    for written in (name, name.upper()):
+        source = f"before <{written} class=x>kept</{written}> after"
+        html = render(source, engine=engine).html
+        assert html == "<p>before kept after</p>\n", (source, html)
+        assert filter_html(source, engine=engine) == "before kept after"
+
+
+def test_a_readers_pseudo_tags_no_longer_swallow_the_comment(engine):
+    text = "Use the <filter> option and <list> view, then press <set>.\n\nNext paragraph."
+    rendered = render(text, engine=engine)
+    assert rendered.html == ("<p>Use the  option and  view, then press .</p>\n"
+                             "<p>Next paragraph.</p>\n")
+    # The report names the tags as the reader wrote them.
+    assert dict(rendered.report.removed_tags) == {"filter": 1, "list": 1, "set": 1}
+    assert not rendered.report.active_content_removed
+
+
+@pytest.mark.parametrize("source, text", [
+    ("<svg><text x=1>hi</text><g><desc>there</desc></g></svg>", "hithere"),
+    ("<math><mi>x</mi><mo>+</mo><mn>1</mn></math>", "x+1"),
+    ("<template>in a <em>template</em></template>", "in a <em>template</em>"),
+    ("<SVG><G>shouting</G></SVG>", "shouting"),
+    ("<svg/onload=alert(1)>z", "z"),
+])
+def test_foreign_content_and_templates_keep_their_text(engine, source, text):
+    rendered = render(source, engine=engine)
+    assert rendered.html == f"<p>{text}</p>\n"
+    assert rendered.report.active_content_removed  # svg, math, template are active tags
+
+
+def test_allowed_names_are_left_to_the_engine():
+    assert "set" not in renamed_names(frozenset({"set", "em"}))
+    assert keep_text_of_removed_tags("<set>x</set>", frozenset({"set"})) == "<set>x</set>"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<set>x</SET >", "<x-set>x</x-SET >"),
+    ("<set/>", "<x-set/>"),
+    ("<settings>x</settings>", "<settings>x</settings>"),  # another name
+    ("< set>", "< set>"),                                    # text, not a tag
+    ("a <set", "a <x-set"),                                  # cut off: dropped either way
+    ("no tags at all", "no tags at all"),
+])
+def test_renaming_follows_the_tokenizer(text, expected):
+    assert keep_text_of_removed_tags(text, frozenset()) == expected
