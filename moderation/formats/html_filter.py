@@ -15,7 +15,7 @@ from moderation.formats.engines import (
     URL_ATTRIBUTES, HtmlPolicy, get_engine)
 from moderation.formats.guard import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS, parse_fragment
 from moderation.formats.html_prepass import flatten_deep_nesting
-from moderation.formats.kept_text import keep_text_of_removed_tags
+from moderation.formats.kept_text import RENAME_MARK, keep_text_of_removed_tags
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import RenderReport
@@ -130,7 +130,10 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
             if not simple_shape:
                 _record_removals_from_tree(text, policy, report)  # record_removals, one call less
         if not simple_shape:  # (the simple shape only holds tags of SIMPLE_ELEMENTS)
-            text = keep_text_of_removed_tags(text, policy.tags)
+            renamed = keep_text_of_removed_tags(text, policy.tags)
+            if renamed is not text:
+                cleaned = cleaner.clean(renamed, policy).replace(RENAME_MARK, "")
+                return cleaned.strip(_TRIMMED)
     return cleaner.clean(text, policy).strip(_TRIMMED)
 
 

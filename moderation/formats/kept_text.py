@@ -5,14 +5,16 @@ every element a reader writes whose name is also an SVG or MathML element name
 (``<set>``, ``<list>``, ``<filter>``, ``<text>``, ``<mi>``: it cannot tell them
 from misplaced foreign elements), everything inside ``<svg>`` and ``<math>``,
 and a ``<template>``'s content. "Use the <filter> option and <list> view" would
-lose all but "Use the". Renamed to unknown HTML elements (``<x-filter>``), such
-tags are removed like any other disallowed tag and their text is kept, with
-either engine. Which names need it is asked of nh3 itself, once, so the list
-follows the installed version.
+lose all but "Use the". Renamed to unknown HTML elements, such tags are removed
+like any other disallowed tag and their text is kept, with either engine. Which
+names need it is asked of nh3 itself, once, so the list follows the installed
+version.
 
-The report is made from the text as the reader wrote it, before this runs. The
-price, in rare texts: the same letters inside an element whose content is text
-(``<script>``, ``<textarea>``, an attribute value) read ``<x-filter`` there too.
+The new name is the old one plus :data:`RENAME_MARK` (U+0001), a character
+normalized text never holds: where the same letters were not a tag (inside
+``<textarea>``, an attribute value...), the engine keeps the mark in the text or
+value, and removing every mark from its output gives back exactly what the
+reader wrote. The report is made from the text as written, before this runs.
 """
 from __future__ import annotations
 
@@ -81,20 +83,25 @@ def renamed_names(allowed_tags: frozenset[str]) -> frozenset[str]:
     return (names_dropped_with_content() | _ALWAYS_RENAMED) - allowed_tags
 
 
+RENAME_MARK = "\x01"  # a C0 control: normalize_text removes them all
+
+
 def keep_text_of_removed_tags(text: str, allowed_tags: frozenset[str]) -> str:
-    """``text`` with the start and end tags named in :func:`renamed_names`
-    renamed ``<x-name`` (``</x-name``), any case."""
+    """``text`` (normalized) with the start and end tags named in
+    :func:`renamed_names` renamed: ``<set`` to ``<set`` + RENAME_MARK, any case.
+    Returns ``text`` itself when nothing is renamed; otherwise the caller
+    removes every RENAME_MARK from the engine's output."""
     if "<" not in text:
         return text
     present = ({name.lower() for name in _TAG_NAME.findall(text)}
                & renamed_names(allowed_tags))
     if not present:
         return text
-    return _renaming_pattern(frozenset(present)).sub(r"<\1x-\2", text)
+    return _renaming_pattern(frozenset(present)).sub(r"\g<0>" + RENAME_MARK, text)
 
 
 @lru_cache(maxsize=256)
 def _renaming_pattern(names: frozenset[str]) -> re.Pattern:
     alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(rf"<(/?)({alternatives})(?=[\t\n\x0c />]|\Z)",
+    return re.compile(rf"</?(?:{alternatives})(?=[\t\n\x0c />]|\Z)",
                       re.IGNORECASE | re.ASCII)
