@@ -200,7 +200,7 @@ def _nh3_cleaner(policy: HtmlPolicy) -> nh3.Cleaner:
         clean_content_tags=set(),  # a disallowed tag's text is kept, escaped
         attributes=attributes,
         attribute_filter=attribute_filter,
-        strip_comments=True,
+        strip_comments=True,  # pipeline.py promises filter_url markup_free text on this
         link_rel="nofollow" if policy.nofollow else None,
         url_schemes=set(policy.protocols),
     )
@@ -252,7 +252,7 @@ def _bleach_cleaner(policy: HtmlPolicy) -> bleach.sanitizer.Cleaner:
         attributes=keep_attribute,
         protocols=set(policy.protocols),
         strip=True,
-        strip_comments=True,
+        strip_comments=True,  # pipeline.py promises filter_url markup_free text on this
         filters=[_NofollowFilter] if policy.nofollow else [],
     )
 

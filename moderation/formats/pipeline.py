@@ -97,13 +97,16 @@ def _build_plan(text_format: TextFormat):
         if f.id == "filter_html":
             html_policy = settings["policy"] = parse_allowed_html(
                 settings["allowed_html"], settings["nofollow"])
-            # Both engines drop comments and write only the policy's tags.
+            # Both engines drop comments (strip_comments in engines.py) and write
+            # only the policy's tags.
             markup_free = not html_policy.tags & _UNLINKED_ELEMENTS
         elif f.id == "filter_html_escape":
             markup_free = True  # no tag at all
         elif f.id == "filter_url":
             settings["markup_free"] = markup_free
             markup_free = False  # it writes <a> elements
+        elif f.id != "filter_autop":  # autop writes only <p> and <br />; others: no promise
+            markup_free = False
         steps.append((FILTER_RUNNERS[f.id], settings))
     autolinks = any(f.id == "filter_url" for f in text_format.filters)
     allowlist: OutputAllowlist = output_allowlist(html_policy, autolinks=autolinks)

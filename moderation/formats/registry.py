@@ -22,7 +22,6 @@ from moderation.formats.html_filter import (
 
 FORMATS_FILE_ENV_VAR = "MODERATION_FORMATS_FILE"
 DEFAULT_FORMATS_FILE = Path(__file__).resolve().parents[2] / "config" / "formats.toml"
-_DEFAULT_FORMATS_PATH = str(DEFAULT_FORMATS_FILE)
 
 # filter id -> {setting: (type check, description, default)}
 _POSITIVE_INT = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
@@ -110,6 +109,19 @@ def list_formats() -> list[dict]:
 _in_use: tuple[str, dict[str, "TextFormat"]] | None = None
 
 
+def _read_formats_in_use() -> tuple[str, dict[str, TextFormat]]:
+    global _in_use
+    path = os.environ.get(FORMATS_FILE_ENV_VAR) or str(DEFAULT_FORMATS_FILE)
+    load_formats.cache_clear()
+    try:
+        in_use = (path, load_formats(path))
+    except FormatConfigError:
+        _in_use = None  # nothing in use: the next call reads again
+        raise
+    _in_use = in_use
+    return in_use
+
+
 def reload_formats() -> dict[str, TextFormat]:
     """Read ``$MODERATION_FORMATS_FILE`` (or ``config/formats.toml``) and that file
     again, and use what they say from now on; returns the formats.
@@ -117,27 +129,18 @@ def reload_formats() -> dict[str, TextFormat]:
     A broken file raises :class:`FormatConfigError` and leaves nothing in use, so
     the next call tries again.
     """
-    global _in_use
-    _in_use = None
-    path = os.environ.get(FORMATS_FILE_ENV_VAR) or _DEFAULT_FORMATS_PATH
-    load_formats.cache_clear()
-    formats = load_formats(path)
-    _in_use = (path, formats)
-    return formats
+    return _read_formats_in_use()[1]
 
 
 def formats_file() -> Path:
     """The formats file in use: ``$MODERATION_FORMATS_FILE`` or ``config/formats.toml``."""
-    if _in_use is None:
-        reload_formats()
-    return Path(_in_use[0])
+    return Path((_in_use or _read_formats_in_use())[0])
 
 
 def all_formats() -> dict[str, TextFormat]:
     """Every configured format by id, in file order (read on first use; see
     :func:`reload_formats`)."""
-    in_use = _in_use
-    return in_use[1] if in_use is not None else reload_formats()
+    return (_in_use or _read_formats_in_use())[1]
 
 
 def get_format(format_id: str) -> TextFormat:
