@@ -88,25 +88,30 @@ def _full_patterns() -> _Patterns:
 
 
 def patterns_for(text: str) -> _Patterns:
-    """The pattern set for ``text``."""
+    """The pattern set for ``text``: the BMP-only classes unless it has a code
+    point above U+FFFF (why two sets: :class:`_Patterns`)."""
     if text.isascii() or not _has_astral(text):
         return _BMP_PATTERNS
     return _full_patterns()
 
 
 # CPython keeps a str with a code point above U+FFFF at 4 bytes per character,
-# any other at 1 or 2, so its size tells without reading it (a 20 KB text
-# costs ~1 us to scan); what is not a plain CPython str is scanned.
+# any other at 1 or 2, so its size can tell without reading it (a 20 KB text
+# costs ~1 us to scan). Only one way: sys.getsizeof also counts a cached UTF-8
+# copy (made by a sqlite3 bind, a C extension parsing "s"...), so a size is
+# proof of *no* such code point only when it is below what 4 bytes per
+# character would take; any other text (or not a plain CPython str) is scanned.
 _UCS4_STR_OVERHEAD = sys.getsizeof("\U00010000") - 4
 _SIZE_TELLS = (sys.implementation.name == "cpython"
                and sys.getsizeof("\U00010000" * 3) - 12 == _UCS4_STR_OVERHEAD
-               and sys.getsizeof("\uffff" * 3) - 12 != _UCS4_STR_OVERHEAD)
+               and sys.getsizeof("\uffff" * 3) - 12 < _UCS4_STR_OVERHEAD)
 
 
 def _has_astral(text: str) -> bool:
     """True if ``text`` has a code point above U+FFFF."""
-    if _SIZE_TELLS and type(text) is str:
-        return sys.getsizeof(text) - 4 * len(text) == _UCS4_STR_OVERHEAD
+    if (_SIZE_TELLS and type(text) is str
+            and sys.getsizeof(text) - 4 * len(text) < _UCS4_STR_OVERHEAD):
+        return False
     # Code points above U+FFFF take two UTF-16 units each: encoding is the
     # fastest scan for them in C.
     return len(text.encode("utf-16-le", "surrogatepass")) != 2 * len(text)

@@ -7,11 +7,14 @@ Sections:
    (``NaiveDrupalFilterUrl``, usable on short inputs only) on random inputs.
 4. COMPLEXITY TESTS (``-k complexity``): hostile inputs at n and 8n characters.
 """
+import ctypes
 import gc
 import hashlib
 import importlib.util
 import random
 import re
+import sqlite3
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -870,8 +873,22 @@ def test_code_points_above_the_bmp():
         '\U0001f600 <a href="mailto:me@example.com">me@example.com</a> \U0001f600')
 
 
+def _cache_utf8(text: str) -> None:
+    """Make CPython keep a UTF-8 copy of ``text`` (as a sqlite3 bind or a C
+    extension parsing "s" does); sys.getsizeof then counts it too."""
+    as_utf8 = ctypes.pythonapi.PyUnicode_AsUTF8
+    as_utf8.restype = ctypes.c_char_p
+    as_utf8.argtypes = [ctypes.py_object]
+    try:
+        as_utf8(text)
+    except UnicodeEncodeError:      # a lone surrogate has no UTF-8 form
+        pass
+
+
 def test_astral_code_points_are_told_apart_without_a_scan():
-    """patterns_for reads CPython's storage size; a scan must agree."""
+    """patterns_for reads CPython's storage size where it proves there is no
+    code point above U+FFFF; a scan must agree, with or without a cached UTF-8
+    copy (which sys.getsizeof counts)."""
     from moderation.formats.url_matching import _has_astral
 
     class Text(str):
@@ -882,10 +899,31 @@ def test_astral_code_points_are_told_apart_without_a_scan():
 
     rng = random.Random(7)
     alphabet = ["a", "\xe9", "\u0301", "\u4f8b", "\ud800", "\uffff", "\U0001f600", "\U0010ffff"]
+    cached = 0
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9))) * rng.randint(1, 3)
         assert _has_astral(text) == scanned(text), repr(text)
         assert _has_astral(Text(text)) == scanned(text), repr(text)
+        size = sys.getsizeof(text)
+        _cache_utf8(text)
+        cached += sys.getsizeof(text) > size
+        assert _has_astral(text) == scanned(text), repr(text)
+    assert cached > 1000        # the cache was really there
+
+
+def test_a_cached_utf8_copy_does_not_hide_astral_code_points():
+    """The reviewer's case: binding a text as a sqlite3 parameter caches its
+    UTF-8 form, which made its size read like a text without astral code
+    points, so both links (matched only by the full classes) were lost."""
+    text = "mail me at bob@\U0001d400\U0001d401x.com or www.\U0001d400x.org"
+    expected = filter_url(text)
+    assert expected.count("<a ") == 2
+    bound = text[:1] + text[1:]                 # a fresh copy, no cache yet
+    sqlite3.connect(":memory:").execute("select ?", (bound,))
+    assert filter_url(bound) == expected
+    cached = text[:1] + text[1:]
+    _cache_utf8(cached)
+    assert filter_url(cached) == expected
 
 
 def test_unicode_classes_match_unicodedata():
