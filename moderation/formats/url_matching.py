@@ -447,22 +447,19 @@ QUICK_HOST_AND_TRAIL = re.compile(f"{_MEASURED}(?P<host>{_QUICK_HOST}){_QUICK_TR
 QUICK_EMAIL_DOMAIN = re.compile(_MEASURED + _QUICK_HOST)
 
 
-def quick_end(text: str, pattern: re.Pattern, start: int, limit: int) -> tuple[int | None, int]:
-    """One regular-expression call for the usual URL, ``www.`` address or e-mail
-    domain: ``(end, measured_to)``, the end None where the exact :class:`Segment`
-    code must decide (non-ASCII text, an ``auth@`` part, no dot in the host, a
-    ``(`` group, a match that would cut a character reference...).
+def quick_answer(text: str, match: re.Match | None, start: int,
+                 limit: int) -> tuple[int | None, int]:
+    """The usual URL, ``www.`` address or e-mail domain from one call of its
+    quick pattern (``match``: its match at ``start`` before ``limit``, or None):
+    ``(end, measured_to)``, the end None where the exact :class:`Segment` code
+    must decide (non-ASCII text, an ``auth@`` part, no dot in the host, a ``(``
+    group, a match that would cut a character reference...).
 
     ``measured_to`` is past the run of URL characters the call looked at; the
     caller tries no quick match starting before it, so over a text the quick
-    scans cost linear time however the anchors cluster.
+    scans cost linear time however the anchors cluster. (url_scan inlines the
+    usual case.)
     """
-    return quick_answer(text, pattern.match(text, start, limit), start, limit)
-
-
-def quick_answer(text: str, match: re.Match | None, start: int,
-                 limit: int) -> tuple[int | None, int]:
-    """:func:`quick_end` for the quick pattern's ``match`` at ``start``."""
     if match is None:
         return None, _URLISH_RUN.match(text, start, limit).end() + 1
     end = match.end()
@@ -473,7 +470,8 @@ def quick_answer(text: str, match: re.Match | None, start: int,
 
 def _cuts_reference(text: str, match: re.Match, limit: int) -> bool:
     """True if the path or query would end inside a character reference
-    (the exact code then ends it earlier)."""
+    (the exact code then ends it earlier). Only for the patterns with a path
+    and a query: an e-mail domain holds no "&"."""
     for group in ("path", "query"):
         start, end = match.span(group)
         ampersand = text.rfind("&", start, end)

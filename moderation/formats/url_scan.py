@@ -115,8 +115,6 @@ def ignored_regions(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
-FULL_URLS, EMAILS, WWW = "full URLs", "e-mail addresses", "www. addresses"
-
 # A quick match with an "&" may end inside a character reference (quick_answer
 # then defers to the exact code), but only if the reference goes on after it:
 # with one of these characters (its path ends at its "?" when it has a query).
@@ -150,9 +148,11 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     url_label, email_label, www_label = labels
     find, rfind, length = text.find, text.rfind, len(text)
     # Bound methods, looked up once: each saves an attribute lookup per use.
-    if url_label is not None:
-        last_chars, name_search, longest_name = (
-            schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
+    # (Without the full-URL pass, colon is length from the start and these
+    # are never read.)
+    last_chars, name_search, longest_name = (
+        (schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
+        if url_label is not None else (frozenset(), None, 0))
     last_non_domain_char_match = patterns.last_non_domain_char.match
     quick_url_match = QUICK_FULL_URL.match
     quick_email_match = QUICK_EMAIL_DOMAIN.match
@@ -168,7 +168,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     www = -1 if www_label is not None else length
     position = 0            # the text before it is done
     next_tag = -1           # the first "<" at or after some point before position
-    url_measured = email_measured = www_measured = 0   # see url_matching.quick_end
+    url_measured = email_measured = www_measured = 0   # see url_matching.quick_answer
     while True:
         # -- the next anchor of each kind, then the leftmost --
         if colon < position:
@@ -260,7 +260,7 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                         if match is not None and (
                                 not has_ampersand or find("&", search_from, match.end()) < 0
                                 or match.end() == high or text[match.end()] not in _IN_REFERENCES):
-                            end = match.end()       # quick_end's usual answer, inline
+                            end = match.end()       # quick_answer's usual answer, inline
                             url_measured = match.end("run") + 1
                         else:
                             end, url_measured = quick_answer(text, match, search_from, high)
@@ -321,8 +321,9 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                     end = None
                     if search_from >= email_measured:
                         match = quick_email_match(text, search_from, gap_high)
-                        if match is not None and (not has_ampersand
-                                                  or find("&", search_from, match.end()) < 0):
+                        # A quick host has no "&" (no path either), so it can
+                        # never cut a character reference.
+                        if match is not None:
                             end = match.end()
                             email_measured = match.end("run") + 1
                         else:
