@@ -143,7 +143,26 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     order, each in the gaps the earlier ones left: as Drupal's second pass sees
     the first pass's links as ``<a>`` elements, whose insides it skips. Every
     search starts past the previous segment, so a text costs linear time.
-    Inlined on purpose: this loop is filter_url's hot path.
+
+    The loop's phases (each marked ``# -- ... --`` below):
+
+    1. the next anchor of each kind, and the leftmost of them;
+    2. the segment ``[low, high)`` holding it (or skip past the tag or blocked
+       region it is in);
+    3. full URLs in the segment;
+    4. e-mail addresses in the gaps those leave;
+    5. ``www.`` addresses in the gaps both leave;
+
+    3-5 each try their quick all-ASCII pattern (``url_matching.quick_answer``,
+    the usual case inline) before the exact :class:`Segment` code. At the end
+    the links are sorted if a later kind came before an earlier one.
+
+    One function on purpose: this is filter_url's hot path, and a split costs
+    a call per anchor. Measured in situ (filter_url inside render, A/B): empty
+    calls where phases 3-5 would be plus one SchemeFinder method for "the next
+    colon after a scheme name" (instead of its two inline copies) cost
+    ~0.7-1.3 us per medium comment and ~2.5-7 us per long one; the method
+    alone ~0.6 us and ~1-4 us.
     """
     url_label, email_label, www_label = labels
     find, rfind, length = text.find, text.rfind, len(text)
@@ -174,8 +193,8 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
         if colon < position:
             colon = find(":", position)
             while colon >= 0:
-                # SchemeFinder.name_start, inline: a name that ends at the
-                # colon and starts at or after position.
+                # SchemeFinder.search, inline (twice: see the docstring): a
+                # name that ends at the colon and starts at or after position.
                 if colon > position and text[colon - 1] in last_chars:
                     name = name_search(text, position if position > colon - longest_name
                                        else colon - longest_name, colon)
@@ -284,7 +303,8 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
                         lower = search_from = end
                     else:
                         lower = search_from
-                # The next colon after a scheme name that starts at or after lower.
+                # The next colon after a scheme name that starts at or after
+                # lower: SchemeFinder.search, inline, as in phase 1.
                 start = -1
                 colon = find(":", search_from, high)
                 while colon >= 0:
