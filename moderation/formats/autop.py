@@ -116,7 +116,10 @@ _MARKUP_OF_INTEREST = re.compile(
     + _any_case("blockquote") + r"|P>|(?=/?[pPsSoOiIdD!])/?(?:"
     + "|".join(_any_case(name) for name in _RAW_NAMES) + r"|!--))", re.A)
 # The same scan as a split: the marks at odd indexes, the text between them at
-# even ones (one pass, and the quoted-paragraph path needs the pieces).
+# even ones (one pass, and the quoted-paragraph path needs the pieces).  The
+# one group added here must be the only one: re.split returns every group, so
+# a group inside the scan would put extra items between the pieces.
+assert _MARKUP_OF_INTEREST.groups == 0, "_SPLIT_AT_MARKUP needs a scan without groups"
 _SPLIT_AT_MARKUP = re.compile("(" + _MARKUP_OF_INTEREST.pattern + ")", re.A)
 
 _DOUBLE_BR = re.compile(r"<br />" + _WS_CLASS + r"*+<br />", re.A)
@@ -212,10 +215,8 @@ def filter_autop(text: str) -> str:
 def filter_normalized_autop(text: str) -> str:
     """:func:`filter_autop` for ``render``, which has normalized ``text`` already."""
     if "<" not in text:
-        if "\n" not in text and "&" not in text:
-            # One line of plain text: Drupal yields "<p>text</p>\n", or "" for
-            # white space only (the paragraph is empty and dropped).
-            return "<p>" + text + "</p>\n" if text.strip(_WS) else ""
+        if "\n" not in text and "&" not in text:  # one line of plain text
+            return _one_paragraph(text)
         return _autop_without_block_tags(text)
     pieces = _SPLIT_AT_MARKUP.split(text)
     if len(pieces) == 1:
@@ -374,18 +375,19 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     ``<br />``, block tags, ``<li`` or ``</blockquote`` are skipped when the
     reader wrote none (our own ``<p>`` and ``</p>`` are block tags too, but
     they only ever meet those steps' patterns in an empty paragraph, which is
-    removed before).  ``marks`` are ``_MARKUP_OF_INTEREST``'s finds in the
-    chunk, if the caller has them.
+    removed before).  ``marks`` is the set (a frozenset) of the distinct
+    strings ``_MARKUP_OF_INTEREST`` finds in the chunk, if the caller has it;
+    without it the chunk is scanned here.
     """
     if marks is None:
-        marks = _MARKUP_OF_INTEREST.findall(chunk) if "<" in chunk else ()
+        marks = frozenset(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else ()
     if not marks:
         return _autop_without_block_tags(chunk)
     (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
-     has_blockquote, lower_case_blockquotes_only) = _chunk_plan(frozenset(marks))
+     has_blockquote, lower_case_blockquotes_only) = _chunk_plan(marks)
     # |\n*$| -> "", then pad: "\n\n".  The pad is left implicit (no copy of
     # the chunk): the next two steps cannot touch it (their matches end in
-    # "<br />" or ">"), and _trim_unpadded_chunk cuts it off again.
+    # "<br />" or ">"), and _trim_newlines cuts it off again.
     chunk = chunk.rstrip("\n")
     if has_line_break_tag:  # |<br />\s*<br />| -> "\n\n"
         chunk = _DOUBLE_BR.sub("\n\n", chunk)
@@ -393,21 +395,14 @@ def _autop_chunk(chunk: str, marks=None) -> str:
         # !(<BLOCK[^>]*>)! -> "\n$1", then !(</BLOCK>)! -> "$1\n\n", in one pass,
         # with only the block names the marks show (none: nothing to space)
         chunk = _sub_before_last_gt(spacing, _space_block_tag, chunk)
-    # /\n\n+/ -> "\n\n".  Only a leading run of three or more newlines is
-    # affected in the end: the paragraph step below turns every other run of
-    # two or more into the same "</p>\n<p>" (or /\n\s*\n$/ drops it), but
-    # /^\n/ strips one newline, and "\n\n" left there would open a paragraph.
-    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
-        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
-    else:
-        chunk = _trim_unpadded_chunk(chunk)  # /^\n|\n\s*\n$/ -> ""
+    chunk = _trim_newlines(chunk)  # /\n\n+/ -> "\n\n", then /^\n|\n\s*\n$/ -> ""
     # '<p>' . /\n\s*\n\n?(.)/ -> "</p>\n<p>$1" . "</p>\n".  Linear as is: a
     # failed start is the only newline of its white-space run.  The character
     # (.) is looked at, not taken: no match can start at it (it is no newline),
     # and the replacement becomes a literal, with no per-match Python.  Every
     # match holds two newlines: a one-line chunk (a fast "in" test) has none.
     if "\n" in chunk:
-        chunk = "".join(("<p>", _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk), "</p>\n"))
+        chunk = "".join(("<p>", _PARAGRAPH_BREAK.sub(_PARAGRAPH_BREAK_HTML, chunk), "</p>\n"))
     else:
         chunk = "".join(("<p>", chunk, "</p>\n"))
     if has_list_item:  # |<p>(<li.+?)</p>| -> "$1"
@@ -439,25 +434,37 @@ def _autop_chunk(chunk: str, marks=None) -> str:
 
 
 _BLOCKQUOTE_MARKS = frozenset(("<blockquote", "</blockquote"))
-# What the chain makes of "\n<blockquote>" and "</blockquote>\n" between paragraphs.
+# What the chain makes of a quote tag on its own line: "\n<blockquote>" and
+# "</blockquote>\n" between paragraphs, "<blockquote>" at the text's start
+# and "</blockquote>" at its end.
 _QUOTE_OPENS = "</p>\n<blockquote><p>"
 _QUOTE_CLOSES = "</p></blockquote>\n<p>"
+_QUOTE_OPENS_TEXT = "<blockquote><p>"
+_QUOTE_CLOSES_TEXT = "</p></blockquote>\n"
 # A newline after a space or tab (or CR, FF, VT), or the first of three.
 _NEWLINE_AFTER_INLINE_WS_OR_3 = re.compile(r"\n(?:(?<=[ \t\r\f\v]\n)|\n\n)", re.A)
+# _simple_line_breaks' literals: each newline's <br />, and what a pair of
+# them becomes.
+_LINE_BREAK_HTML = "<br />\n"
+_TWO_LINE_BREAKS_HTML = "<br />\n<br />\n"
+_PARAGRAPH_BREAK_HTML = "</p>\n<p>"
+
+
+def _one_paragraph(line: str) -> str:
+    """A line (no newline) without block tags: one paragraph, or none when it
+    is only white space (Drupal's empty-paragraph step drops it).  The trim
+    and the line-break steps find nothing: the only newline is the one after
+    the closing ``</p>``."""
+    return f"<p>{line}</p>\n" if line.strip(_WS) else ""  # (an f-string: one copy)
 
 
 def _autop_without_block_tags(chunk: str) -> str:
     """``_autop_chunk`` for a chunk in which the markup scan found nothing."""
     chunk = chunk.rstrip("\n")  # Drupal's |\n*$| -> ""
     if "\n" not in chunk:
-        # One line: one paragraph, or none when it is only white space (the
-        # empty-paragraph step drops it).  Trim and the line-break steps find
-        # nothing: the only newline is the one after the closing </p>.
-        if not chunk.strip(_WS):
-            return ""
-        chunk = "".join(("<p>", chunk, "</p>\n"))
+        chunk = _one_paragraph(chunk)
     elif _has_simple_line_breaks(chunk, len(chunk)):
-        chunk = "".join(("<p>", _simple_line_breaks(chunk), "</p>\n"))
+        chunk = f"<p>{_simple_line_breaks(chunk)}</p>\n"
     else:
         chunk = _paragraphs_and_line_breaks(chunk, "<p>", "</p>\n")
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
@@ -487,103 +494,112 @@ def _simple_line_breaks(text: str) -> str:
     of newlines; there are no triples) becomes the paragraph break.  Two
     literal replacements are cheaper than the paragraph and line-break regex
     passes (and the search that chooses between line-break algorithms)."""
-    return text.replace("\n", "<br />\n").replace("<br />\n<br />\n", "</p>\n<p>")
+    return text.replace("\n", _LINE_BREAK_HTML).replace(_TWO_LINE_BREAKS_HTML,
+                                                        _PARAGRAPH_BREAK_HTML)
 
 
 def _paragraphs_and_line_breaks(chunk: str, head: str, tail: str) -> str:
     """The steps of ``_autop_chunk`` from the trim to the ``<br />`` steps, for
     a chunk (ends trimmed of newlines) with no block tag of the reader's;
-    ``head`` and ``tail`` stand for the first ``<p>`` and the last ``</p>\n``."""
-    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
-        chunk = _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
-    else:
-        chunk = _trim_unpadded_chunk(chunk)  # /^\n|\n\s*\n$/ -> ""
+    ``head`` and ``tail`` stand for the first ``<p>`` and the last ``</p>\\n``."""
+    chunk = _trim_newlines(chunk)
     if "\n" in chunk:
-        chunk = _PARAGRAPH_BREAK.sub("</p>\n<p>", chunk)
+        chunk = _PARAGRAPH_BREAK.sub(_PARAGRAPH_BREAK_HTML, chunk)
     chunk = "".join((head, chunk, tail))
-    # Without a block tag of the reader's, only a first paragraph of white
-    # space can be empty: a paragraph break takes in the whole white-space
-    # run, and the trailing one is gone already.
-    if chunk.startswith(_WS_AFTER_P):
+    if chunk.startswith(_WS_AFTER_P):  # an empty first paragraph: see _autop_chunk
         chunk = _EMPTY_PARAGRAPH.sub("", chunk)
     return _line_break_steps(chunk, False, False)
 
 
-def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
-    """The whole chain for a text whose only block tags are quotes on their
-    own lines, from ``_SPLIT_AT_MARKUP.split(text)``; None for any other shape.
+def _quote_layout(pieces: list) -> "tuple[str, list, str] | None":
+    """The paragraphs and quotes of a text whose only marks are quote tags,
+    read from its ``_SPLIT_AT_MARKUP.split``; None unless each tag stands on
+    its own line.
 
-    Every mark must be "<blockquote" or "</blockquote", spelled as a whole tag
-    (">" right after), with one or two newlines on its outer side (before an
-    opening tag, after a closing one) and text that starts (or ends) with a
-    character other than white space between it and its neighbour marks; an
-    opening tag may also start the text and a closing one end it.  Then
-    Drupal's spacing adds a newline before ``<blockquote>`` and two after
-    ``</blockquote>``, which with the line break(s) already there make a
-    paragraph break and nothing else; the paragraph step gives
-    ``</p>\n<p><blockquote>`` and ``</blockquote></p>\n<p>``, which the
-    blockquote steps turn into the constants above (at the text's start:
-    ``<blockquote><p>`` instead of the first ``<p>``; at its end:
-    ``</p></blockquote>\n``, whose newline's ``<br />`` the block-tag step
-    removes again).  No other step can match at or next to these pieces:
-    their own newlines follow ``</p>`` or precede ``<p>``, every ``<p>`` is
-    followed and every ``</p>`` preceded by text that is not white space, and
-    no other block tag is in the text.  So the pieces go in directly, and the
-    text between them takes the steps of a text without block tags.
+    The shape: each mark is a whole "<blockquote>" or "</blockquote>" (no
+    attribute); one or two newlines come before an opening tag, unless it
+    starts the text, and after a closing one, unless it ends the text
+    (trailing newlines aside); and between two tags, and before the first
+    and after the last, is text that is not empty and has no white space
+    next to a tag.
+
+    Returns (head, body, tail): ``body`` holds the texts without the tags
+    and their newlines at even indexes, and between each two the output
+    for the tag between them (a joint: ``_QUOTE_OPENS`` or
+    ``_QUOTE_CLOSES``); ``head`` and ``tail`` are the output before the
+    first text and after the last (a tag at the text's start or end is part
+    of them).
     """
     last = len(pieces) - 1
-    text_after_last_mark = pieces[last].rstrip("\n")  # Drupal's |\n*$| -> ""
-    # [head, text, piece, text, ..., text]: the reader's text between the pieces.
-    parts = [None]
-    head, tail = "<p>", "</p>\n"
-    for index in range(0, last + 1, 2):
-        text = pieces[index] if index < last else text_after_last_mark
+    last_text = pieces[last].rstrip("\n")  # Drupal's |\n*$| -> ""
+    opened_at_start = pieces[1] == "<blockquote" and not pieces[0]
+    closed_at_end = pieces[last - 1] == "</blockquote" and last_text == ">"
+    first = 2 if opened_at_start else 0
+    body = []
+    # The texts are at even indexes, each between the marks at index - 1 and
+    # index + 1 (if any); the ones the head or tail stand for are skipped.
+    for index in range(first, last - 1 if closed_at_end else last + 1, 2):
+        text = pieces[index] if index < last else last_text
         begin, end = 0, len(text)
-        if index:  # the tag of the mark before ends with this text's ">"
+        if index:  # after a mark: its ">", then a closing tag's newlines
             if text[:1] != ">":
                 return None
-            begin = 1
-            if pieces[index - 1] == "</blockquote":
-                if index == last and end == 1:  # the text ends with it
-                    tail = "</p></blockquote>\n"
-                    break
-                if text[1:2] != "\n":
-                    return None
-                begin = 3 if text[2:3] == "\n" else 2
+            if pieces[index - 1] == "<blockquote":
+                begin, joint = 1, _QUOTE_OPENS
+            elif text[1:2] == "\n":
+                begin, joint = (3 if text[2:3] == "\n" else 2), _QUOTE_CLOSES
+            else:
+                return None
             if end == begin or text[begin] in _WS:
                 return None
-            if len(parts) > 1:  # (else the head stands for an opening tag at the start)
-                parts.append(_QUOTE_OPENS if pieces[index - 1] == "<blockquote"
-                             else _QUOTE_CLOSES)
-        if index < last:
+            if index > first:
+                body.append(joint)
+        if index < last:  # before a mark: an opening tag's newlines
             if pieces[index + 1] == "<blockquote":
-                if index == 0 and end == 0:  # the text starts with it
-                    head = "<blockquote><p>"
-                    continue
                 if text[end - 1:end] != "\n":
                     return None
                 end -= 2 if text[end - 2:end - 1] == "\n" else 1
             if end <= begin or text[end - 1] in _WS:
                 return None
-        parts.append(text[begin:end])
-    # The texts start and end where the whole text does, or next to a piece,
-    # with a character other than white space; the pieces' line breaks are
-    # one or two newlines after such a character, so a search of the whole
-    # text tells whether the texts' line breaks are simple.
-    if _has_simple_line_breaks(
-            whole_text, len(whole_text) - len(pieces[last]) + len(text_after_last_mark)):
+        body.append(text[begin:end])
+    return (_QUOTE_OPENS_TEXT if opened_at_start else "<p>", body,
+            _QUOTE_CLOSES_TEXT if closed_at_end else "</p>\n")
+
+
+def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":
+    """The whole chain for a text whose only block tags are quotes on their
+    own lines (the shape :func:`_quote_layout` reads), from
+    ``_SPLIT_AT_MARKUP.split(text)``; None for any other shape.
+
+    Why the joints are Drupal's output: its spacing puts a newline before
+    ``<blockquote>`` and two after ``</blockquote>``, which with the reader's
+    newlines make a paragraph break and nothing else; the paragraph and
+    blockquote steps then give the ``_QUOTE_*`` constants.  No other step can
+    match at or next to them: their newlines follow ``</p>`` or precede
+    ``<p>``, the texts next to them start and end with other than white
+    space, and there is no other block tag.  So the texts between them take
+    the steps of a text without block tags.
+    """
+    layout = _quote_layout(pieces)
+    if layout is None:
+        return None
+    head, body, tail = layout
+    # Each text starts and ends with other than white space where it meets a
+    # tag's one or two newlines, so a search of the whole text (but its
+    # trailing newlines) tells whether all the texts' line breaks are simple.
+    last = pieces[-1]
+    if _has_simple_line_breaks(whole_text, len(whole_text) - len(last) + len(last.rstrip("\n"))):
         # _simple_line_breaks, inlined: a call per text costs more than the work
-        parts[1::2] = [text.replace("\n", "<br />\n").replace("<br />\n<br />\n", "</p>\n<p>")
-                       for text in parts[1::2]]
-        parts[0] = head
-        parts.append(tail)
-        chunk = "".join(parts)
-    else:
-        parts[0] = ""
-        if tail == "</p>\n":
-            chunk = _paragraphs_and_line_breaks("".join(parts), head, tail)
-        else:  # the <br /> that the last newline, after </blockquote>, would get is dropped
-            chunk = _paragraphs_and_line_breaks("".join(parts), head, tail[:-1]) + "\n"
+        body[::2] = [text.replace("\n", _LINE_BREAK_HTML).replace(_TWO_LINE_BREAKS_HTML,
+                                                                  _PARAGRAPH_BREAK_HTML)
+                     for text in body[::2]]
+        body.insert(0, head)
+        body.append(tail)
+        chunk = "".join(body)
+    elif tail == "</p>\n":
+        chunk = _paragraphs_and_line_breaks("".join(body), head, tail)
+    else:  # the <br /> that the last newline, after </blockquote>, would get is dropped
+        chunk = _paragraphs_and_line_breaks("".join(body), head, tail[:-1]) + "\n"
     if "&" in chunk:
         chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk
@@ -727,6 +743,21 @@ def _space_block_tag(tag_match: re.Match) -> str:
     if closing > 0 and _BLOCK_CLOSE.fullmatch(tag, closing):
         return "\n" + tag + "\n\n"
     return "\n" + tag
+
+
+def _trim_newlines(chunk: str) -> str:
+    """Drupal's ``/\\n\\n+/`` -> "\\n\\n", then ``/^\\n|\\n\\s*\\n$/`` -> "", on the
+    chunk padded with "\\n\\n", as far as the paragraph step that follows can
+    tell.
+
+    Only a leading run of three or more newlines is changed in the end by
+    the first pattern: the paragraph step turns every other run of two or
+    more into the same "</p>\\n<p>" (or the trim drops it), but ``/^\\n/``
+    strips one newline, and "\\n\\n" left there would open a paragraph.
+    """
+    if chunk.startswith("\n") and (chunk + "\n\n").startswith("\n\n\n"):  # rare
+        return _trim_chunk_ends(_NEWLINES_3PLUS.sub("\n\n", chunk + "\n\n"))
+    return _trim_unpadded_chunk(chunk)
 
 
 def _trim_chunk_ends(chunk: str) -> str:

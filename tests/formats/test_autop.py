@@ -383,6 +383,24 @@ def test_trim_without_the_pad_matches_drupal():
         assert autop_module._trim_unpadded_chunk(chunk) == drupal.sub("", chunk + "\n\n"), chunk
 
 
+def test_trim_newlines_matches_drupal_as_the_paragraph_step_sees_it():
+    """``/\\n\\n+/`` -> "\\n\\n" and the trim on the padded chunk, of which
+    only a leading run of three or more newlines is kept from the first:
+    after the paragraph step, ours and Drupal's must be the same.  Chunks
+    come trimmed of trailing newlines, or ending in the two a closing block
+    tag's spacing adds (or "\\n\\n" alone, from "<br /><br />")."""
+    collapse = re.compile(r"\n\n+", re.A)
+    trim = re.compile(r"^\n|\n" + _S + r"*\n$", re.A)
+    paragraphs = re.compile(r"\n" + _S + r"*\n\n?(.)", re.A)
+    bodies = _random_strings(["\n", "\n", "\n", " ", "\t", "a", "<p>"], 8000, 10, seed=35)
+    for body in bodies + ["", "\n", "\n\n", "\n\n\n"]:
+        for chunk in (body.rstrip("\n"), body.rstrip("\n") + "\n\n"):
+            drupal = trim.sub("", collapse.sub("\n\n", chunk + "\n\n"))
+            ours = autop_module._trim_newlines(chunk)
+            assert (paragraphs.sub(r"</p>\n<p>\1", ours)
+                    == paragraphs.sub(r"</p>\n<p>\1", drupal)), repr(chunk)
+
+
 def test_unwrap_list_items_matches_drupal():
     drupal = re.compile(r"<p>(<li.+?)</p>", re.A)
     for text in _random_strings(["<p><li", "</p>", "<p>", "\n", "x", "<li", "<"], 4000, 10,

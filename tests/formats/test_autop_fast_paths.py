@@ -3,11 +3,12 @@
 ``moderation/formats/autop.py`` skips Drupal's regex chain for three shapes:
 
 (a) texts whose only block tags are lower-case ``<blockquote>`` and
-    ``</blockquote>`` on their own lines (``_autop_quoted_paragraphs``);
+    ``</blockquote>`` on their own lines (``_quote_layout`` reads the shape,
+    ``_autop_quoted_paragraphs`` writes the output);
 (b) texts without block tags (and the text between such quotes) whose
     newlines are single or paired with nothing white before them
     (``_simple_line_breaks``: two literal replacements);
-(c) one-line texts without block tags.
+(c) one-line texts without block tags (``_one_paragraph``).
 
 Each test below generates those shapes and their near misses (attributes,
 upper case, a tag glued to text, empty or white-space-only quotes, unclosed
@@ -16,14 +17,17 @@ quote at the very start or end, ``<p>``/``<br />``/``<pre>``/comments mixed
 in) and compares the whole filter with ``drupal_reference_autop``, the
 literal port of Drupal 11's chain in ``test_autop.py``.  Each also checks
 that the shapes it means to exercise were really taken by the fast path, so
-a generator that drifts away from them fails instead of passing vacuously.
+a generator that drifts away from them, or a dispatch that stops calling a
+fast path, fails instead of passing vacuously: the route of each call is
+seen from inside, by wrapping the functions the routes consist of.
 """
 import itertools
 import random
 
+import pytest
+
 from moderation.formats import filter_autop, filter_html, filter_html_escape, filter_url
 from moderation.formats import autop as autop_module
-from moderation.formats.normalize import normalize_text
 
 if __package__:
     from .test_autop import drupal_reference_autop
@@ -53,33 +57,85 @@ _EDITS = ["\n", "\n\n", "\n\n\n", " ", "\t", "\xa0", "<blockquote>", "</blockquo
           "<P>"]
 
 
-def _path_of(text: str) -> str:
-    """Which way ``filter_autop`` takes ``text`` (mirrors ``filter_normalized_autop``)."""
-    text = normalize_text(text)
-    pieces = autop_module._SPLIT_AT_MARKUP.split(text) if "<" in text else [text]
-    if len(pieces) == 1:
-        body = text.rstrip("\n")
-        if "\n" not in body:
-            return "one line"
-        return "simple" if autop_module._has_simple_line_breaks(body, len(body)) else "no block"
-    if set(pieces[1::2]) <= autop_module._BLOCKQUOTE_MARKS:
-        if autop_module._autop_quoted_paragraphs(text, pieces) is None:
-            return "quotes refused"
-        last = pieces[-1]
-        end = len(text) - len(last) + len(last.rstrip("\n"))
-        simple = autop_module._has_simple_line_breaks(text, end)
-        return "quotes, simple" if simple else "quotes, not simple"
-    return "chain"
+class _PathLog:
+    """Which of ``autop.py``'s routes each call of ``filter_autop`` takes,
+    seen from inside: the functions that make up the routes are wrapped (see
+    the ``path_log`` fixture) and record their calls, so a route that
+    ``filter_normalized_autop`` stopped taking would show in the counts."""
+
+    def __init__(self, monkeypatch):
+        self.calls = set()
+        for name in ("_one_paragraph", "_simple_line_breaks", "_paragraphs_and_line_breaks",
+                     "_autop_chunk", "_split_raw_sections"):
+            monkeypatch.setattr(autop_module, name, self._recording(name))
+        read_layout = autop_module._quote_layout
+
+        def quote_layout(pieces):
+            layout = read_layout(pieces)
+            self.calls.add("quotes refused" if layout is None else "quotes taken")
+            return layout
+        monkeypatch.setattr(autop_module, "_quote_layout", quote_layout)
+
+    def _recording(self, name):
+        run = getattr(autop_module, name)
+
+        def recorded(*args):
+            self.calls.add(name)
+            return run(*args)
+        return recorded
+
+    def autop(self, text: str) -> tuple[str, str]:
+        """``filter_autop(text)``, and the route it took."""
+        self.calls.clear()
+        output = filter_autop(text)
+        calls = self.calls
+        if "quotes taken" in calls:  # the simple case is written in place, with no call
+            path = "quotes, not simple" if "_paragraphs_and_line_breaks" in calls else "quotes, simple"
+        elif "quotes refused" in calls:
+            path = "quotes refused"
+        elif "_autop_chunk" in calls or "_split_raw_sections" in calls:
+            path = "chain"
+        elif "_one_paragraph" in calls:
+            path = "one line"
+        elif "_simple_line_breaks" in calls:
+            path = "simple"
+        elif "_paragraphs_and_line_breaks" in calls:
+            path = "no block"
+        else:
+            raise AssertionError(f"no known route for {text!r}: {sorted(calls)}")
+        return output, path
 
 
-def _assert_all_match_drupal(texts) -> dict:
+@pytest.fixture
+def path_log(monkeypatch) -> _PathLog:
+    return _PathLog(monkeypatch)
+
+
+def _assert_all_match_drupal(texts, path_log: _PathLog) -> dict:
     """Compare every text with the oracle; return how many took each path."""
     taken = {}
     for text in texts:
-        assert filter_autop(text) == drupal_reference_autop(text), repr(text)
-        path = _path_of(text)
+        output, path = path_log.autop(text)
+        assert output == drupal_reference_autop(text), repr(text)
         taken[path] = taken.get(path, 0) + 1
     return taken
+
+
+def test_each_route_is_taken_where_it_should_be(path_log):
+    """One plain example or two per route: ``filter_autop`` must really take it."""
+    examples = {
+        "one line": ["x", "", " x &", "<em>x</em>\n\n"],
+        "simple": ["a\nb", "a\n\nb <em>c</em>"],
+        "no block": ["a \nb", "a\n\n\nb"],
+        "quotes, simple": ["<blockquote>q</blockquote>\nb", "a\n\n<blockquote>q\nr</blockquote>"],
+        "quotes, not simple": ["<blockquote>q \nr</blockquote>", "a\n<blockquote>q\n\n\nr"],
+        "quotes refused": ["a<blockquote>q</blockquote>", "<blockquote> q</blockquote>"],
+        "chain": ["<div>a</div>", "a<br />\nb", "<pre>a\n</pre>"],
+    }
+    for path, texts in examples.items():
+        for text in texts:
+            output, taken = path_log.autop(text)
+            assert (taken, output) == (path, drupal_reference_autop(text)), text
 
 
 def _paragraph(rng, inline) -> str:
@@ -134,24 +190,24 @@ def _quote_texts(seed: int, count: int, max_edits: int, inline=tuple(_INLINE)) -
     return texts
 
 
-def test_quote_shapes_match_drupal():
+def test_quote_shapes_match_drupal(path_log):
     """Well-formed paragraphs and nested quotes on their own lines: most take
     the quoted-paragraph path, both with simple line breaks and without."""
-    taken = _assert_all_match_drupal(_quote_texts(seed=7101, count=2500, max_edits=0))
+    taken = _assert_all_match_drupal(_quote_texts(seed=7101, count=2500, max_edits=0), path_log)
     assert taken.get("quotes, simple", 0) > 200, taken
     assert taken.get("quotes, not simple", 0) > 150, taken
 
 
-def test_quote_shapes_with_near_misses_match_drupal():
+def test_quote_shapes_with_near_misses_match_drupal(path_log):
     """The same shapes after one to three random edits (a tag, newline, space,
     block tag or character inserted, deleted or replaced): the paths must
     refuse every shape they cannot do exactly, and do the rest exactly."""
-    taken = _assert_all_match_drupal(_quote_texts(seed=7102, count=5000, max_edits=3))
+    taken = _assert_all_match_drupal(_quote_texts(seed=7102, count=5000, max_edits=3), path_log)
     for path in ("quotes, simple", "quotes, not simple", "quotes refused", "simple", "chain"):
         assert taken.get(path, 0) > 150, taken
 
 
-def test_piece_soup_matches_drupal():
+def test_piece_soup_matches_drupal(path_log):
     """Random sequences of the pieces the fast paths look at and their near
     misses (white space around newlines, CR, FF/VT, NEL, U+2028, NBSP, an
     ideographic space, NUL, a lone surrogate, astral characters, ampersands,
@@ -160,12 +216,12 @@ def test_piece_soup_matches_drupal():
     rng = random.Random(7103)
     texts = ["".join(rng.choice(_PIECES) for _ in range(rng.randint(0, rng.choice([4, 10, 25]))))
              for _ in range(5000)]
-    taken = _assert_all_match_drupal(texts)
+    taken = _assert_all_match_drupal(texts, path_log)
     for path in ("one line", "quotes refused", "chain"):
         assert taken.get(path, 0) > 100, taken
 
 
-def test_every_short_sequence_around_quote_tags_matches_drupal():
+def test_every_short_sequence_around_quote_tags_matches_drupal(path_log):
     """Every sequence of up to four pieces from two small alphabets (quote
     tags whole and cut short, "<P>", newlines, spaces, text, ">", "&",
     "<br />", "<p>"): all the ways a quote tag can touch its neighbours."""
@@ -178,13 +234,13 @@ def test_every_short_sequence_around_quote_tags_matches_drupal():
     for alphabet in alphabets:
         for length in range(5):
             texts = ("".join(combo) for combo in itertools.product(alphabet, repeat=length))
-            for path, count in _assert_all_match_drupal(texts).items():
+            for path, count in _assert_all_match_drupal(texts, path_log).items():
                 taken[path] = taken.get(path, 0) + count
     assert taken.get("quotes, simple", 0) > 150, taken
     assert taken.get("quotes, not simple", 0) > 50, taken
 
 
-def test_texts_without_block_tags_match_drupal():
+def test_texts_without_block_tags_match_drupal(path_log):
     """Lines and paragraphs of inline text with, now and then, a near miss in
     place of a line break (three newlines, white space before or after a
     newline, NBSP next to one, a <br /> or a block tag) and white space or
@@ -203,12 +259,12 @@ def test_texts_without_block_tags_match_drupal():
                          else rng.choice(["\n", "\n\n", " "]))
         parts[-1] = rng.choice(ends)
         texts.append("".join(parts))
-    taken = _assert_all_match_drupal(texts)
+    taken = _assert_all_match_drupal(texts, path_log)
     for path in ("simple", "no block", "one line"):
         assert taken.get(path, 0) > 300, taken
 
 
-def test_fast_path_edge_cases_match_drupal():
+def test_fast_path_edge_cases_match_drupal(path_log):
     """Hand-picked edges of each shortcut, each compared with the oracle."""
     cases = [
         # (c) one line: white space only, non-ASCII white space, CR, ampersands
@@ -254,7 +310,7 @@ def test_fast_path_edge_cases_match_drupal():
         "a<br />\n<blockquote>q</blockquote>", "<blockquote>q<!-- c --></blockquote>",
         "<blockquote><pre>q</pre></blockquote>",
     ]
-    taken = _assert_all_match_drupal(cases)
+    taken = _assert_all_match_drupal(cases, path_log)
     for path in ("one line", "simple", "no block", "quotes, simple", "quotes, not simple",
                  "quotes refused", "chain"):
         assert taken.get(path, 0) >= 3, taken
@@ -270,7 +326,7 @@ _URLS = ["http://example.com/a?b=1&c=2", "https://x.org/p.", "www.example.org", 
 _FILTERED_HTML_TAGS = "<em> <strong> <blockquote> <br> <p>"
 
 
-def test_what_render_gives_filter_autop_matches_drupal():
+def test_what_render_gives_filter_autop_matches_drupal(path_log):
     rng = random.Random(7105)
     # ("<br>" would come out of filter_html as "<br />", which the general chain takes.)
     inline = [word for word in _INLINE if word != "<br>"]
@@ -286,7 +342,7 @@ def test_what_render_gives_filter_autop_matches_drupal():
     prepared = [filter_url(filter_html(text, _FILTERED_HTML_TAGS), 72, "nofollow ugc")
                 for text in texts]
     prepared += [filter_url(filter_html_escape(text), 72, "nofollow ugc") for text in texts]
-    taken = _assert_all_match_drupal(prepared)
+    taken = _assert_all_match_drupal(prepared, path_log)
     assert taken.get("quotes, simple", 0) > 30, taken
     assert taken.get("quotes, not simple", 0) > 25, taken
     assert taken.get("simple", 0) > 100, taken
