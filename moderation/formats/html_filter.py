@@ -110,7 +110,8 @@ def filter_html(text: str, allowed_html: str = DEFAULT_ALLOWED_HTML, nofollow: b
     """
     cleaner = engine if hasattr(engine, "clean") else get_engine(engine)  # bad names fail early
     policy = parse_allowed_html(allowed_html, bool(nofollow), tuple(protocols))
-    return filter_normalized_html(normalize_text(text), policy, cleaner, report)
+    # Normalized again, as render does: a reference may spell a control character (&#1;).
+    return normalize_text(filter_normalized_html(normalize_text(text), policy, cleaner, report))
 
 
 def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,

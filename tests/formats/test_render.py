@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from moderation.formats import Rendered, render, tips
+from moderation.formats import Rendered, filter_html, render, tips
 from moderation.formats.engines import get_engine
 from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html
 from moderation.formats.normalize import is_normalized, normalize_text
@@ -249,6 +249,8 @@ def test_nh3_output_is_normalized_when_its_input_has_no_numeric_reference(text):
                                   "&<b>#13;</b>"])
 def test_references_to_control_characters_never_reach_the_output(text, engine):
     html = render(text, engine=engine).html
+    assert is_normalized(html) and "\r" not in html, html
+    html = filter_html(text + "&#1;", engine=engine)  # the public filter, too
     assert is_normalized(html) and "\r" not in html, html
 
 
