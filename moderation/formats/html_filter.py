@@ -122,6 +122,7 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
     # Four substring tests (memchr) beat one character-class regex scan ~4x.
     if not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
         return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
+    renamed = text
     if "<" in text:
         text, flattened = flatten_deep_nesting(text)  # parsers go quadratic on deep trees
         simple_shape = False
@@ -130,12 +131,12 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
             simple_shape = count_removals_from_text(text, policy, report)
             if not simple_shape:
                 _record_removals_from_tree(text, policy, report)  # record_removals, one call less
-        if not simple_shape:  # (the simple shape only holds tags of SIMPLE_ELEMENTS)
-            renamed = keep_text_of_removed_tags(text, policy.tags)
-            if renamed is not text:
-                cleaned = cleaner.clean(renamed, policy).replace(RENAME_MARK, "")
-                return cleaned.strip(_TRIMMED)
-    return cleaner.clean(text, policy).strip(_TRIMMED)
+        # (the simple shape only holds tags of SIMPLE_ELEMENTS, none of them renamed)
+        renamed = text if simple_shape else keep_text_of_removed_tags(text, policy.tags)
+    cleaned = cleaner.clean(renamed, policy)
+    if renamed is not text:
+        cleaned = cleaned.replace(RENAME_MARK, "")
+    return cleaned.strip(_TRIMMED)
 
 
 def record_removals(text: str, policy: HtmlPolicy, report: RenderReport) -> None:

@@ -13,7 +13,6 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 import os
 from pathlib import Path
 
@@ -112,7 +111,6 @@ _in_use: tuple[str, dict[str, "TextFormat"]] | None = None
 def _read_formats_in_use() -> tuple[str, dict[str, TextFormat]]:
     global _in_use
     path = os.environ.get(FORMATS_FILE_ENV_VAR) or str(DEFAULT_FORMATS_FILE)
-    load_formats.cache_clear()
     try:
         in_use = (path, load_formats(path))
     except FormatConfigError:
@@ -157,9 +155,9 @@ def default_format_id() -> str:
     return next(fmt.id for fmt in all_formats().values() if fmt.default)
 
 
-@lru_cache(maxsize=8)
 def load_formats(path: str) -> dict[str, TextFormat]:
-    """Read and validate a formats file. Cached per path; ``load_formats.cache_clear()`` reloads."""
+    """Read and validate a formats file (the formats in use are kept: see
+    :func:`reload_formats`)."""
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
