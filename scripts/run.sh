@@ -49,7 +49,12 @@ esac
 # this script, which then stops the children in order: API first (no new intake),
 # then beat and the worker (warm shutdown: running tasks finish), Redis last.
 declare -A pid_of=()
+declare -A command_of=()   # name -> its command line (quoted), to restart it
+declare -A restarts_of=()  # name -> quick restarts in a row (the next wait doubles, up to 30 s)
+declare -A launched_at=()  # name -> $SECONDS when it was last started
 started=()          # names in start order
+# Restarted when they exit on their own; anything else exiting stops everything.
+supervised=" worker beat "
 
 # Prefix each output line with the process name; ignore SIGINT so the last lines
 # of a shutting-down child are still shown after Ctrl-C.
@@ -57,9 +62,34 @@ prefix_output() { trap '' INT; exec sed -u "s/^/[$1] /"; }
 
 start() {
     local name="$1"; shift
-    setsid "$@" > >(prefix_output "$name") 2>&1 &
-    pid_of[$name]=$!
+    command_of[$name]=$(printf '%q ' "$@")
+    launch "$name"
     started+=("$name")
+}
+
+launch() {
+    local name="$1" command
+    eval "command=(${command_of[$name]})"
+    # A simple command run in the background: bash execs it, so $! is the process itself.
+    setsid "${command[@]}" > >(prefix_output "$name") 2>&1 &
+    pid_of[$name]=$!
+    launched_at[$name]=$SECONDS
+}
+
+# A supervised child that exited is started again after a pause (1 s, 2 s, 4 s ... 30 s):
+# a worker that dies (a bug, an OOM kill) must not leave accepted comments unprocessed.
+restart() {
+    local name="$1" count="${restarts_of[$1]:-0}" pause status=0
+    # A child that ran for a minute before dying starts the backoff again.
+    [ $((SECONDS - ${launched_at[$name]:-0})) -lt 60 ] || count=0
+    pause=$((1 << (count < 5 ? count : 5)))
+    [ "$pause" -le 30 ] || pause=30
+    restarts_of[$name]=$((count + 1))
+    wait "${pid_of[$name]}" 2>/dev/null || status=$?
+    say "$name (pid ${pid_of[$name]}) exited with status $status; restarting it in ${pause}s"
+    kill -KILL -- "-${pid_of[$name]}" 2>/dev/null || true   # an orphaned pool process, if any
+    sleep "$pause"
+    launch "$name"
 }
 
 is_running() { kill -0 "${pid_of[$1]}" 2>/dev/null; }
@@ -107,11 +137,16 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM HUP
 trap 'stop_all' EXIT
 
-# Fail fast if a child died while we were waiting for something.
+# Restart a supervised child that died; fail fast if any other did.
 check_children() {
     local name
     for name in "${started[@]}"; do
-        is_running "$name" || die "$name exited unexpectedly (see its [$name] lines above)"
+        is_running "$name" && continue
+        if [[ "$supervised" == *" $name "* ]] && ! $stopping; then
+            restart "$name"
+        else
+            die "$name exited unexpectedly (see its [$name] lines above)"
+        fi
     done
 }
 
@@ -204,7 +239,8 @@ $demo_output
 
 EOF
 
-# Run until Ctrl-C, or until any child exits (then stop the others and fail).
+# Run until Ctrl-C. A worker or beat that exits is started again; the API or Redis
+# exiting stops the others and fails.
 # Check before each wait: bash forgets a child that died while a later command
 # was forked (e.g. `cat` above), and `wait -n` would then not wake up for it.
 while true; do

@@ -2,8 +2,10 @@
 
 Starts `make run` the way a terminal does (its own process group, SIGINT not
 ignored), waits for the banner, runs the printed `curl` exactly as printed, polls
-the comment until it is decided, checks it was approved, presses Ctrl-C (SIGINT to
-the process group) and checks that every process `make run` started is gone.
+the comment until it is decided, checks it was approved, SIGKILLs the Celery
+worker's main process and checks that `make run` restarted it (the printed curl
+again gets a comment approved), presses Ctrl-C (SIGINT to the process group) and
+checks that every process `make run` started is gone.
 
     python3 scripts/smoke_run.py            # uses free ports and a temporary data dir
 
@@ -28,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_SECONDS = 600  # includes creating .venv and installing on a fresh machine
 DECISION_SECONDS = 30
+RESTART_SECONDS = 90  # the restarted worker's start-up, plus a redelivery if one was in flight
 SHUTDOWN_SECONDS = 90
 
 
@@ -53,6 +56,26 @@ def processes_with_env(marker: bytes) -> list[str]:
         if state != "Z" and marker in environ:
             found.append(f"{entry.name} {cmdline.strip()}")
     return found
+
+
+def post_and_decide(curl_command: str, port: int, api_key: str, seconds: float = DECISION_SECONDS) -> str:
+    """Run the printed curl; poll the comment until it leaves queued/processing; its status."""
+    posted = subprocess.run(["bash", "-c", curl_command], capture_output=True, text=True, timeout=30)
+    try:
+        comment_id = json.loads(posted.stdout)["id"]
+    except (ValueError, KeyError):
+        return f"no comment id in the answer to the printed curl: {posted.stdout!r} {posted.stderr!r}"
+    print(f"smoke: POST answered {posted.stdout.strip()}")
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/comments/{comment_id}",
+                                     headers={"Authorization": f"Bearer {api_key}"})
+    deadline = time.monotonic() + seconds
+    status = None
+    while time.monotonic() < deadline:
+        status = json.loads(urllib.request.urlopen(request, timeout=5).read())["status"]
+        if status not in ("queued", "processing"):
+            break
+        time.sleep(0.2)
+    return status
 
 
 def main() -> int:
@@ -103,25 +126,22 @@ def main() -> int:
         return fail("the banner has no API key or no curl command")
     curl_command = curl_match.group(1)
     print(f"smoke: running the printed command:\n{curl_command}")
-    posted = subprocess.run(["bash", "-c", curl_command], capture_output=True, text=True, timeout=30)
-    try:
-        comment_id = json.loads(posted.stdout)["id"]
-    except (ValueError, KeyError):
-        return fail(f"the printed curl did not return a comment id: {posted.stdout!r} {posted.stderr!r}")
-    print(f"smoke: POST answered {posted.stdout.strip()}")
-
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/comments/{comment_id}",
-                                     headers={"Authorization": f"Bearer {key_match.group(1)}"})
-    deadline = time.monotonic() + DECISION_SECONDS
-    status = None
-    while time.monotonic() < deadline:
-        status = json.loads(urllib.request.urlopen(request, timeout=5).read())["status"]
-        if status not in ("queued", "processing"):
-            break
-        time.sleep(0.2)
+    status = post_and_decide(curl_command, port, key_match.group(1))
     if status != "approved":
         return fail(f"the demo comment ended {status!r}, not 'approved'")
     print("smoke: the comment was approved")
+
+    # make run restarts a worker that dies: kill its main process, post again.
+    workers = [line for line in processes_with_env(marker) if " workers worker" in line]
+    main_pid = min(int(line.split()[0]) for line in workers) if workers else None
+    if main_pid is None:
+        return fail("no Celery worker process found")
+    os.kill(main_pid, signal.SIGKILL)
+    print(f"smoke: killed the worker's main process {main_pid}; posting again")
+    status = post_and_decide(curl_command, port, key_match.group(1), RESTART_SECONDS)
+    if status != "approved":
+        return fail(f"after the worker was killed, the comment ended {status!r}: make run did not restart it")
+    print("smoke: make run restarted the worker and the comment was approved")
 
     os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
     try:

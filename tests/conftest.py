@@ -15,8 +15,10 @@ Fixtures (all documented for reuse by fault-injection tests):
 - ``comment_store`` / ``site_store``: the store classes on that database.
 - ``site`` / ``site_key``: a site allowed from ``https://news.example`` and its API key.
 - ``start_worker``: a factory starting :class:`~tests.support.workers.WorkerProcess`
-  objects on the test's database (``start_worker(beat=True, test_processing_delay=3)``);
+  objects on the test's database (``start_worker(beat=True, test_processing_delay=3)``;
+  ``deployed=True`` for the command line ``make run`` uses);
   every worker it started is killed (its process group) at teardown.
+- ``start_beat``: a factory starting Celery beat on its own (killed at teardown).
 - ``worker``: one started, ready worker with the default settings.
 - ``formats_read_afresh`` (autouse): the text formats are read again in each test.
 """
@@ -30,7 +32,7 @@ from moderation import create_app
 from moderation.formats import registry
 from moderation.store import CommentStore, SiteStore, connect_redis
 from tests.support.redis_server import DATABASES, RedisServer
-from tests.support.workers import WorkerProcess, worker_env
+from tests.support.workers import BeatProcess, WorkerProcess, worker_env
 
 _database_numbers = itertools.count(1)
 
@@ -137,15 +139,30 @@ def site_key(site_and_key) -> str:
 def start_worker(redis_url, effective_settings, tmp_path):
     started: list[WorkerProcess] = []
 
-    def start(wait: bool = True, beat: bool = False, **settings) -> WorkerProcess:
+    def start(wait: bool = True, beat: bool = False, deployed: bool = False, **settings) -> WorkerProcess:
         env = worker_env(redis_url, **{**effective_settings, **settings})
-        worker = WorkerProcess(env, tmp_path, beat=beat)
+        worker = WorkerProcess(env, tmp_path, beat=beat, deployed=deployed)
         started.append(worker)
         return worker.start(wait=wait)
 
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def start_beat(redis_url, effective_settings, tmp_path):
+    """A factory starting Celery beat alone (the sweeper's scheduler); killed at teardown."""
+    started: list[BeatProcess] = []
+
+    def start(**settings) -> BeatProcess:
+        beat = BeatProcess(worker_env(redis_url, **{**effective_settings, **settings}), tmp_path)
+        started.append(beat)
+        return beat.start(wait=True)
+
+    yield start
+    for beat in started:
+        beat.stop()
 
 
 @pytest.fixture

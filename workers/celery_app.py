@@ -1,6 +1,6 @@
 """The Celery application: configuration, with the reason for every setting.
 
-Why these settings: ../shared/spec/reliability.md. In short, Celery acks before
+Why these settings: docs/reliability.md. In short, Celery acks before
 running by default (a crash loses the task), the Redis transport re-delivers
 unacked messages only after ``visibility_timeout``, and results expire. We ack
 late, requeue on a lost worker, cap attempts in our own store, keep results in
@@ -8,9 +8,12 @@ our own store, and sweep comments whose message got lost anyway.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from celery import Celery
 
 from moderation.settings import Settings
+from workers import broker_transport
 
 QUEUE_NAME = "moderation"
 RENDER_COMMENT_TASK = "moderation.render_comment"
@@ -35,6 +38,14 @@ def make_celery(settings: Settings) -> Celery:
         "unacked_restore_throttle": 1,
     }
     app.conf.update(
+        # kombu's Redis transport with the outage fix (workers/broker_transport.py): without it a
+        # worker can exit for good after a broker outage. Other brokers keep kombu's own transport.
+        broker_transport=(f"{broker_transport.__name__}:Transport"
+                          if urlsplit(settings.effective_broker_url).scheme in broker_transport.SCHEMES
+                          else None),
+        # rediss:// without ssl_* options in the URL: verify the server's certificate (kombu's
+        # own default for a bare rediss:// is no verification at all).
+        broker_use_ssl=broker_transport.default_ssl_options(settings.effective_broker_url),
         # Ack after the task returns, not before: a worker crash mid-task leaves the message to re-deliver.
         task_acks_late=True,
         # A killed pool child requeues its message instead of acking it; our attempt cap stops poison loops.

@@ -4,6 +4,9 @@ Started as ``python -m celery -A workers worker --pool prefork --concurrency 1
 --without-gossip --without-mingle --without-heartbeat`` in a new session (so the
 worker and its pool child form a process group we own), with output in a log
 file that :meth:`WorkerProcess.wait_ready` watches for Celery's "ready." line.
+``WorkerProcess(..., deployed=True)`` runs the command every launcher uses
+(``make run``, docker-compose, the systemd unit): ``celery -A workers worker``
+with the pool, concurrency and remote control the Celery app configures.
 """
 from __future__ import annotations
 
@@ -38,20 +41,22 @@ class WorkerProcess:
     """One Celery worker (main process + one prefork pool child)."""
 
     def __init__(self, env: dict[str, str], log_dir: Path, beat: bool = False,
-                 extra_args: list[str] | None = None):
+                 extra_args: list[str] | None = None, deployed: bool = False):
         self.name = f"w{next(_names)}"
         self.env = env
         self.log_path = Path(log_dir) / f"worker-{self.name}.log"
         self.beat = beat
         self.extra_args = extra_args or []
+        self.deployed = deployed
         self.process: subprocess.Popen | None = None
         self._log_file = None
 
     def command(self) -> list[str]:
-        args = [sys.executable, "-m", "celery", "-A", "workers", "worker",
-                "--pool", "prefork", "--concurrency", "1",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel", "INFO", "--hostname", f"{self.name}@%h"]
+        args = [sys.executable, "-m", "celery", "-A", "workers", "worker"]
+        if not self.deployed:
+            args += ["--pool", "prefork", "--concurrency", "1",
+                     "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        args += ["--loglevel", "INFO", "--hostname", f"{self.name}@%h"]
         if self.beat:
             args += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         return args + self.extra_args
@@ -145,3 +150,17 @@ def _children_by_scan(parent_pid: int) -> list[int]:
         if len(fields) > 1 and int(fields[1]) == parent_pid:
             children.append(int(entry.name))
     return children
+
+
+class BeatProcess(WorkerProcess):
+    """Celery beat on its own (``celery -A workers beat``), as ``make run`` and compose run it."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
+                "--schedule", str(self.log_path.with_suffix(".schedule"))]
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        wait_until(lambda: "beat: Starting..." in self.log() or self.process.poll() is not None,
+                   timeout, interval=0.1, message="celery beat to start")
+        if self.process.poll() is not None:
+            raise AssertionError(f"beat exited ({self.process.returncode}):\n{self.log()[-3000:]}")
