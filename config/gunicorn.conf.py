@@ -15,22 +15,32 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # Worker processes: WEB_CONCURRENCY (gunicorn's own convention); 2 suits a small dev box.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
-# Sync workers: each request is a few short Redis calls. They need a buffering proxy (nginx)
-# in front in production, so slow clients cannot tie them up.
-worker_class = "sync"
+# gevent workers (moderation/serving.py): each connection is a greenlet, so slow or idle
+# clients cannot starve the API (a sync worker is blocked by one unfinished request).
+worker_class = "moderation.serving.GeventApiWorker"
+
+# Connections one worker serves at once (slow clients included); past it, new ones wait.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+
+# Seconds a client has to send a request's headers, and to send the next request on a kept-alive
+# connection: slowloris clients are cut off after this. Keep-alive saves a TCP handshake per call.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 
 # Do not import the app before forking: Redis and broker connections must not be shared across workers.
 preload_app = False
 
-# Kill a worker stuck for 30 s: Redis calls time out in ~1 s, so anything longer is a hang.
+# A request (body upload included) is cut after 30 s, and a worker whose event loop is stuck
+# that long is killed: Redis calls time out in ~1 s, so anything longer is a hang or a slow client.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 
 # On SIGTERM, give in-flight requests 10 s to finish before workers are killed.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "10"))
 
-# Recycle a worker after ~1000 requests (jittered so they do not all restart together): caps leaks.
-max_requests = 1000
-max_requests_jitter = 100
+# No periodic worker recycling by default: restarting a worker drops its open connections, and
+# at 1000 requests it happened every few seconds under load. GUNICORN_MAX_REQUESTS=N recycles
+# after about N requests (jittered by 10%) if a leak ever needs it.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 
 # Bound the request line and header sizes: the API takes small JSON bodies, not huge headers.
 limit_request_line = 8190

@@ -19,6 +19,8 @@ Fixtures (all documented for reuse by fault-injection tests):
   ``deployed=True`` for the command line ``make run`` uses);
   every worker it started is killed (its process group) at teardown.
 - ``start_beat``: a factory starting Celery beat on its own (killed at teardown).
+- ``start_api_server``: a factory starting the real API under gunicorn (gevent workers)
+  on a free port, pointed at the test's database; killed at teardown.
 - ``worker``: one started, ready worker with the default settings.
 - ``formats_read_afresh`` (autouse): the text formats are read again in each test.
 """
@@ -31,6 +33,7 @@ import pytest
 from moderation import create_app
 from moderation.formats import registry
 from moderation.store import CommentStore, SiteStore, connect_redis
+from tests.support.api_server import ApiServer
 from tests.support.redis_server import DATABASES, RedisServer
 from tests.support.workers import BeatProcess, WorkerProcess, worker_env
 
@@ -163,6 +166,22 @@ def start_beat(redis_url, effective_settings, tmp_path):
     yield start
     for beat in started:
         beat.stop()
+
+
+@pytest.fixture
+def start_api_server(redis_url, effective_settings, tmp_path):
+    """A factory starting the real API (gunicorn, config/gunicorn.conf.py) on the test's database:
+    ``start_api_server(GUNICORN_KEEPALIVE=2)``; killed at teardown."""
+    started: list[ApiServer] = []
+
+    def start(**server_env) -> ApiServer:
+        server = ApiServer(worker_env(redis_url, **effective_settings), tmp_path, **server_env)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Read an intake request body (JSON or form-encoded) into the JSON payload shape.
 
 Byte-level checks come first so nothing downstream sees invalid text:
-415 for other media types or charsets, 413 over the size limit (Flask's
-MAX_CONTENT_LENGTH), 422 for bytes that are not UTF-8, 400 for malformed JSON.
+415 for other media types or charsets, 413 over the size limit whatever the
+framing (Content-Length or chunked), 422 for bytes that are not UTF-8, 400 for
+malformed JSON.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from moderation.problems import Problem, validation_problem
 from moderation.validation import nest_form_fields
@@ -37,7 +39,7 @@ def read_payload(request: Request) -> RequestPayload:
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
         raise Problem(415, "Unsupported Media Type", f"Only UTF-8 is accepted, not {charset!r}.")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = read_body(request)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -52,6 +54,27 @@ def read_payload(request: Request) -> RequestPayload:
     except ValueError as exc:
         raise Problem(400, "Bad Request", f"Malformed form body: {exc}", type_slug="malformed-body") from None
     return RequestPayload(nest_form_fields(pairs), raw, FORM_TYPE)
+
+
+def read_body(request: Request) -> bytes:
+    """The whole body, or 413 past ``MAX_CONTENT_LENGTH`` however it is framed.
+
+    With a Content-Length, werkzeug refuses an oversized body before reading it.
+    A chunked body has no length: werkzeug then reads up to the limit and stops,
+    which silently truncates a longer one. So we read one byte past the limit
+    from the server's (de-chunked) stream and refuse if it is there.
+    """
+    if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    limit = request.max_content_length
+    stream = request.environ["wsgi.input"]
+    body = bytearray()
+    while limit is None or len(body) <= limit:
+        chunk = stream.read(65536 if limit is None else limit + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    raise RequestEntityTooLarge()
 
 
 def _parse_json(text: str) -> object:
