@@ -7,11 +7,15 @@ from collections.abc import Mapping
 from flask import Flask
 
 from moderation import cli, problems
-from moderation.api import register_blueprints
-from moderation.api.deps import EXTENSION_NAME, Services
+from moderation.api import register_blueprints, request_hooks
+from moderation.api.deps import EXTENSION_NAME, Services, enqueue_comment
+from moderation.intake import Intake
+from moderation.logs import configure_logging
+from moderation.metrics import StoreCollector
 from moderation.settings import PREFIX, Settings
-from moderation.store import CommentStore, IdempotencyStore, RateLimiter, SiteStore, connect_redis
-from workers.celery_app import make_celery
+from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStore, connect_redis
+from moderation.store.workers import WorkerRegistry
+from workers.celery_app import QUEUE_NAME, make_celery
 
 
 def create_app(test_config: Mapping | None = None) -> Flask:
@@ -22,6 +26,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     environ.update({name: str(value) for name, value in test_config.items() if name.startswith(PREFIX)})
     settings = Settings.from_env(environ)
 
+    if not test_config.get("TESTING"):
+        configure_logging(settings.log_format)
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
@@ -31,16 +37,25 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.json.sort_keys = False
 
     client = connect_redis(settings.redis_url, settings.redis_socket_timeout)
-    limit, window = settings.rate_limit_window
+    comments = CommentStore(client, settings.audit_stream_max)
+    celery = make_celery(settings)
+    broker = settings.effective_broker_url
+    broker_client = (client if broker == settings.redis_url
+                     else connect_redis(broker, settings.redis_socket_timeout) if broker.startswith("redis") else None)
     app.extensions[EXTENSION_NAME] = Services(
         settings=settings,
-        comments=CommentStore(client),
-        sites=SiteStore(client),
-        idempotency=IdempotencyStore(client, settings.idempotency_ttl),
-        rate_limiter=RateLimiter(client, limit, window),
-        celery=make_celery(settings),
+        comments=comments,
+        sites=SiteStore(client, settings.site_cache_seconds),
+        intake=Intake(comments, IdempotencyStore(client, settings.idempotency_ttl),
+                      RateLimit(*settings.rate_limit_window),
+                      lambda comment_id, site_id, request_id: enqueue_comment(celery, comment_id, site_id,
+                                                                              request_id)),
+        workers=WorkerRegistry(client),
+        store_collector=StoreCollector(client, comments, broker_client, QUEUE_NAME, settings.worker_stale_after),
+        celery=celery,
     )
     problems.init_app(app)
+    request_hooks.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
     return app

@@ -2,17 +2,25 @@
 
 Until the moderation policy issue lands, a comment is held for review
 (``pending``) when its render report shows stripped script-like tags, event
-handler attributes, URLs with unsafe schemes, or an output-guard intervention;
-otherwise it is approved. The decision works on the report's dict form (what
-the store keeps), so a stored comment can be re-decided without re-rendering.
+handler attributes, URLs with unsafe schemes, or an output-guard intervention,
+or when nothing of it is left to read once rendered (``"<a "`` repeated, a
+lone ``<!--``: publishing it would show an empty comment); otherwise it is
+approved. The decision works on the report's dict form and the rendered HTML
+(what the store keeps), so a stored comment can be re-decided without
+re-rendering.
 """
 from __future__ import annotations
 
+import html as html_module
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from moderation.formats.report import ACTIVE_TAGS  # elements whose removal means "active content"
 
-POLICY_VERSION = "interim-1"
+POLICY_VERSION = "interim-2"
+# Text between tags (the renderer escapes every < and > that is not markup).
+_TEXT_RUN = re.compile(r"(?:^|>)([^<]+)")
 
 
 @dataclass(frozen=True)
@@ -24,9 +32,22 @@ class ModerationDecision:
     policy_version: str = POLICY_VERSION
 
 
-def decide(report: dict) -> ModerationDecision:
-    """Decide from a render report dict (``RenderReport.to_dict()``)."""
+def has_visible_text(html: str) -> bool:
+    """True when the rendered HTML shows at least one character that is not white space,
+    a control or a format character (zero-width space, joiners, bidi marks)."""
+    for run in _TEXT_RUN.finditer(html):  # usually the first run decides
+        text = html_module.unescape(run.group(1))
+        if any(not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf") for char in text):
+            return True
+    return False
+
+
+def decide(report: dict, html: str) -> ModerationDecision:
+    """Decide from a render report dict (``RenderReport.to_dict()``) and the rendered HTML."""
     reasons = []
+    if not has_visible_text(html):
+        reasons.append({"code": "empty_after_render",
+                        "detail": "nothing readable is left once rendered; the raw text is kept for review"})
     for tag, count in sorted(report.get("removed_tags", {}).items()):
         if tag in ACTIVE_TAGS:
             reasons.append({"code": "active_tag_removed", "detail": f"<{tag}> removed ({count}x)"})

@@ -18,6 +18,8 @@ from flask import Flask, Response, json, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from werkzeug.exceptions import HTTPException
 
+from moderation import metrics
+
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
 
@@ -63,6 +65,7 @@ def _as_problem(error: Exception) -> Problem:
         return Problem(error.code or 500, error.name, error.description or "", headers=headers)
     if isinstance(error, (redis.ConnectionError, redis.TimeoutError, BrokerUnavailable)):
         log.warning("storage unavailable: %s", error)
+        metrics.REDIS_ERRORS.labels("broker" if isinstance(error, BrokerUnavailable) else "store").inc()
         return Problem(503, "Service Unavailable", "The comment store is unreachable; retry shortly.",
                        type_slug="store-unavailable", headers={"Retry-After": "2"})
     log.exception("unhandled error", exc_info=error)

@@ -22,6 +22,15 @@ def _parse_rate(text: str) -> tuple[int, int]:
     return int(count), seconds
 
 
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a boolean: {text!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """The service configuration; build it with :meth:`from_env`."""
@@ -56,6 +65,26 @@ class Settings:
     secret_key: str = "dev-only-not-secret"
     # Public base URL used in links returned by the API; empty means "the request's own host".
     public_url: str = ""
+    # Seconds an API process may reuse a site's record (origins, key hash) before reading it again.
+    # The API-key index itself is read on every request, so a replaced key stops working at once.
+    site_cache_seconds: float = 5.0
+    # Entries kept in the service-wide audit stream (approximately; each comment's history is kept
+    # in full with the comment). About 200 bytes of Redis memory each.
+    audit_stream_max: int = 1_000_000
+    # Seconds between two heartbeats of a worker (its entry in Redis: alive, last task taken).
+    worker_heartbeat_interval: float = 5.0
+    # Seconds without a heartbeat (or without a task taken while comments wait) before /readyz,
+    # /metrics and the doctor report the workers as not working.
+    worker_stale_after: float = 60.0
+    # Worker processes (Celery prefork pool size) per `celery -A workers worker`; 0: one per CPU.
+    worker_concurrency: int = 0
+    # Bearer token that GET /metrics requires; empty: /metrics is open (keep it off the public
+    # internet, e.g. at the proxy).
+    metrics_token: str = ""
+    # Log lines: "json" (one object per line, with request ids) or "text" (for a terminal).
+    log_format: str = "json"
+    # One log line per HTTP request (method, path, status, duration, request id).
+    access_log: bool = True
     # TEST ONLY: seconds the worker sleeps between marking a comment processing and storing
     # its result, so fault tests can kill it mid-task. Leave 0 in any real deployment.
     test_processing_delay: float = 0.0
@@ -71,11 +100,13 @@ class Settings:
                 continue
             kind = type(spec.default)
             try:
-                values[spec.name] = kind(raw)
+                values[spec.name] = _parse_bool(raw) if kind is bool else kind(raw)
             except ValueError as exc:
                 raise ValueError(f"{PREFIX}{spec.name.upper()}: expected {kind.__name__}, got {raw!r}") from exc
         settings = cls(**values)
         settings.rate_limit_window  # validate the rate format early
+        if settings.log_format not in ("json", "text"):
+            raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings
 
     @property

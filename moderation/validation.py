@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,6 +19,15 @@ COMMENT_ID = re.compile(r"[0-9a-f]{32}")
 # Pragmatic address check: one @, no spaces or controls, a dotted domain with a
 # 2-64 letter TLD. Each part is a single character class: linear on any input.
 EMAIL = re.compile(r"[^\s@<>()\[\],;:\"\\]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)++[A-Za-z]{2,64}")
+
+# Characters no field may hold: C0 controls other than TAB, LF and CR (ANSI escapes, NUL, ...),
+# DEL, C1 controls, and the bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+# U+2066-U+2069), which can make text display other than it reads ("Trojan Source").
+# Bidi *marks* (LRM, RLM, ALM) are fine: they only nudge neighbouring characters.
+FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Single-line fields (everything but the body) also refuse TAB, LF, CR and U+2028/U+2029.
+FORBIDDEN_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -68,8 +78,8 @@ class CommentSubmission:
 def nest_form_fields(pairs: Iterable[tuple[str, str]]) -> dict:
     """Form fields (``author_name=…``) -> the JSON shape (``{"author": {"name": …}}``).
 
-    Unknown fields are ignored, like unknown JSON members. The first value of a
-    repeated field wins.
+    Unknown fields are ignored, like unknown JSON members. A known field given
+    twice is ambiguous (which one did the reader mean?): :class:`DuplicateField`.
     """
     payload: dict = {}
     for name, value in pairs:
@@ -80,8 +90,14 @@ def nest_form_fields(pairs: Iterable[tuple[str, str]]) -> dict:
         target = payload
         for part in parents:
             target = target.setdefault(part, {})
-        target.setdefault(leaf, value)
+        if leaf in target:
+            raise DuplicateField(name)
+        target[leaf] = value
     return payload
+
+
+class DuplicateField(ValueError):
+    """A form field or JSON member given more than once."""
 
 
 class _Reader:
@@ -100,7 +116,8 @@ class _Reader:
             return {}
         return value
 
-    def text(self, source: Mapping, pointer: str, *, max_chars: int, required: bool = False) -> str:
+    def text(self, source: Mapping, pointer: str, *, max_chars: int, required: bool = False,
+             multiline: bool = False) -> str:
         value = source.get(pointer.rsplit("/", 1)[-1])
         if value is None or value == "":
             if required:
@@ -109,7 +126,7 @@ class _Reader:
         if not isinstance(value, str):
             self.errors.append(FieldError(pointer, "must be a string"))
             return ""
-        problem = text_problem(value)
+        problem = text_problem(value, multiline=multiline)
         if problem:
             self.errors.append(FieldError(pointer, problem))
             return ""
@@ -128,19 +145,29 @@ class _Reader:
         return value
 
 
-def text_problem(value: str) -> str | None:
-    """Why a string cannot be stored, or None: NUL characters or lone surrogates.
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """Why a string cannot be stored, or None.
 
-    Lone surrogates come from JSON escapes like ``"\\ud800"``; they are not
-    valid Unicode and cannot be encoded as UTF-8.
+    Lone surrogates (from JSON escapes like ``"\\ud800"``) are not valid Unicode
+    and cannot be encoded as UTF-8. Control and bidirectional formatting
+    characters are refused (:data:`FORBIDDEN_IN_TEXT`); only a ``multiline``
+    field (the body) may hold TAB, LF and CR.
     """
-    if "\x00" in value:
-        return "must not contain NUL characters"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return "is not valid Unicode (lone surrogate)"
-    return None
+    found = (FORBIDDEN_IN_TEXT if multiline else FORBIDDEN_IN_LINE).search(value)
+    if found is None:
+        return None
+    character = found.group()
+    kind = "bidirectional formatting" if character in BIDI_CONTROLS else "control"
+    return f"must not contain {kind} characters (U+{ord(character):04X} at character {found.start() + 1})"
+
+
+def plain_name(value: str) -> str:
+    """A display name as stored: Unicode NFC (one spelling per name), no surrounding spaces."""
+    return unicodedata.normalize("NFC", value).strip()
 
 
 def is_http_url(value: str) -> bool:
@@ -170,14 +197,14 @@ def validate_submission(payload: object, *, known_formats: Collection[str], defa
     thread_title = read.text(payload, "/thread_title", max_chars=MAX_TITLE_CHARS)
     parent = read.text(payload, "/parent", max_chars=32)
     parent = read.check("/parent", parent, bool(COMMENT_ID.fullmatch(parent)), "must be a comment id")
-    body = read.text(payload, "/body", max_chars=max_comment_chars, required=True)
+    body = read.text(payload, "/body", max_chars=max_comment_chars, required=True, multiline=True)
     comment_format = read.text(payload, "/format", max_chars=64) or default_format
     if comment_format not in known_formats:
         read.errors.append(FieldError("/format", f"unknown format {comment_format!r}; "
                                       f"known: {', '.join(sorted(known_formats))}"))
 
     author = read.object("author")
-    author_name = read.text(author, "/author/name", max_chars=MAX_NAME_CHARS, required=True)
+    author_name = plain_name(read.text(author, "/author/name", max_chars=MAX_NAME_CHARS, required=True))
     author_email = read.text(author, "/author/email", max_chars=MAX_EMAIL_CHARS)
     author_email = read.check("/author/email", author_email, bool(EMAIL.fullmatch(author_email)),
                               "is not an e-mail address")
@@ -191,7 +218,7 @@ def validate_submission(payload: object, *, known_formats: Collection[str], defa
     if read.errors:
         return read.errors
     return CommentSubmission(
-        thread=thread, body=body, format=comment_format, author_name=author_name.strip(),
+        thread=thread, body=body, format=comment_format, author_name=author_name,
         author_email=author_email, thread_url=thread_url, thread_title=thread_title, parent=parent,
         client_ip=client_ip, client_user_agent=client_user_agent, client_referrer=client_referrer,
     )

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from celery import Celery
+import logging
 
+from celery import Celery, signals
+
+from moderation.logs import configure_logging
 from moderation.settings import Settings
-from workers import broker_transport
+from moderation.store import connect_redis
+from moderation.store.workers import WorkerRegistry
+from workers import broker_transport, liveness
 
 QUEUE_NAME = "moderation"
 RENDER_COMMENT_TASK = "moderation.render_comment"
@@ -52,6 +57,8 @@ def make_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         # One message per process at a time: a crashed worker strands at most one in-flight message.
         worker_prefetch_multiplier=1,
+        # Pool processes per worker (MODERATION_WORKER_CONCURRENCY); None: one per CPU.
+        worker_concurrency=settings.worker_concurrency or None,
         # Outcomes live in our store; Celery's result backend would only add writes that expire.
         task_ignore_result=True,
         # No result backend at all, for the same reason.
@@ -97,5 +104,21 @@ def make_celery(settings: Settings) -> Celery:
     return app
 
 
+def setup_logging(settings: Settings) -> None:
+    """Our JSON (or text) log lines in workers and beat, instead of Celery's own setup."""
+
+    @signals.setup_logging.connect(weak=False)
+    def configure(loglevel=None, **_kwargs) -> None:
+        configure_logging(settings.log_format, loglevel or logging.INFO)
+        # Celery's two INFO lines per task ("received", "succeeded in") cost more than the task's
+        # own work on short comments; our task logs one line per comment with what was decided.
+        for name in ("celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 # The app `celery -A workers worker|beat` runs, configured from MODERATION_* variables.
-celery_app = make_celery(Settings.from_env())
+_settings = Settings.from_env()
+celery_app = make_celery(_settings)
+setup_logging(_settings)
+liveness.connect_signals(lambda: WorkerRegistry(connect_redis(_settings.redis_url, _settings.redis_socket_timeout)),
+                         _settings.worker_heartbeat_interval)

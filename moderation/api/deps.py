@@ -1,16 +1,20 @@
 """What the views share: the services built by ``create_app`` and site authentication."""
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from celery import Celery
 from flask import current_app, request
 
+from moderation.intake import Intake
+from moderation.metrics import StoreCollector
 from moderation.problems import Problem
 from moderation.settings import Settings
-from moderation.store import CommentStore, IdempotencyStore, RateLimiter, SiteStore
+from moderation.store import CommentStore, SiteStore
 from moderation.store.sites import Site
+from moderation.store.workers import WorkerRegistry
 from workers.celery_app import RENDER_COMMENT_TASK
 
 EXTENSION_NAME = "moderation"
@@ -23,13 +27,16 @@ class Services:
     settings: Settings
     comments: CommentStore
     sites: SiteStore
-    idempotency: IdempotencyStore
-    rate_limiter: RateLimiter
+    intake: Intake
+    workers: WorkerRegistry
+    store_collector: StoreCollector
     celery: Celery
 
-    def enqueue_comment(self, comment_id: str) -> None:
-        """Send the render task (by name: the API does not import the task code)."""
-        self.celery.send_task(RENDER_COMMENT_TASK, args=[comment_id])
+
+def enqueue_comment(celery: Celery, comment_id: str, site_id: str, request_id: str) -> None:
+    """Send the render task (by name: the API does not import the task code). It carries the
+    comment's site (its counters are per site) and the request id, for the worker's logs."""
+    celery.send_task(RENDER_COMMENT_TASK, args=[comment_id], kwargs={"site_id": site_id, "request_id": request_id})
 
 
 def services() -> Services:
@@ -74,3 +81,9 @@ def public_url(path: str) -> str:
     """An absolute URL for ``path``, on MODERATION_PUBLIC_URL or the request's host."""
     base = services().settings.public_url.rstrip("/") or request.host_url.rstrip("/")
     return base + path
+
+
+def author_document(name: str) -> dict:
+    """A commenter as the API shows them. ``name`` is plain text exactly as submitted (never
+    HTML); ``name_html`` is the same text escaped, ready to print inside an HTML element."""
+    return {"name": name, "name_html": html.escape(name, quote=True)}

@@ -1,10 +1,17 @@
-"""Health: GET /livez (the process answers; no I/O) and GET /readyz (Redis and broker reachable)."""
+"""Health: GET /livez (the process answers; no I/O) and GET /readyz (what the API depends on).
+
+``/readyz`` is 200 when the API can take comments: Redis and the broker answer.
+Its ``workers`` check says whether comments are being processed (a worker
+alive, and taking tasks when comments wait); when they are not, the answer
+stays 200 (the API still accepts and stores comments) but ``status`` is
+``degraded``, so a load balancer keeps the API in service while monitoring
+raises the alarm. A 503 means Redis or the broker is unreachable.
+"""
 from __future__ import annotations
 
-import redis
 from flask import Blueprint, jsonify
-from kombu import Connection
 
+from moderation import diagnostics
 from moderation.api.deps import services
 from moderation.problems import Problem
 
@@ -19,33 +26,18 @@ def livez():
 @bp.get("/readyz")
 def readyz():
     svc = services()
-    checks = {"redis": _check(lambda: svc.comments.redis.ping())}
-    broker_url = svc.settings.effective_broker_url
-    if broker_url == svc.settings.redis_url:
-        checks["broker"] = checks["redis"]
+    redis_check = diagnostics.check_redis(svc.comments.redis)
+    checks = [redis_check]
+    if svc.settings.effective_broker_url == svc.settings.redis_url:
+        checks.append(diagnostics.Check("broker", redis_check.status, "the same Redis as the store"))
     else:
-        checks["broker"] = _check(lambda: _ping_broker(broker_url, svc.settings.redis_socket_timeout))
-    if all(result == "ok" for result in checks.values()):
-        return jsonify({"status": "ready", "checks": checks})
-    raise Problem(503, "Service Unavailable", "A dependency is unreachable.", type_slug="not-ready",
-                  headers={"Retry-After": "2"}, checks=checks)
-
-
-def _check(probe) -> str:
-    try:
-        probe()
-    except Exception as exc:  # any failure means "not ready"; the name is enough for a probe
-        return f"error: {type(exc).__name__}"
-    return "ok"
-
-
-def _ping_broker(url: str, timeout: float) -> None:
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        try:
-            client.ping()
-        finally:
-            client.close()
-        return
-    with Connection(url, connect_timeout=timeout) as connection:
-        connection.ensure_connection(max_retries=1)
+        checks.append(diagnostics.check_broker(svc.settings))
+    if redis_check.status == diagnostics.OK:
+        checks.append(diagnostics.check_workers(svc.workers, svc.comments, svc.settings.worker_stale_after))
+    body = {"checks": {check.name: check.status for check in checks},
+            "details": {check.name: check.detail for check in checks}}
+    if any(check.status == diagnostics.FAIL for check in checks[:2]):
+        raise Problem(503, "Service Unavailable", "A dependency is unreachable.", type_slug="not-ready",
+                      headers={"Retry-After": "2"}, **body)
+    degraded = any(check.status != diagnostics.OK for check in checks)
+    return jsonify({"status": "degraded" if degraded else "ready", **body})

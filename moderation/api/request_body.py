@@ -15,7 +15,7 @@ from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from moderation.problems import Problem, validation_problem
-from moderation.validation import nest_form_fields
+from moderation.validation import DuplicateField, nest_form_fields
 
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -53,7 +53,11 @@ def read_payload(request: Request) -> RequestPayload:
         raise validation_problem([{"pointer": "", "detail": f"a form field is not valid UTF-8 once decoded ({exc.reason})"}]) from None
     except ValueError as exc:
         raise Problem(400, "Bad Request", f"Malformed form body: {exc}", type_slug="malformed-body") from None
-    return RequestPayload(nest_form_fields(pairs), raw, FORM_TYPE)
+    try:
+        return RequestPayload(nest_form_fields(pairs), raw, FORM_TYPE)
+    except DuplicateField as exc:
+        raise Problem(400, "Bad Request", f"Malformed form body: field {exc.args[0]!r} is given more than once.",
+                      type_slug="malformed-body") from None
 
 
 def read_body(request: Request) -> bytes:
@@ -78,13 +82,43 @@ def read_body(request: Request) -> bytes:
 
 
 def _parse_json(text: str) -> object:
-    # strict=False admits raw control characters inside strings, so a raw NUL is
-    # reported as a 422 field error (like "\u0000") rather than as malformed JSON.
+    """Standard JSON only: no NaN/Infinity, no member name twice in one object.
+
+    strict=False admits raw control characters inside strings, so a raw NUL is
+    reported as a 422 field error (like "\\u0000") rather than as malformed JSON.
+    """
     try:
-        return json.loads(text, strict=False)
+        return json.loads(text, strict=False, object_pairs_hook=_object_without_duplicates,
+                          parse_constant=_refuse_constant)
+    except DuplicateField as exc:
+        raise Problem(400, "Bad Request", f"Malformed JSON: member {exc.args[0]!r} appears twice in one object.",
+                      type_slug="malformed-json") from None
+    except _NonStandardNumber as exc:
+        raise Problem(400, "Bad Request", f"Malformed JSON: {exc.args[0]} is not a JSON number.",
+                      type_slug="malformed-json") from None
     except json.JSONDecodeError as exc:
         raise Problem(400, "Bad Request", f"Malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
                       type_slug="malformed-json") from None
     except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
         raise Problem(400, "Bad Request", f"Malformed JSON: {type(exc).__name__}.",
                       type_slug="malformed-json") from None
+
+
+class _NonStandardNumber(ValueError):
+    """NaN, Infinity or -Infinity: Python's json accepts them, JSON does not."""
+
+
+def _refuse_constant(name: str) -> object:
+    raise _NonStandardNumber(name)
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose member names are unique (last-wins would silently pick one)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen = set()
+        for name, _value in pairs:
+            if name in seen:
+                raise DuplicateField(name)
+            seen.add(name)
+    return result

@@ -2,18 +2,19 @@
 
 The site is named by its API key (server-side callers) or by ``?site=<site id>``
 (browsers: no secret in the page). Comments come in posting order, each with
-its ``parent`` id so replies can be nested; ``cursor`` pages through them. A
-browser ``Origin`` the site allows gets CORS headers; others get none.
+its ``parent`` id so replies can be nested; ``cursor`` (opaque: the last
+comment's id) pages through them. A browser ``Origin`` the site allows gets
+CORS headers; others get none.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from moderation.api.deps import authenticated_site, bearer_token, iso_time, public_url, services
+from moderation.api.deps import author_document, authenticated_site, bearer_token, iso_time, public_url, services
 from moderation.problems import Problem
-from moderation.store.comments import Comment
+from moderation.store.comments import Comment, InvalidCursor
 from moderation.store.sites import Site
-from moderation.validation import THREAD_ID
+from moderation.validation import COMMENT_ID, THREAD_ID
 
 bp = Blueprint("threads", __name__, url_prefix="/api/v1/threads")
 DEFAULT_PAGE_SIZE = 50
@@ -25,9 +26,16 @@ def list_thread_comments(thread: str):
     site = _site_for_listing()
     if not THREAD_ID.fullmatch(thread):
         raise Problem(404, "Not Found", "No such thread.")
-    after_seq = _int_param("cursor", default=0, minimum=0, maximum=2**62)
+    cursor = request.args.get("cursor") or None
     limit = _int_param("limit", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
-    page = services().comments.thread_page(site.id, thread, after_seq=after_seq, limit=limit)
+    try:
+        if cursor is not None and not COMMENT_ID.fullmatch(cursor):
+            raise InvalidCursor(cursor)
+        page = services().comments.thread_page(site.id, thread, after=cursor, limit=limit)
+    except InvalidCursor:
+        raise Problem(400, "Bad Request", "Query parameter 'cursor' must be a next_cursor this thread gave.",
+                      type_slug="bad-query-parameter",
+                      errors=[{"parameter": "cursor", "detail": "not a cursor of this thread"}]) from None
     body = {
         "thread": thread,
         "site": site.id,
@@ -41,7 +49,8 @@ def list_thread_comments(thread: str):
 
 @bp.route("/<thread>/comments", methods=["OPTIONS"])
 def preflight_thread_comments(thread: str):
-    site = services().sites.get(request.args.get("site", ""))
+    site_id = request.args.get("site", "")
+    site = services().sites.cached(site_id) if site_id.isalnum() else None
     response = Response(status=204)
     if site is not None:
         _with_cors(response, site)
@@ -56,7 +65,7 @@ def _site_for_listing() -> Site:
     if bearer_token() is not None:
         return authenticated_site()
     site_id = request.args.get("site", "")
-    site = services().sites.get(site_id) if site_id.isalnum() else None
+    site = services().sites.cached(site_id) if site_id.isalnum() else None
     if site is None:
         raise Problem(404, "Not Found", "Name the site with ?site=<site id> or an API key.")
     return site
@@ -74,10 +83,11 @@ def _int_param(name: str, *, default: int, minimum: int, maximum: int) -> int:
 
 
 def _public_comment(comment: Comment) -> dict:
-    """What anyone may see: no e-mail, no client data, no raw body."""
+    """What anyone may see: no e-mail, no client data, no raw body. The author's name is plain
+    text; print ``name_html`` (escaped) or set it as text, never as HTML."""
     return {
         "id": comment.id, "parent": comment.parent or None,
-        "author": {"name": comment.author_name}, "html": comment.html,
+        "author": author_document(comment.author_name), "html": comment.html,
         "created_at": iso_time(comment.created_at),
     }
 

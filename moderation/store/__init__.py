@@ -10,7 +10,7 @@ from redis.retry import Retry
 
 from moderation.store.comments import CommentStore
 from moderation.store.idempotency import IdempotencyStore
-from moderation.store.ratelimit import RateLimiter
+from moderation.store.ratelimit import RateLimit
 from moderation.store.sites import SiteStore
 
 
@@ -31,4 +31,4 @@ def connect_redis(url: str, socket_timeout: float = 1.0) -> redis.Redis:
     )
 
 
-__all__ = ["connect_redis", "CommentStore", "SiteStore", "IdempotencyStore", "RateLimiter"]
+__all__ = ["connect_redis", "CommentStore", "SiteStore", "IdempotencyStore", "RateLimit"]

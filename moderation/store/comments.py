@@ -1,12 +1,19 @@
 """Comments in Redis: creation, compare-and-set state changes, listings.
 
-Every state change runs as one Lua script, so it is atomic: the status moves
-only from an expected state, and the same script writes exactly one audit
-event and exactly one queue membership (thread, pending or dead-letter). A task
-that runs twice therefore changes nothing the second time.
+Every state change runs as one Lua script (``lua/``), so it is atomic: the
+status moves only from an expected state, and the same script writes exactly
+one audit event (in the capped service-wide stream and in the comment's own
+history) and the one queue membership that goes with the new state (queued or
+processing set, thread set, pending queue or dead-letter list). A task that
+runs twice therefore changes nothing the second time.
+
+Round trips: creating a comment is one script (idempotency, parent, rate limit
+and the write together); a worker's attempt is two (``begin_attempt`` hands
+back the comment, ``transition`` stores the decision).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -14,105 +21,17 @@ from dataclasses import dataclass, field
 
 import redis
 
-from moderation.store import keys
+from moderation.store import keys, scripts
 from moderation.store.idempotency import CreateGuard
+from moderation.store.ratelimit import RateWindow
+from moderation.store.states import (  # noqa: F401 - re-exported: callers import states from here
+    ALL_STATES, APPROVED, FAILED, FINAL_STATES, IN_FLIGHT_STATES, PENDING, PROCESSING, QUEUED, REJECTED, SPAM,
+)
 
-QUEUED, PROCESSING = "queued", "processing"
-APPROVED, PENDING, REJECTED, SPAM, FAILED = "approved", "pending", "rejected", "spam", "failed"
-IN_FLIGHT_STATES = frozenset({QUEUED, PROCESSING})
-FINAL_STATES = frozenset({APPROVED, PENDING, REJECTED, SPAM, FAILED})
-ALL_STATES = IN_FLIGHT_STATES | FINAL_STATES
+# Trimming target of the service-wide audit stream (MODERATION_AUDIT_STREAM_MAX).
+DEFAULT_AUDIT_STREAM_MAX = 1_000_000
 
-# KEYS: comment hash, sequence counter, audit stream, in-flight set[, idempotency key].
-# ARGV: comment id, now, claim token, stored response (JSON), its TTL, then field/value
-#       pairs of the new comment. With an idempotency key the comment is created only
-#       while the key holds this request's claim (or nothing), and the response is
-#       stored in the same step; a re-run of the same call (client retry) is a no-op.
-_CREATE = """
-if #KEYS > 4 then
-  local held = redis.call('GET', KEYS[5])
-  if held then
-    local record = cjson.decode(held)
-    if record['state'] == 'done' and type(record['body']) == 'table' and record['body']['id'] == ARGV[1] then
-      return {'exists', tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')}
-    end
-    if record['state'] ~= 'in-progress' or record['token'] ~= ARGV[3] then
-      return {'conflict', 0}
-    end
-  end
-end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'seq', seq, 'status', 'queued', 'attempts', 0,
-           'created_at', ARGV[2], 'updated_at', ARGV[2], unpack(ARGV, 6))
-redis.call('XADD', KEYS[3], '*', 'comment', ARGV[1], 'from', '', 'to', 'queued',
-           'at', ARGV[2], 'actor', 'api', 'detail', 'submitted')
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[1])
-if #KEYS > 4 then redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5]) end
-return {'created', seq}
-"""
-
-# KEYS: comment hash, audit stream, in-flight set, target set/list, pending queue.
-# ARGV: comment id, allowed from-states (comma-separated), to-state, now, actor, detail,
-#       target kind ('zset' | 'list' | 'none'), target score, then field/value pairs to store.
-_TRANSITION = """
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {'missing', ''} end
-local allowed = false
-for state in string.gmatch(ARGV[2], '[^,]+') do
-  if state == current then allowed = true end
-end
-if not allowed then return {'skipped', current} end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'updated_at', ARGV[4])
-if #ARGV > 8 then redis.call('HSET', KEYS[1], unpack(ARGV, 9)) end
-redis.call('XADD', KEYS[2], '*', 'comment', ARGV[1], 'from', current, 'to', ARGV[3],
-           'at', ARGV[4], 'actor', ARGV[5], 'detail', ARGV[6])
-if ARGV[3] == 'queued' or ARGV[3] == 'processing' then
-  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-else
-  redis.call('ZREM', KEYS[3], ARGV[1])
-end
-if current == 'pending' then redis.call('ZREM', KEYS[5], ARGV[1]) end
-if ARGV[7] == 'zset' then
-  redis.call('ZADD', KEYS[4], ARGV[8], ARGV[1])
-elseif ARGV[7] == 'list' then
-  redis.call('LPUSH', KEYS[4], ARGV[1])
-end
-return {'changed', current}
-"""
-
-# KEYS: comment hash, audit stream, in-flight set, dead-letter list.
-# ARGV: comment id, now, max attempts, actor.
-# Counts an attempt; queued -> processing (one audit event); a comment already
-# processing (a redelivered or swept task) is resumed without a new event; past
-# the cap it becomes failed and is dead-lettered.
-_BEGIN_ATTEMPT = """
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {'missing', '', 0} end
-if current ~= 'queued' and current ~= 'processing' then
-  return {'final', current, tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')}
-end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-if attempts > tonumber(ARGV[3]) then
-  local detail = 'gave up after ' .. (attempts - 1) .. ' attempts'
-  redis.call('HSET', KEYS[1], 'status', 'failed', 'updated_at', ARGV[2], 'failure', detail)
-  redis.call('XADD', KEYS[2], '*', 'comment', ARGV[1], 'from', current, 'to', 'failed',
-             'at', ARGV[2], 'actor', ARGV[4], 'detail', detail)
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('LPUSH', KEYS[4], ARGV[1])
-  return {'failed', current, attempts}
-end
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'attempt_started_at', ARGV[2])
-if current == 'queued' then
-  redis.call('HSET', KEYS[1], 'status', 'processing', 'updated_at', ARGV[2])
-  redis.call('XADD', KEYS[2], '*', 'comment', ARGV[1], 'from', 'queued', 'to', 'processing',
-             'at', ARGV[2], 'actor', ARGV[4], 'detail', 'attempt ' .. attempts)
-  return {'started', current, attempts}
-end
-return {'resumed', current, attempts}
-"""
-
-# Fields of a comment that the intake writes; the rest are written by processing.
+# Fields of a comment that the intake writes; the rest are written by the store and processing.
 SUBMISSION_FIELDS = (
     "site_id", "thread", "thread_url", "thread_title", "parent", "author_name",
     "author_email", "body", "format", "client_ip", "client_user_agent", "client_referrer",
@@ -122,7 +41,7 @@ SUBMISSION_FIELDS = (
 
 @dataclass(frozen=True)
 class Comment:
-    """One stored comment, as read back from its hash."""
+    """One stored comment, as read back from its hash (``docs/data-model.md`` lists the fields)."""
 
     id: str
     seq: int
@@ -142,6 +61,8 @@ class Comment:
     client_ip: str = ""
     client_user_agent: str = ""
     client_referrer: str = ""
+    idempotency_key: str = ""
+    request_id: str = ""
     html: str = ""
     report: dict = field(default_factory=dict)
     reasons: list = field(default_factory=list)
@@ -152,33 +73,43 @@ class Comment:
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "Comment":
-        return cls(
-            id=data["id"], seq=int(data["seq"]), status=data["status"],
-            site_id=data.get("site_id", ""), thread=data.get("thread", ""),
-            body=data.get("body", ""), format=data.get("format", ""),
-            attempts=int(data.get("attempts", 0)),
-            created_at=float(data["created_at"]), updated_at=float(data["updated_at"]),
-            parent=data.get("parent", ""), thread_url=data.get("thread_url", ""),
-            thread_title=data.get("thread_title", ""), author_name=data.get("author_name", ""),
-            author_email=data.get("author_email", ""), client_ip=data.get("client_ip", ""),
-            client_user_agent=data.get("client_user_agent", ""),
-            client_referrer=data.get("client_referrer", ""), html=data.get("html", ""),
-            report=json.loads(data.get("report") or "{}"),
-            reasons=json.loads(data.get("reasons") or "[]"),
-            format_version=data.get("format_version", ""),
-            policy_version=data.get("policy_version", ""),
-            decided_at=float(data["decided_at"]) if data.get("decided_at") else None,
-            failure=data.get("failure", ""),
-        )
+        """Each field from its hash field, converted by its declared type; absent ones default."""
+        values = {}
+        for spec in dataclasses.fields(cls):
+            raw = data.get(spec.name)
+            if raw is None or (raw == "" and spec.type != "str"):
+                continue
+            values[spec.name] = _FROM_TEXT[spec.type](raw)
+        return cls(**values)
+
+
+_FROM_TEXT = {"str": str, "int": int, "float": float, "float | None": float, "dict": json.loads, "list": json.loads}
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """What :meth:`CommentStore.create` did.
+
+    ``outcome``: ``created``; ``exists`` (an Idempotency-Key retry of this very comment);
+    ``limited`` (over the rate limit: ``retry_after`` seconds); ``no_parent`` (the parent is not
+    a comment of the same site and thread). Nothing is written unless ``created``.
+    """
+
+    outcome: str
+    comment_id: str
+    seq: int = 0
+    retry_after: int = 0
 
 
 @dataclass(frozen=True)
 class AttemptStart:
-    """What :meth:`CommentStore.begin_attempt` found: outcome, previous state, attempt number."""
+    """What :meth:`CommentStore.begin_attempt` found: outcome, previous state, attempt number,
+    and the comment itself when it is to be processed."""
 
     outcome: str  # "started" | "resumed" | "final" | "failed" | "missing"
     previous_status: str
     attempts: int
+    comment: Comment | None = None
 
     @property
     def should_process(self) -> bool:
@@ -191,46 +122,67 @@ class IdempotencyConflict(Exception):
 
 @dataclass(frozen=True)
 class ThreadPage:
-    """One page of a thread's approved comments and the cursor for the next one."""
+    """One page of a thread's approved comments; ``next_cursor`` is the last one's id (or None)."""
 
     comments: list[Comment]
     next_cursor: str | None
 
 
+class InvalidCursor(ValueError):
+    """A thread cursor that names no comment of that thread."""
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """How many comments are in one state's queue and how long the oldest has waited (s)."""
+
+    count: int
+    oldest_age: float | None
+
+
 class CommentStore:
     """Comment persistence over one Redis client (``decode_responses=True``)."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, audit_stream_max: int = DEFAULT_AUDIT_STREAM_MAX):
         self.redis = client
-        self._create = client.register_script(_CREATE)
-        self._transition = client.register_script(_TRANSITION)
-        self._begin_attempt = client.register_script(_BEGIN_ATTEMPT)
+        self.audit_stream_max = audit_stream_max
+        self._create = scripts.register(client, "create_comment")
+        self._begin_attempt = scripts.register(client, "begin_attempt")
+        self._transition = scripts.register(client, "transition")
 
     # -- intake ---------------------------------------------------------------
-    def create(self, fields_by_name: dict[str, str], now: float | None = None, *,
-               comment_id: str | None = None, guard: CreateGuard | None = None) -> Comment:
-        """Persist a new comment in state ``queued`` (one audit event) and return it.
+    def create(self, fields_by_name: dict[str, str], *, comment_id: str | None = None,
+               now: float | None = None, request_id: str = "", rate: RateWindow | None = None,
+               guard: CreateGuard | None = None) -> CreateResult:
+        """Persist a new comment in state ``queued`` (one audit event), in one round trip.
 
-        With ``guard`` (an Idempotency-Key claim) the comment and the response
-        stored under the key are written in one script, only while the key still
-        holds that claim: otherwise :class:`IdempotencyConflict`. Pass the
-        ``comment_id`` the guarded response names (see :func:`new_comment_id`).
+        ``rate``: the commenter's rate-limit window, counted in the same step. ``guard``: an
+        Idempotency-Key claim; the comment and the response stored under the key are written
+        together, only while the key still holds that claim (else :class:`IdempotencyConflict`).
+        Pass the ``comment_id`` the guarded response names (see :func:`new_comment_id`).
         """
         comment_id = comment_id or new_comment_id()
-        now_text = _timestamp(now)
+        site_id, thread = fields_by_name.get("site_id") or "", fields_by_name.get("thread") or ""
+        parent = fields_by_name.get("parent") or ""
+        comment_key = keys.comment_key(comment_id)
         pairs: list[str] = []
         for name in SUBMISSION_FIELDS:
             pairs += [name, fields_by_name.get(name) or ""]
-        script_keys = [keys.comment_key(comment_id), keys.comment_sequence_key(),
-                       keys.audit_stream_key(), keys.in_flight_key()]
-        guard_args = ["", "", 0]
-        if guard is not None:
-            script_keys.append(guard.key)
-            guard_args = [guard.token, guard.record, guard.ttl_seconds]
-        outcome, _seq = self._create(keys=script_keys, args=[comment_id, now_text, *guard_args, *pairs])
+        script_keys = [comment_key, keys.comment_sequence_key(), keys.audit_stream_key(),
+                       keys.in_flight_key(QUEUED), keys.comment_history_key(comment_id),
+                       rate.key if rate else comment_key,  # unused keys repeat the comment's (same slot)
+                       keys.comment_key(parent) if parent else comment_key,
+                       guard.key if guard else comment_key]
+        args = [comment_id, _timestamp(now), request_id, self.audit_stream_max,
+                rate.limit if rate else 0, rate.expire_seconds if rate else 0, parent, site_id, thread,
+                guard.token if guard else "", guard.record if guard else "", guard.ttl_seconds if guard else 0,
+                *pairs]
+        outcome, number = self._create(keys=script_keys, args=args)
         if outcome == "conflict":
             raise IdempotencyConflict(comment_id)
-        return self.get(comment_id)
+        if outcome == "limited":
+            return CreateResult(outcome, comment_id, retry_after=max(1, int(number)))
+        return CreateResult(outcome, comment_id, seq=int(number))
 
     def get(self, comment_id: str) -> Comment | None:
         data = self.redis.hgetall(keys.comment_key(comment_id))
@@ -238,46 +190,61 @@ class CommentStore:
 
     # -- processing -----------------------------------------------------------
     def begin_attempt(self, comment_id: str, max_attempts: int, actor: str = "worker",
-                      now: float | None = None) -> AttemptStart:
-        """Count an attempt and move ``queued`` -> ``processing`` (or fail past the cap)."""
-        outcome, previous, attempts = self._begin_attempt(
-            keys=[keys.comment_key(comment_id), keys.audit_stream_key(),
-                  keys.in_flight_key(), keys.dead_letter_key()],
-            args=[comment_id, _timestamp(now), max_attempts, actor],
-        )
-        return AttemptStart(outcome, previous, int(attempts))
+                      now: float | None = None, request_id: str = "", site_id: str | None = None) -> AttemptStart:
+        """Count an attempt and move ``queued`` -> ``processing`` (or fail past the cap).
 
-    def transition(self, comment_id: str, *, allowed_from: frozenset[str] | set[str], to: str,
+        One round trip when the task names the comment's ``site_id`` (its counters are per site).
+        """
+        if site_id is None:
+            site_id = self.redis.hget(keys.comment_key(comment_id), "site_id") or ""
+        outcome, previous, attempts, *fields = self._begin_attempt(
+            keys=[keys.comment_key(comment_id), keys.audit_stream_key(), keys.comment_history_key(comment_id),
+                  keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.dead_letter_key(),
+                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
+            args=[comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max],
+        )
+        comment = Comment.from_hash(dict(zip(fields[::2], fields[1::2]))) if fields else None
+        return AttemptStart(outcome, previous, int(attempts), comment)
+
+    def transition(self, comment: Comment | str, *, allowed_from: frozenset[str] | set[str], to: str,
                    actor: str, detail: str = "", extra: dict[str, str] | None = None,
-                   now: float | None = None) -> bool:
+                   now: float | None = None, request_id: str = "",
+                   decision_reasons: list[str] | None = None) -> bool:
         """Compare-and-set the status; True when this call made the change.
 
-        The target membership follows the new state: approved -> its thread's
-        set, pending -> the moderation queue, failed -> the dead-letter list.
+        ``comment``: the comment as read (its site, thread and seq place it), or its id (read
+        first). The membership follows the new state: approved -> its thread's set, pending ->
+        the moderation queue, failed -> the dead-letter list. ``decision_reasons`` (reason codes)
+        marks a decision: it is counted in the site's decision and latency statistics.
         """
-        comment = self.get(comment_id)
-        if comment is None:
-            return False
-        target, kind, score = self._membership_for(comment, to)
+        if isinstance(comment, str):
+            comment = self.get(comment)
+            if comment is None:
+                return False
+        target, kind, score = self._membership_for(comment, to, now)
         pairs: list[str] = []
         for name, value in (extra or {}).items():
             pairs += [name, value]
         result, _previous = self._transition(
-            keys=[keys.comment_key(comment_id), keys.audit_stream_key(), keys.in_flight_key(),
-                  target, keys.pending_queue_key()],
-            args=[comment_id, ",".join(sorted(allowed_from)), to, _timestamp(now), actor,
-                  detail, kind, score, *pairs],
+            keys=[keys.comment_key(comment.id), keys.audit_stream_key(), keys.comment_history_key(comment.id),
+                  keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.pending_queue_key(),
+                  target, keys.decision_stats_key(comment.site_id), keys.latency_stats_key(comment.site_id)],
+            args=[comment.id, ",".join(sorted(allowed_from)), to, _timestamp(now), actor, detail, request_id,
+                  self.audit_stream_max, kind, score, "1" if decision_reasons is not None else "0",
+                  ",".join(decision_reasons or ()), *pairs],
         )
         return result == "changed"
 
     @staticmethod
-    def _membership_for(comment: Comment, status: str) -> tuple[str, str, int]:
+    def _membership_for(comment: Comment, status: str, now: float | None) -> tuple[str, str, float]:
         if status == APPROVED:
             return keys.thread_approved_key(comment.site_id, comment.thread), "zset", comment.seq
         if status == PENDING:
             return keys.pending_queue_key(), "zset", comment.seq
         if status == FAILED:
             return keys.dead_letter_key(), "list", 0
+        if status in IN_FLIGHT_STATES:
+            return keys.in_flight_key(status), "zset", float(_timestamp(now))
         return keys.pending_queue_key(), "none", 0  # a key in the same slot; not written
 
     # -- sweeper --------------------------------------------------------------
@@ -289,22 +256,44 @@ class CommentStore:
         for another ``older_than_seconds`` while the re-enqueued task runs.
         """
         now = time.time() if now is None else now
-        stuck = self.redis.zrange(keys.in_flight_key(), "-inf", now - older_than_seconds,
-                                  byscore=True, offset=0, num=limit)
-        if stuck:
-            self.redis.zadd(keys.in_flight_key(), {comment_id: now for comment_id in stuck}, xx=True)
+        stuck: list[str] = []
+        for state in IN_FLIGHT_STATES:
+            ids = self.redis.zrange(keys.in_flight_key(state), "-inf", now - older_than_seconds,
+                                    byscore=True, offset=0, num=limit - len(stuck))
+            if ids:
+                self.redis.zadd(keys.in_flight_key(state), {comment_id: now for comment_id in ids}, xx=True)
+            stuck += ids
+            if len(stuck) >= limit:
+                break
         return stuck
 
+    def site_ids_of(self, comment_ids: list[str]) -> list[str]:
+        """The site of each comment (empty string for one that no longer exists)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for comment_id in comment_ids:
+            pipe.hget(keys.comment_key(comment_id), "site_id")
+        return [site_id or "" for site_id in pipe.execute()]
+
     # -- listings -------------------------------------------------------------
-    def thread_page(self, site_id: str, thread: str, after_seq: int = 0,
+    def thread_page(self, site_id: str, thread: str, after: str | None = None,
                     limit: int = 50) -> ThreadPage:
-        """Approved comments of a thread in posting order, after the ``after_seq`` cursor."""
-        ids = self.redis.zrange(keys.thread_approved_key(site_id, thread), f"({after_seq}", "+inf",
-                                byscore=True, offset=0, num=limit + 1)
+        """Approved comments of a thread in posting order, after the comment ``after`` (a cursor)."""
+        thread_key = keys.thread_approved_key(site_id, thread)
+        after_seq = 0 if after is None else self._cursor_seq(thread_key, site_id, thread, after)
+        ids = self.redis.zrange(thread_key, f"({after_seq}", "+inf", byscore=True, offset=0, num=limit + 1)
         comments = self._get_many(ids[:limit])
         has_more = len(ids) > limit
-        next_cursor = str(comments[-1].seq) if has_more and comments else None
-        return ThreadPage(comments, next_cursor)
+        return ThreadPage(comments, comments[-1].id if has_more and comments else None)
+
+    def _cursor_seq(self, thread_key: str, site_id: str, thread: str, cursor: str) -> float:
+        """The posting number of the cursor comment (still listed, or taken down since)."""
+        score = self.redis.zscore(thread_key, cursor)
+        if score is not None:
+            return score
+        found_site, found_thread, seq = self.redis.hmget(keys.comment_key(cursor), "site_id", "thread", "seq")
+        if (found_site, found_thread) != (site_id, thread) or not seq:
+            raise InvalidCursor(cursor)
+        return int(seq)
 
     def pending_ids(self, limit: int = 100) -> list[str]:
         """The moderation queue, oldest first."""
@@ -313,13 +302,40 @@ class CommentStore:
     def dead_letter_ids(self, limit: int = 100) -> list[str]:
         return self.redis.lrange(keys.dead_letter_key(), 0, limit - 1)
 
+    def history(self, comment_id: str) -> list[dict]:
+        """Every state change of one comment, oldest first (kept as long as the comment)."""
+        return [json.loads(entry) for entry in self.redis.lrange(keys.comment_history_key(comment_id), 0, -1)]
+
     def audit_events(self, comment_id: str | None = None, count: int = 10000) -> list[dict]:
-        """Audit entries (oldest first), optionally only those of one comment."""
-        entries = self.redis.xrange(keys.audit_stream_key(), count=count)
-        events = [dict(fields, id=entry_id) for entry_id, fields in entries]
+        """The service-wide audit stream (oldest first, capped), or one comment's history."""
         if comment_id is not None:
-            events = [event for event in events if event.get("comment") == comment_id]
-        return events
+            return [dict(event, comment=comment_id) for event in self.history(comment_id)]
+        entries = self.redis.xrange(keys.audit_stream_key(), count=count)
+        return [dict(fields, id=entry_id) for entry_id, fields in entries]
+
+    def queue_states(self, now: float | None = None) -> dict[str, QueueState]:
+        """Depth and oldest age of the queued, processing, pending and failed (dead-letter) queues."""
+        now = time.time() if now is None else now
+        pipe = self.redis.pipeline(transaction=False)
+        for state in IN_FLIGHT_STATES:
+            pipe.zcard(keys.in_flight_key(state))
+            pipe.zrange(keys.in_flight_key(state), 0, 0, withscores=True)
+        pipe.zcard(keys.pending_queue_key())
+        pipe.zrange(keys.pending_queue_key(), 0, 0)
+        pipe.llen(keys.dead_letter_key())
+        pipe.lindex(keys.dead_letter_key(), -1)
+        replies = pipe.execute()
+        states = {}
+        for index, state in enumerate(IN_FLIGHT_STATES):
+            count, oldest = replies[2 * index], replies[2 * index + 1]
+            states[state] = QueueState(count, now - oldest[0][1] if oldest else None)
+        # Pending and dead-letter entries are ordered by posting, not by time: their age is read
+        # from the oldest comment (when it was decided).
+        for state, (count, oldest) in ((PENDING, replies[4:6]), (FAILED, replies[6:8])):
+            oldest_id = oldest[0] if isinstance(oldest, list) and oldest else oldest
+            decided = self.redis.hget(keys.comment_key(oldest_id), "decided_at") if oldest_id else None
+            states[state] = QueueState(count, now - float(decided) if decided else None)
+        return states
 
     def _get_many(self, comment_ids: list[str]) -> list[Comment]:
         pipe = self.redis.pipeline(transaction=False)

@@ -10,7 +10,7 @@ Faults in the middle of a request: the placeholder carries a random token and
 lives only :data:`IN_PROGRESS_LEASE_SECONDS`, so a request that died (or whose
 release never reached Redis) blocks its key briefly, not for the whole TTL.
 The first response is not stored by a separate write after the comment: the
-intake passes :meth:`IdempotencyStore.create_guard` to
+intake passes :meth:`IdempotencyStore.guard` to
 :meth:`~moderation.store.comments.CommentStore.create`, whose script writes the
 comment and the response together, and only while the key still holds this
 request's claim. A crash between the two can then neither leave a comment
@@ -24,23 +24,13 @@ from dataclasses import dataclass
 
 import redis
 
-from moderation.store import keys
+from moderation.store import keys, scripts
 
 _IN_PROGRESS = "in-progress"
 # How long a claim blocks its key if its request never finishes (its release never reached
 # Redis, or a stalled Redis ran the claim after the client had given up). Short: correctness
 # does not rest on it, since a comment is created only while the key holds that very claim.
 IN_PROGRESS_LEASE_SECONDS = 10
-
-# Delete the key only if it still holds our placeholder (not a stored response).
-_RELEASE = """
-local value = redis.call('GET', KEYS[1])
-if value and cjson.decode(value)['state'] == ARGV[1] and cjson.decode(value)['fingerprint'] == ARGV[2] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
-
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -76,7 +66,7 @@ class IdempotencyStore:
     def __init__(self, client: redis.Redis, ttl_seconds: int):
         self.redis = client
         self.ttl_seconds = ttl_seconds
-        self._release = client.register_script(_RELEASE)
+        self._release = scripts.register(client, "release_idempotency")
 
     def claim(self, site_id: str, client_key: str, fingerprint: str) -> Claim:
         key = keys.idempotency_key(site_id, client_key)
@@ -101,10 +91,11 @@ class IdempotencyStore:
         self.redis.set(keys.idempotency_key(site_id, client_key), _done_record(fingerprint, response),
                        ex=self.ttl_seconds)
 
-    def create_guard(self, site_id: str, client_key: str, claim: Claim, fingerprint: str,
-                     response: StoredResponse) -> CreateGuard:
-        """The response to store atomically with the comment, under ``claim`` (see the module doc)."""
-        return CreateGuard(keys.idempotency_key(site_id, client_key), claim.token,
+    def guard(self, site_id: str, client_key: str, claim_token: str, fingerprint: str,
+              response: StoredResponse) -> CreateGuard:
+        """The response to store atomically with the comment, under the claim ``claim_token``
+        (see the module doc)."""
+        return CreateGuard(keys.idempotency_key(site_id, client_key), claim_token,
                            _done_record(fingerprint, response), self.ttl_seconds)
 
     def release(self, site_id: str, client_key: str, fingerprint: str) -> None:

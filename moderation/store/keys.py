@@ -17,6 +17,14 @@ def comment_key(comment_id: str) -> str:
     return f"{PREFIX}comment:{comment_id}"
 
 
+def comment_history_key(comment_id: str) -> str:
+    """List (JSON entries, oldest first): every state change of one comment, kept as long as it.
+
+    The service-wide audit stream is capped; a comment's own history is not.
+    """
+    return f"{PREFIX}comment-history:{comment_id}"
+
+
 def comment_sequence_key() -> str:
     """Counter: INCR gives each new comment its posting-order number (``seq``)."""
     return f"{PREFIX}seq:comments"
@@ -32,9 +40,10 @@ def pending_queue_key() -> str:
     return f"{PREFIX}queue:pending"
 
 
-def in_flight_key() -> str:
-    """Sorted set: comments in ``queued``/``processing``, scored by last state change (epoch s)."""
-    return f"{PREFIX}queue:in-flight"
+def in_flight_key(state: str) -> str:
+    """Sorted set: comments in ``state`` (``queued`` or ``processing``), scored by the time they
+    entered it or were last re-enqueued by the sweeper (epoch s). Empty when workers keep up."""
+    return f"{PREFIX}queue:{state}"
 
 
 def dead_letter_key() -> str:
@@ -43,8 +52,31 @@ def dead_letter_key() -> str:
 
 
 def audit_stream_key() -> str:
-    """Stream: one entry per state change (comment, from, to, at, actor, detail)."""
+    """Stream: one entry per state change (comment, from, to, at, actor, detail, request_id),
+    trimmed to about MODERATION_AUDIT_STREAM_MAX entries (each comment's history is kept apart)."""
     return f"{PREFIX}audit"
+
+
+def decision_stats_key(site_id: str) -> str:
+    """Hash (counters): decisions of one site by ``outcome`` and by ``outcome|reason code``."""
+    return f"{PREFIX}site:{site_id}:stats:decisions"
+
+
+def latency_stats_key(site_id: str) -> str:
+    """Hash (counters): seconds from submission to decision of one site's comments, as histogram
+    buckets (``le:<seconds>``, not cumulative), ``count`` and ``sum``."""
+    return f"{PREFIX}site:{site_id}:stats:latency"
+
+
+def workers_key() -> str:
+    """Hash (global, single-key commands): worker name -> its heartbeat (JSON: pid, started_at,
+    heartbeat_at, last_consumed_at, tasks_received, redis_errors)."""
+    return f"{PREFIX}workers"
+
+
+def sweeper_key() -> str:
+    """String (global): when the stuck-comment sweeper last ran (epoch s)."""
+    return f"{PREFIX}sweeper:last-run"
 
 
 def site_key(site_id: str) -> str:

@@ -1,38 +1,40 @@
-"""A fixed-window rate limiter on Redis (INCR + EXPIRE in one transaction)."""
+"""The intake's rate limit: a fixed window per site and commenter, counted in Redis.
+
+The counting happens inside the comment-creating script
+(``lua/create_comment.lua``: INCR, EXPIRE on the first hit), so a submission
+costs no separate round trip for it; this module only says which counter and
+for how long.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-import redis
-
 from moderation.store import keys
 
 
 @dataclass(frozen=True)
-class RateDecision:
-    allowed: bool
+class RateWindow:
+    """The counter for one (site, commenter) in the current window."""
+
+    key: str
     limit: int
-    remaining: int
-    retry_after_seconds: int
+    expire_seconds: int  # the counter outlives its window by a second
+    retry_after_seconds: int  # until the next window starts
 
 
-class RateLimiter:
-    """Allow ``limit`` hits per ``window_seconds`` per (site, client)."""
+@dataclass(frozen=True)
+class RateLimit:
+    """``limit`` submissions per ``window_seconds`` per (site, commenter)."""
 
-    def __init__(self, client: redis.Redis, limit: int, window_seconds: int):
-        self.redis = client
-        self.limit = limit
-        self.window_seconds = window_seconds
+    limit: int
+    window_seconds: int
 
-    def hit(self, site_id: str, client: str, now: float | None = None) -> RateDecision:
+    def window(self, site_id: str, client: str, now: float | None = None) -> RateWindow:
         now = time.time() if now is None else now
         window_start = int(now // self.window_seconds) * self.window_seconds
-        key = keys.rate_limit_key(site_id, client, window_start)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(key)
-        pipe.expire(key, self.window_seconds + 1)
-        count, _ = pipe.execute()
-        retry_after = max(1, int(window_start + self.window_seconds - now + 0.999))
-        return RateDecision(allowed=count <= self.limit, limit=self.limit,
-                            remaining=max(0, self.limit - count), retry_after_seconds=retry_after)
+        return RateWindow(
+            key=keys.rate_limit_key(site_id, client, window_start), limit=self.limit,
+            expire_seconds=self.window_seconds + 1,
+            retry_after_seconds=max(1, int(window_start + self.window_seconds - now + 0.999)),
+        )

@@ -4,6 +4,12 @@ An API key is 32 random bytes (URL-safe text, ``mk_`` prefix). Only its sha256
 is stored; a presented key is hashed, looked up, and compared with the stored
 hash using :func:`hmac.compare_digest`. High-entropy keys make a plain (unsalted)
 hash sufficient: there is nothing to brute-force.
+
+Authentication costs one round trip: the key index is read every time (so a
+replaced key stops working at once), while the site's record (name, origins,
+key hash) may come from a per-process cache kept ``cache_seconds``
+(MODERATION_SITE_CACHE_SECONDS): a change of origins reaches every API process
+within that time.
 """
 from __future__ import annotations
 
@@ -19,6 +25,8 @@ from urllib.parse import urlsplit
 import redis
 
 from moderation.store import keys
+
+MAX_CACHED_SITES = 10_000  # a bound on the per-process cache, far above any real deployment
 
 API_KEY_PREFIX = "mk_"
 
@@ -60,8 +68,10 @@ class Site:
 class SiteStore:
     """Sites and their hashed API keys."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: redis.Redis, cache_seconds: float = 0.0):
         self.redis = client
+        self.cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Site, str]] = {}  # site id -> (read at, site, key hash)
 
     def create(self, name: str, origins: list[str], api_key: str | None = None,
                site_id: str | None = None) -> tuple[Site, str]:
@@ -99,11 +109,11 @@ class SiteStore:
         self.redis.hset(keys.site_key(site_id), "origins", json.dumps(normalized))
 
     def get(self, site_id: str) -> Site | None:
-        data = self.redis.hgetall(keys.site_key(site_id))
-        if not data:
-            return None
-        return Site(id=data["id"], name=data["name"], origins=tuple(json.loads(data["origins"])),
-                    created_at=float(data["created_at"]))
+        return self._read(site_id)[0]
+
+    def cached(self, site_id: str) -> Site | None:
+        """:meth:`get`, from the per-process cache when it is fresh enough."""
+        return self._record(site_id)[0]
 
     def authenticate(self, api_key: str) -> Site | None:
         """The site owning ``api_key``, or None. Compares hashes in constant time."""
@@ -111,10 +121,32 @@ class SiteStore:
         site_id = self.redis.get(keys.site_api_key_index_key(presented_hash))
         if not site_id:
             return None
-        stored_hash = self.redis.hget(keys.site_key(site_id), "api_key_hash") or ""
-        if not hmac.compare_digest(stored_hash, presented_hash):
+        site, stored_hash = self._record(site_id)
+        if site is not None and not hmac.compare_digest(stored_hash, presented_hash):
+            site, stored_hash = self._record(site_id, fresh=True)  # the cached record predates a new key
+        if site is None or not hmac.compare_digest(stored_hash, presented_hash):
             return None
-        return self.get(site_id)
+        return site
+
+    def _record(self, site_id: str, fresh: bool = False) -> tuple[Site | None, str]:
+        now = time.monotonic()
+        cached = None if fresh else self._cache.get(site_id)
+        if cached is not None and now - cached[0] < self.cache_seconds:
+            return cached[1], cached[2]
+        site, key_hash = self._read(site_id)
+        if site is not None and self.cache_seconds > 0:
+            if len(self._cache) >= MAX_CACHED_SITES:
+                self._cache.clear()
+            self._cache[site_id] = (now, site, key_hash)
+        return site, key_hash
+
+    def _read(self, site_id: str) -> tuple[Site | None, str]:
+        data = self.redis.hgetall(keys.site_key(site_id))
+        if not data:
+            return None, ""
+        site = Site(id=data["id"], name=data["name"], origins=tuple(json.loads(data["origins"])),
+                    created_at=float(data["created_at"]))
+        return site, data.get("api_key_hash", "")
 
     def all(self) -> list[Site]:
         sites = [self.get(site_id) for site_id in sorted(self.redis.smembers(keys.sites_index_key()))]

@@ -82,7 +82,9 @@ def test_formats_endpoint_lists_ids_names_and_tips(client):
     assert formats["filtered_html"]["name"] and formats["filtered_html"]["version"]
 
 
-def test_health_endpoints(client):
+def test_health_endpoints_without_a_worker_say_degraded(client):
     assert client.get("/livez").json == {"status": "alive"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json["checks"] == {"redis": "ok", "broker": "ok"}
+    assert ready.status_code == 200 and ready.json["status"] == "degraded"
+    assert ready.json["checks"] == {"redis": "ok", "broker": "ok", "workers": "fail"}
+    assert "no worker" in ready.json["details"]["workers"]

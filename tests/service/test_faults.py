@@ -167,8 +167,8 @@ def test_dropped_client_connections_are_reestablished(client, site_key, comment_
 @pytest.mark.timeout(90)
 def test_beat_sweeper_rescues_a_comment_whose_message_was_lost(comment_store, site, start_worker):
     # Stored but never enqueued: what a crash between persist and enqueue leaves behind.
-    lost = comment_store.create({"site_id": site.id, "thread": "t1", "body": "hello", "format": "filtered_html",
-                                 "author_name": "Ada"})
+    lost = comment_store.get(comment_store.create({"site_id": site.id, "thread": "t1", "body": "hello",
+                                                   "format": "filtered_html", "author_name": "Ada"}).comment_id)
     start_worker(beat=True, sweep_interval=1, stuck_after=1)
     assert wait_final(comment_store, lost.id, 60) == "approved", explain(comment_store, lost.id)
     assert len(decisions(comment_store, lost.id)) == 1

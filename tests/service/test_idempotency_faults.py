@@ -34,7 +34,7 @@ def retry_until_accepted(client, site_key, key, payload, timeout):
 
 def comments_with_key(redis_client, key):
     found = []
-    for comment_key in redis_client.scan_iter(keys.comment_key("*")):
+    for comment_key in redis_client.scan_iter(keys.comment_key("*"), _type="hash"):
         if redis_client.hget(comment_key, "idempotency_key") == key:
             found.append(redis_client.hget(comment_key, "id"))
     return found
@@ -45,9 +45,9 @@ def test_guarded_create_writes_comment_and_response_together_under_the_claim(com
     fields = {"site_id": "s1", "thread": "t1", "body": "hi", "format": "plain_text", "idempotency_key": "k"}
     claim = idempotency.claim("s1", "k", "fp")
     comment_id = new_comment_id()
-    guard = idempotency.create_guard("s1", "k", claim, "fp", StoredResponse(202, {"id": comment_id}, {}))
-    assert comment_store.create(fields, comment_id=comment_id, guard=guard).status == "queued"
-    assert comment_store.create(fields, comment_id=comment_id, guard=guard).id == comment_id  # a re-run: no-op
+    guard = idempotency.guard("s1", "k", claim.token, "fp", StoredResponse(202, {"id": comment_id}, {}))
+    assert comment_store.create(fields, comment_id=comment_id, guard=guard).outcome == "created"
+    assert comment_store.create(fields, comment_id=comment_id, guard=guard).outcome == "exists"  # a re-run: no-op
     assert idempotency.claim("s1", "k", "fp").response.body == {"id": comment_id}  # replayed from now on
     assert [event["comment"] for event in comment_store.audit_events()] == [comment_id]
 
@@ -56,8 +56,8 @@ def test_guarded_create_writes_comment_and_response_together_under_the_claim(com
     second = idempotency.claim("s1", "other", "fp")  # ... and a retry claimed the key
     late = new_comment_id()
     with pytest.raises(IdempotencyConflict):
-        comment_store.create(fields, comment_id=late, guard=idempotency.create_guard(
-            "s1", "other", first, "fp", StoredResponse(202, {"id": late}, {})))
+        comment_store.create(fields, comment_id=late, guard=idempotency.guard(
+            "s1", "other", first.token, "fp", StoredResponse(202, {"id": late}, {})))
     assert comment_store.get(late) is None and second.outcome == "claimed"
 
 

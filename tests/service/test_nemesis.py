@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from moderation.store import keys
-from moderation.store.comments import FINAL_STATES
+from moderation.store.comments import FINAL_STATES, IN_FLIGHT_STATES
 from tests.service.helpers import auth, comment_payload
 from tests.support.nemesis import Nemesis, worker_ready
 from tests.support.polling import wait_until
@@ -270,4 +270,7 @@ def test_nothing_lost_duplicated_or_unexpected_under_a_nemesis(app, client, site
     assert {cid: n for cid, n in pending_queue.items() if n != 1} == {} and pending_queue.keys() == pending
     assert {cid: n for cid, n in dead_letters.items() if n != 1} == {} and dead_letters.keys() == set(failed)
     assert {cid: final_events[cid] for cid in stored if final_events[cid] != 1} == {}
-    assert redis_client.zcard(keys.in_flight_key()) == 0  # nothing final is still tracked as in flight
+    for state in IN_FLIGHT_STATES:  # nothing final is still tracked as in flight
+        assert redis_client.zcard(keys.in_flight_key(state)) == 0, state
+    # Each comment's own history agrees: exactly one entry into a final state.
+    assert all(sum(event["to"] in FINAL_STATES for event in comment_store.history(cid)) == 1 for cid in stored)

@@ -6,7 +6,8 @@ from moderation.store import keys
 
 
 def new_comment(store, body="Hello <em>there</em> https://example.org", fmt="filtered_html", thread="t1"):
-    return store.create({"site_id": "s1", "thread": thread, "body": body, "format": fmt, "author_name": "Ada"})
+    created = store.create({"site_id": "s1", "thread": thread, "body": body, "format": fmt, "author_name": "Ada"})
+    return store.get(created.comment_id)
 
 
 def transitions(store, comment_id):
@@ -90,10 +91,16 @@ def test_sweeper_re_enqueues_only_stuck_comments(comment_store):
     stuck_queued, stuck_processing, done = (new_comment(comment_store) for _ in range(3))
     comment_store.begin_attempt(stuck_processing.id, max_attempts=5)
     process_comment(comment_store, done.id)
-    enqueued = []
-    assert sweep_stuck_comments(comment_store, enqueued.append, older_than_seconds=3600) == []
-    swept = sweep_stuck_comments(comment_store, enqueued.append, older_than_seconds=0)
+    enqueued, sites = [], set()
+
+    def enqueue(comment_id, site_id):
+        enqueued.append(comment_id)
+        sites.add(site_id)
+
+    assert sweep_stuck_comments(comment_store, enqueue, older_than_seconds=3600) == []
+    swept = sweep_stuck_comments(comment_store, enqueue, older_than_seconds=0)
     assert sorted(swept) == sorted(enqueued) == sorted([stuck_queued.id, stuck_processing.id])
+    assert sites == {"s1"}  # the task carries the comment's site
     for comment_id in enqueued:  # what the re-enqueued tasks will do
         process_comment(comment_store, comment_id)
     assert {comment_store.get(c).status for c in enqueued} == {"approved"}

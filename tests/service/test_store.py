@@ -1,15 +1,18 @@
 """The Redis store against a real redis-server: transitions, memberships, audit, sites."""
 import pytest
 
-from moderation.store import IdempotencyStore, RateLimiter
+from moderation.store import IdempotencyStore, RateLimit
 from moderation.store import keys
-from moderation.store.comments import APPROVED, FAILED, PENDING, PROCESSING, QUEUED
+from moderation.store.comments import APPROVED, FAILED, PENDING, PROCESSING, QUEUED, InvalidCursor
 from moderation.store.idempotency import StoredResponse
+from tests.support.round_trips import counting_round_trips
 
 
 def new_comment(store, site_id="s1", thread="t1", body="hello", **extra):
-    return store.create({"site_id": site_id, "thread": thread, "body": body, "format": "filtered_html",
-                         "author_name": "Ada", **extra})
+    created = store.create({"site_id": site_id, "thread": thread, "body": body, "format": "filtered_html",
+                            "author_name": "Ada", **extra})
+    assert created.outcome == "created"
+    return store.get(created.comment_id)
 
 
 def test_create_persists_queued_with_one_audit_event(comment_store, redis_client):
@@ -17,7 +20,29 @@ def test_create_persists_queued_with_one_audit_event(comment_store, redis_client
     assert comment.status == QUEUED and comment.attempts == 0 and comment.body == "hello"
     events = comment_store.audit_events(comment.id)
     assert [(event["from"], event["to"]) for event in events] == [("", "queued")]
-    assert redis_client.zscore(keys.in_flight_key(), comment.id) is not None
+    assert redis_client.zscore(keys.in_flight_key(QUEUED), comment.id) is not None
+
+
+def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, site_store):
+    site, api_key = site_store.create("News", [])
+    fields = {"site_id": site.id, "thread": "t1", "body": "b", "format": "plain_text"}
+    rate = RateLimit(10, 60)
+    warm = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4")).comment_id  # loads the script
+    comment_store.transition(comment_store.begin_attempt(warm, 3, site_id=site.id).comment,
+                             allowed_from={PROCESSING}, to=APPROVED, actor="test", decision_reasons=[])
+    site_store.cache_seconds = 60
+    site_store.authenticate(api_key)
+    with counting_round_trips() as trips:
+        assert site_store.authenticate(api_key) == site
+    assert trips.count == 1  # the key index; the site's record comes from the cache
+    with counting_round_trips() as trips:
+        created = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4"))
+    assert trips.count == 1 and created.outcome == "created"
+    with counting_round_trips() as trips:
+        start = comment_store.begin_attempt(created.comment_id, 3, site_id=site.id)
+        comment_store.transition(start.comment, allowed_from={PROCESSING}, to=APPROVED, actor="test",
+                                 decision_reasons=["no_active_content"])
+    assert trips.count == 2
 
 
 def test_sequence_numbers_follow_posting_order(comment_store):
@@ -25,12 +50,15 @@ def test_sequence_numbers_follow_posting_order(comment_store):
     assert second.seq == first.seq + 1
 
 
-def test_begin_attempt_moves_queued_to_processing_once(comment_store):
+def test_begin_attempt_moves_queued_to_processing_once(comment_store, redis_client):
     comment = new_comment(comment_store)
     first = comment_store.begin_attempt(comment.id, max_attempts=3)
     again = comment_store.begin_attempt(comment.id, max_attempts=3)
     assert (first.outcome, first.attempts) == ("started", 1)
     assert (again.outcome, again.attempts) == ("resumed", 2)
+    assert first.comment.body == "hello" and first.comment.site_id == "s1"  # handed back: no second read
+    assert redis_client.zscore(keys.in_flight_key(QUEUED), comment.id) is None
+    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is not None
     assert comment_store.get(comment.id).status == PROCESSING
     assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing"]
 
@@ -41,7 +69,8 @@ def test_attempt_cap_fails_and_dead_letters_once(comment_store, redis_client):
     assert outcomes == ["started", "resumed", "failed", "final"]
     assert comment_store.get(comment.id).status == FAILED
     assert comment_store.dead_letter_ids() == [comment.id]
-    assert redis_client.zscore(keys.in_flight_key(), comment.id) is None
+    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is None
+    assert redis_client.hget(keys.decision_stats_key("s1"), "failed|attempt_cap") == "1"
     assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "failed"]
 
 
@@ -54,7 +83,7 @@ def test_transition_is_compare_and_set_with_one_event_and_one_membership(comment
     assert comment_store.get(comment.id).html == "<p>hello</p>"
     assert redis_client.zrange(keys.thread_approved_key("s1", "t1"), 0, -1) == [comment.id]
     assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "approved"]
-    assert redis_client.zscore(keys.in_flight_key(), comment.id) is None
+    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is None
 
 
 def test_pending_queue_is_oldest_first_and_left_on_approval(comment_store):
@@ -79,20 +108,24 @@ def test_thread_pages_follow_posting_order_with_a_cursor(comment_store):
     for comment_id in [ids[3], ids[0], ids[4], ids[1], ids[2]]:  # approval order differs from posting order
         comment_store.transition(comment_id, allowed_from={PROCESSING}, to=APPROVED, actor="test")
     first = comment_store.thread_page("s1", "t1", limit=2)
-    assert [c.id for c in first.comments] == ids[:2] and first.next_cursor
-    second = comment_store.thread_page("s1", "t1", after_seq=int(first.next_cursor), limit=2)
-    third = comment_store.thread_page("s1", "t1", after_seq=int(second.next_cursor), limit=2)
+    assert [c.id for c in first.comments] == ids[:2] and first.next_cursor == ids[1]  # opaque: an id
+    second = comment_store.thread_page("s1", "t1", after=first.next_cursor, limit=2)
+    third = comment_store.thread_page("s1", "t1", after=second.next_cursor, limit=2)
     assert [c.id for c in second.comments] == ids[2:4]
     assert [c.id for c in third.comments] == ids[4:] and third.next_cursor is None
     assert comment_store.thread_page("other-site", "t1").comments == []
+    with pytest.raises(InvalidCursor):  # a cursor of another thread
+        comment_store.thread_page("s1", "other-thread", after=ids[0])
 
 
 def test_claim_stuck_returns_old_in_flight_ids_and_restarts_their_clock(comment_store):
     old = new_comment(comment_store)
     fresh = new_comment(comment_store)
     later = old.created_at + 100
-    comment_store.redis.zadd(keys.in_flight_key(), {fresh.id: later - 1})
-    assert comment_store.claim_stuck(50, now=later) == [old.id]
+    comment_store.redis.zadd(keys.in_flight_key(QUEUED), {fresh.id: later - 1})
+    processing = new_comment(comment_store)
+    comment_store.begin_attempt(processing.id, max_attempts=3, now=old.created_at)
+    assert sorted(comment_store.claim_stuck(50, now=later)) == sorted([old.id, processing.id])
     assert comment_store.claim_stuck(50, now=later + 1) == []  # clock restarted
 
 
@@ -128,10 +161,34 @@ def test_idempotency_claim_replay_mismatch_and_release(redis_client):
     assert store.claim("s1", "key-1", "fp").outcome == "replay"
 
 
-def test_rate_limiter_counts_per_window_and_client(redis_client):
-    limiter = RateLimiter(redis_client, limit=2, window_seconds=60)
+def test_rate_limit_counts_per_window_and_client_when_creating(comment_store):
+    limit = RateLimit(limit=2, window_seconds=60)
     now = 1_000_000.0  # 40 s into a 60 s window (999_960 .. 1_000_020)
-    assert [limiter.hit("s1", "1.2.3.4", now).allowed for _ in range(3)] == [True, True, False]
-    assert limiter.hit("s1", "5.6.7.8", now).allowed
-    assert limiter.hit("s1", "1.2.3.4", now).retry_after_seconds == 20
-    assert limiter.hit("s1", "1.2.3.4", now + 60).allowed  # next window
+
+    def create(client, at):
+        return comment_store.create({"site_id": "s1", "thread": "t1", "body": "b", "format": "plain_text"},
+                                    rate=limit.window("s1", client, at))
+
+    assert [create("1.2.3.4", now).outcome for _ in range(3)] == ["created", "created", "limited"]
+    assert create("5.6.7.8", now).outcome == "created"
+    assert limit.window("s1", "1.2.3.4", now).retry_after_seconds == 20
+    assert create("1.2.3.4", now + 60).outcome == "created"  # next window
+
+
+def test_create_checks_the_parent_is_in_the_same_site_and_thread(comment_store):
+    parent = new_comment(comment_store)
+    fields = {"site_id": "s1", "thread": "t1", "body": "reply", "format": "plain_text", "parent": parent.id}
+    assert comment_store.create(fields).outcome == "created"
+    assert comment_store.create({**fields, "thread": "t2"}).outcome == "no_parent"
+    assert comment_store.create({**fields, "site_id": "s2"}).outcome == "no_parent"
+    assert comment_store.create({**fields, "parent": "0" * 32}).outcome == "no_parent"
+
+
+def test_audit_stream_is_capped_but_each_comment_keeps_its_history(redis_client):
+    from moderation.store.comments import CommentStore
+    store = CommentStore(redis_client, audit_stream_max=10)
+    first = new_comment(store)
+    for _ in range(300):
+        new_comment(store)
+    assert redis_client.xlen(keys.audit_stream_key()) < 150  # trimmed (approximately, by whole nodes)
+    assert [event["to"] for event in store.audit_events(first.id)] == ["queued"]

@@ -1,7 +1,7 @@
 """validate_submission: a typed submission or field errors (pointers), never an exception."""
 import pytest
 
-from moderation.validation import CommentSubmission, nest_form_fields, validate_submission
+from moderation.validation import CommentSubmission, DuplicateField, nest_form_fields, validate_submission
 
 FORMATS = {"filtered_html", "plain_text"}
 
@@ -87,8 +87,12 @@ def test_hostile_email_input_is_checked_in_linear_time():
 
 def test_form_fields_nest_into_the_json_shape():
     payload = nest_form_fields([("thread", "t1"), ("author_name", "Ada"), ("author_email", "a@b.org"),
-                                ("body", "hi"), ("client_ip", "::1"), ("unknown", "ignored"),
-                                ("body", "second value loses")])
+                                ("body", "hi"), ("client_ip", "::1"), ("unknown", "ignored"), ("unknown", "twice")])
     assert payload == {"thread": "t1", "author": {"name": "Ada", "email": "a@b.org"},
                        "body": "hi", "client": {"ip": "::1"}}
     assert isinstance(validate(payload), CommentSubmission)
+
+
+def test_a_known_form_field_given_twice_is_refused():
+    with pytest.raises(DuplicateField, match="body"):
+        nest_form_fields([("thread", "t1"), ("body", "first"), ("body", "second")])

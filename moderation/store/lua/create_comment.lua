@@ -1,0 +1,42 @@
+-- Intake: store a new comment in state queued, after its checks, in one step.
+-- Checks, in order: the Idempotency-Key still holds this request's claim (a retry of an
+-- already created comment is 'exists'), the parent comment is in the same site and thread,
+-- the commenter is under the rate limit. Then: sequence number, the comment hash, one audit
+-- event, the queued set, and the stored 202 under the Idempotency-Key.
+local comment_key, sequence_key, audit_key, queued_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local history_key, rate_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local comment_id, now, request_id, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local rate_limit, rate_window = tonumber(ARGV[5]), ARGV[6]   -- rate_limit 0: no limit
+local parent_id, site_id, thread = ARGV[7], ARGV[8], ARGV[9]  -- parent_id '': no parent
+local claim_token, response, response_ttl = ARGV[10], ARGV[11], ARGV[12]  -- claim_token '': no key
+local FIRST_FIELD = 13  -- ARGV[13..]: field/value pairs of the submission
+
+if claim_token ~= '' then
+  local held = redis.call('GET', idempotency_key)
+  if held then
+    local record = cjson.decode(held)
+    if record['state'] == 'done' and type(record['body']) == 'table' and record['body']['id'] == comment_id then
+      return {'exists', 0}
+    end
+    if record['state'] ~= 'in-progress' or record['token'] ~= claim_token then
+      return {'conflict', 0}
+    end
+  end
+end
+if parent_id ~= '' then
+  local parent = redis.call('HMGET', parent_key, 'site_id', 'thread')
+  if parent[1] ~= site_id or parent[2] ~= thread then return {'no_parent', 0} end
+end
+if rate_limit > 0 then
+  local count = redis.call('INCR', rate_key)
+  if count == 1 then redis.call('EXPIRE', rate_key, rate_window) end
+  if count > rate_limit then return {'limited', redis.call('TTL', rate_key)} end
+end
+local seq = redis.call('INCR', sequence_key)
+redis.call('HSET', comment_key, 'id', comment_id, 'seq', seq, 'status', STATE.queued, 'attempts', 0,
+           'created_at', now, 'updated_at', now, 'request_id', request_id, unpack(ARGV, FIRST_FIELD))
+record_change(audit_key, history_key, audit_max, comment_id, '', STATE.queued, now, 'api', 'submitted',
+              request_id)
+redis.call('ZADD', queued_key, now, comment_id)
+if claim_token ~= '' then redis.call('SET', idempotency_key, response, 'EX', response_ttl) end
+return {'created', seq}
