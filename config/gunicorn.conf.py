@@ -5,6 +5,11 @@ Every value can be changed from the environment, so the same file serves
 """
 
 import os
+import tempfile
+
+from moderation.settings import Settings
+
+_settings = Settings.from_env()
 
 # The WSGI app: the Flask factory, so each worker builds its own app after the fork.
 wsgi_app = "moderation:create_app()"
@@ -49,10 +54,48 @@ limit_request_fields = 100
 # Trust X-Forwarded-* only from these proxies (comma-separated); default loopback only.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Access and error logs to stdout/stderr, where the launcher or the container runtime collects them.
-accesslog = "-"
+# No gunicorn access log: the app writes one line per request itself, with its request id
+# (MODERATION_ACCESS_LOG). gunicorn's own lines go to stderr, as JSON like the app's
+# (MODERATION_LOG_FORMAT), where the launcher or the container runtime collects them.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"moderation": {"()": "moderation.logs.formatter", "log_format": _settings.log_format}},
+    "filters": {"request_id": {"()": "moderation.logs.RequestIdFilter"}},
+    # Named like the handler moderation.logs.configure_logging installs, which replaces it in the
+    # workers (not doubles it).
+    "handlers": {"moderation": {"class": "logging.StreamHandler", "formatter": "moderation",
+                                "filters": ["request_id"], "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["moderation"]},
+    "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["moderation"], "propagate": False}},
+}
+
+# Prometheus multiprocess mode: every worker writes its metrics to files in this directory and
+# GET /metrics (any worker) adds them up. Set PROMETHEUS_MULTIPROC_DIR to choose it; otherwise a
+# fresh temporary directory per gunicorn run. prometheus-client reads the variable at import,
+# so it is set here, in the master, before the workers import the app.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moderation-metrics-")
+
+
+def on_starting(server):
+    """Start without a previous run's samples (they would be added up too): remove the *.db
+    files prometheus-client wrote there, nothing else."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    """A worker that exited no longer counts in live gauges (its counters stay)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 # Put the process role in `ps` output, so you can tell the API from the Celery processes.
 proc_name = "moderation-api"

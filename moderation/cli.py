@@ -1,4 +1,4 @@
-"""Command line: ``flask --app moderation sites create|list`` and ``flask --app moderation demo``."""
+"""Command line: ``flask --app moderation sites create|list``, ``demo`` and ``doctor``."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from moderation import diagnostics
 from moderation.api.deps import services
 
 sites_cli = AppGroup("sites", help="Manage the sites allowed to post comments.")
@@ -69,6 +70,34 @@ def demo(port: str) -> None:
     click.echo(f"  curl -sS '{base_url}/api/v1/threads/demo-article/comments?site={DEMO_SITE_ID}'")
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor() -> None:
+    """Check the deployment: Redis persistence and eviction, broker, workers, sweeper, queues.
+
+    One line per check (OK, WARN or FAIL) with the fix for anything not OK.
+    Exits 1 when a check fails, so it can gate a deploy or feed a cron alert.
+    """
+    svc = services()
+    settings = svc.settings
+    client = svc.comments.redis
+    checks = [diagnostics.check_redis(client)]
+    if checks[0].status == diagnostics.OK:
+        checks += [diagnostics.check_persistence(client), diagnostics.check_eviction(client)]
+    checks.append(diagnostics.check_broker(settings))
+    if checks[0].status == diagnostics.OK:
+        checks += [diagnostics.check_workers(svc.workers, svc.comments, settings.worker_stale_after),
+                   diagnostics.check_sweeper(client, settings.sweep_interval),
+                   *diagnostics.check_queue_ages(svc.comments, settings.stuck_after)]
+    for check in checks:
+        click.echo(check.line())
+    failed = [check.name for check in checks if check.status == diagnostics.FAIL]
+    click.echo(f"{len(checks)} checks: " + (f"{len(failed)} failed ({', '.join(failed)})" if failed else "none failed"))
+    if failed:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(doctor)

@@ -72,7 +72,7 @@ def check_workers(registry: WorkerRegistry, comments: CommentStore, stale_after:
     queued = comments.queue_states(now)[QUEUED]
     last_consumed = max((beat.last_consumed_at for beat in alive), default=0.0)
     consumed_text = f"last task taken {now - last_consumed:.0f}s ago" if last_consumed else "no task taken yet"
-    waiting_text = f"{queued.count} queued, oldest {queued.oldest_age or 0:.0f}s"
+    waiting_text = f"{queued.count} queued" + (f", oldest {queued.oldest_age:.0f}s" if queued.count else "")
     if not alive:
         seen = (f"last heartbeat {min(beat.age(now) for beat in heartbeats):.0f}s ago" if heartbeats
                 else "no worker has ever reported")

@@ -24,8 +24,9 @@ current_request_id: ContextVar[str] = ContextVar("request_id", default="")
 # What we accept from a client or a proxy: short, printable, no spaces (it goes into logs).
 INCOMING_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{8,128}")
 
+HANDLER_NAME = "moderation"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id", "process"]
+JSON_FIELDS = ["levelname", "name", "message", "request_id", "process"]
 
 
 def request_id_from(incoming: str | None) -> str:
@@ -47,21 +48,22 @@ class RequestIdFilter(logging.Filter):
 def formatter(log_format: str) -> logging.Formatter:
     if log_format == "text":
         return logging.Formatter(TEXT_FORMAT)
-    return JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         timestamp=False, json_ensure_ascii=False)
+    return JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger"},
+                         timestamp="time", json_ensure_ascii=False)  # "time": ISO 8601, UTC
 
 
 def configure_logging(log_format: str = "json", level: int | str = logging.INFO) -> None:
     """Send every log record to stderr as JSON (or text), with its request id.
 
-    Replaces the root logger's handlers, so call it once per process (the API
-    worker, the Celery worker or beat) before logging anything.
+    Installs one handler on the root logger (replacing the one a previous call
+    installed, leaving others, such as a test runner's, alone).
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
     handler.addFilter(RequestIdFilter())
+    handler.set_name(HANDLER_NAME)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [old for old in root.handlers if old.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
