@@ -16,7 +16,10 @@ Two deadlines bound what one connection can hold:
 """
 from __future__ import annotations
 
+import json
+
 import gevent
+from gunicorn import util
 from gunicorn.workers.ggevent import GeventWorker
 
 
@@ -24,7 +27,29 @@ class RequestDeadline(gevent.Timeout):
     """Raised in a request's greenlet when it runs past the worker's ``timeout``."""
 
 
+def write_problem(sock, status_int: int, reason: str, message: str) -> None:
+    """gunicorn's answer to a request it cannot parse, as an RFC 9457 problem like the app's.
+
+    gunicorn writes these itself (bad request line, header too large, bad chunk,
+    an unsupported transfer coding) before the app sees anything; its own page is
+    HTML. An unsupported transfer coding is the client's error here: 400, not 501.
+    """
+    if status_int == 501:
+        status_int, reason = 400, "Bad Request"
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int, "detail": message}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
 class GeventApiWorker(GeventWorker):
+    def init_process(self):
+        # gunicorn's workers call util.write_error for requests they cannot parse; in this
+        # process (ours alone) it writes a problem+json instead of an HTML page.
+        util.write_error = write_problem
+        super().init_process()
+
     def handle_request(self, listener_name, req, sock, addr):
         deadline = RequestDeadline(self.cfg.timeout)
         deadline.start()
