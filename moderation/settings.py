@@ -45,14 +45,15 @@ class Settings:
     max_comment_chars: int = 20000
     # Redis socket connect/read timeout in seconds: the API answers 503 about this fast when Redis is down.
     redis_socket_timeout: float = 1.0
-    # Seconds before the Redis broker re-delivers an unacknowledged task (must exceed the longest task).
-    visibility_timeout: int = 600
     # Processing attempts per comment before it is marked failed and dead-lettered.
     max_attempts: int = 5
-    # Seconds between two runs of the stuck-comment sweeper (Celery beat).
-    sweep_interval: int = 60
-    # Seconds a comment may sit in queued/processing before the sweeper re-enqueues it.
-    stuck_after: int = 300
+    # Seconds between two runs of the stuck-comment sweeper (Celery beat; workers stand in for a
+    # silent beat).
+    sweep_interval: int = 30
+    # Seconds a comment may sit in queued/processing before the sweeper sends it again: how long a
+    # comment whose worker died (or whose message was lost) waits. Keep it above the task time
+    # limit (120 s).
+    stuck_after: int = 180
     # Comment submissions allowed per site and commenter IP, as "N/second|minute|hour|day".
     rate_limit: str = "30/minute"
     # Seconds an Idempotency-Key and its first response are remembered.
@@ -76,7 +77,11 @@ class Settings:
     # Seconds without a heartbeat (or without a task taken while comments wait) before /readyz,
     # /metrics and the doctor report the workers as not working.
     worker_stale_after: float = 60.0
-    # Worker processes (Celery prefork pool size) per `celery -A workers worker`; 0: one per CPU.
+    # Celery pool of `celery -A workers worker`: "solo" (tasks run in the worker process: fastest
+    # per process; run one worker per CPU), "prefork" (children: crash isolation, hard time limit),
+    # or "threads". It wins over celery's own --pool flag (Celery prefers its configuration).
+    worker_pool: str = "solo"
+    # Pool size for prefork/threads; 0: one per CPU. Ignored by solo.
     worker_concurrency: int = 0
     # Bearer token that GET /metrics requires; empty: /metrics is open (keep it off the public
     # internet, e.g. at the proxy).
@@ -105,6 +110,8 @@ class Settings:
                 raise ValueError(f"{PREFIX}{spec.name.upper()}: expected {kind.__name__}, got {raw!r}") from exc
         settings = cls(**values)
         settings.rate_limit_window  # validate the rate format early
+        if settings.worker_pool not in ("solo", "prefork", "threads"):
+            raise ValueError(f"{PREFIX}WORKER_POOL must be solo, prefork or threads, got {settings.worker_pool!r}")
         if settings.log_format not in ("json", "text"):
             raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings

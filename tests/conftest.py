@@ -49,12 +49,11 @@ def formats_read_afresh():
     yield
     registry._in_use = None
 
-# Settings every test app and worker uses unless a test overrides them:
-# a generous rate limit (429 has its own test) and a short visibility timeout
-# so a lost delivery comes back within a test's time bound.
+# Settings every test app and worker uses unless a test overrides them: a generous rate
+# limit (429 has its own test). Tests that need the sweeper to re-deliver start beat (or let
+# a worker stand in for it) with a short MODERATION_STUCK_AFTER.
 DEFAULT_TEST_SETTINGS = {
     "rate_limit": "10000/minute",
-    "visibility_timeout": 10,
     "redis_socket_timeout": 1.0,
 }
 

@@ -1,10 +1,16 @@
 """The Celery application: configuration, with the reason for every setting.
 
-Why these settings: docs/reliability.md. In short, Celery acks before
-running by default (a crash loses the task), the Redis transport re-delivers
-unacked messages only after ``visibility_timeout``, and results expire. We ack
-late, requeue on a lost worker, cap attempts in our own store, keep results in
-our own store, and sweep comments whose message got lost anyway.
+How delivery works (docs/reliability.md): the store, not the broker, is the
+record of work to do. A comment is written (``queued``) before its message is
+sent; a comment left in ``queued`` or ``processing`` longer than
+MODERATION_STUCK_AFTER is sent again by the sweeper, whatever happened to its
+message (lost in a crash, never published, dropped with a worker). Every step
+is a compare-and-set, so a message delivered twice changes nothing twice, and
+attempts are counted in the store, so a comment that keeps killing its worker
+ends ``failed``. The broker therefore does not need kombu's acknowledgement
+emulation for Redis (an ``unacked`` hash restored after a visibility timeout):
+it is off, which saves two Redis round trips per message and removes the code
+path of the outage crash (workers/broker_transport.py).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from moderation.store.workers import WorkerRegistry
 from workers import broker_transport, liveness
 
 QUEUE_NAME = "moderation"
+TASK_TIME_LIMIT = 120  # seconds
 RENDER_COMMENT_TASK = "moderation.render_comment"
 SWEEP_STUCK_TASK = "moderation.sweep_stuck_comments"
 
@@ -29,18 +36,14 @@ def make_celery(settings: Settings) -> Celery:
     """A Celery app for ``settings``: the worker's, beat's, and the API's (to enqueue)."""
     app = Celery("moderation", broker=settings.effective_broker_url, include=["workers.tasks"])
     redis_transport_options = {
-        # Re-deliver a message unacked this long (its worker died); longer than any task may run.
-        "visibility_timeout": settings.visibility_timeout,
+        # No acknowledgement emulation (see the module doc): the sweeper re-delivers from the store.
+        "ack_emulation": False,
         # Fail a connection attempt fast so the API can answer 503 instead of hanging.
         "socket_connect_timeout": settings.redis_socket_timeout,
         # Reads give up eventually; generous because workers block in BRPOP between messages.
         "socket_timeout": max(5.0, settings.redis_socket_timeout),
         # Detect half-dead connections (e.g. after Redis was SIGSTOPped) and reconnect.
         "health_check_interval": 25,
-        # Scan for expired unacked messages every few seconds (kombu: every 10 s x throttle 10 = 100 s),
-        # so a message whose worker died comes back soon after the visibility timeout, not minutes later.
-        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 2)),
-        "unacked_restore_throttle": 1,
     }
     app.conf.update(
         # kombu's Redis transport with the outage fix (workers/broker_transport.py): without it a
@@ -51,13 +54,19 @@ def make_celery(settings: Settings) -> Celery:
         # rediss:// without ssl_* options in the URL: verify the server's certificate (kombu's
         # own default for a bare rediss:// is no verification at all).
         broker_use_ssl=broker_transport.default_ssl_options(settings.effective_broker_url),
-        # Ack after the task returns, not before: a worker crash mid-task leaves the message to re-deliver.
+        # Ack after the task returns: a prefork child killed mid-task gives its message back
+        # (with the next setting) instead of dropping it. Redelivery does not rest on it.
         task_acks_late=True,
-        # A killed pool child requeues its message instead of acking it; our attempt cap stops poison loops.
+        # A killed pool child requeues its message at once; our attempt cap stops poison loops.
         task_reject_on_worker_lost=True,
-        # One message per process at a time: a crashed worker strands at most one in-flight message.
-        worker_prefetch_multiplier=1,
-        # Pool processes per worker (MODERATION_WORKER_CONCURRENCY); None: one per CPU.
+        # Take a few messages ahead: the next one is at hand when a task ends (about 10% more
+        # throughput than one at a time). A crash strands them; the sweeper sends them again.
+        worker_prefetch_multiplier=4,
+        # The pool (MODERATION_WORKER_POOL): "solo" runs tasks in the worker process itself, the
+        # fastest per process (no hand-over to a child); scale by running more worker processes.
+        # "prefork" isolates each task in a child and enforces task_time_limit.
+        worker_pool=settings.worker_pool,
+        # Pool processes per worker for prefork/threads (MODERATION_WORKER_CONCURRENCY); None: one per CPU.
         worker_concurrency=settings.worker_concurrency or None,
         # Outcomes live in our store; Celery's result backend would only add writes that expire.
         task_ignore_result=True,
@@ -65,10 +74,6 @@ def make_celery(settings: Settings) -> Celery:
         result_backend=None,
         # See redis_transport_options above.
         broker_transport_options=redis_transport_options,
-        # Set alike so a result backend on Redis, if ever enabled, would not disagree on redelivery.
-        result_backend_transport_options=redis_transport_options,
-        # Celery also reads this top-level name in places; keep all three in agreement.
-        visibility_timeout=settings.visibility_timeout,
         # Wait for Redis at worker start instead of exiting (services may start in any order).
         broker_connection_retry_on_startup=True,
         # Keep reconnecting after a broker outage; workers recover by themselves.
@@ -90,9 +95,11 @@ def make_celery(settings: Settings) -> Celery:
         result_serializer="json",
         # One named queue; `celery -A workers worker` consumes the default queue.
         task_default_queue=QUEUE_NAME,
-        # Kill a runaway render (rendering is linear, this never triggers on sane input). Keep
-        # MODERATION_VISIBILITY_TIMEOUT above it, or a live task may be delivered a second time.
-        task_time_limit=120,
+        # Kill a runaway render (rendering is linear, this never triggers on sane input): prefork
+        # enforces it on its children; with the solo pool the worker's watchdog exits the process
+        # (workers/liveness.py) and its supervisor starts it again. Keep MODERATION_STUCK_AFTER above
+        # it, or the sweeper may re-send a task that is still running (harmless, but wasted).
+        task_time_limit=TASK_TIME_LIMIT,
         # Timestamps in UTC, like the store.
         timezone="UTC",
         enable_utc=True,
@@ -120,5 +127,17 @@ def setup_logging(settings: Settings) -> None:
 _settings = Settings.from_env()
 celery_app = make_celery(_settings)
 setup_logging(_settings)
-liveness.connect_signals(lambda: WorkerRegistry(connect_redis(_settings.redis_url, _settings.redis_socket_timeout)),
-                         _settings.worker_heartbeat_interval)
+
+
+def _sweep_if_beat_is_silent() -> None:
+    from workers.tasks import sweep_if_beat_is_silent  # the tasks module imports this one
+
+    sweep_if_beat_is_silent()
+
+
+liveness.connect_signals(
+    lambda: WorkerRegistry(connect_redis(_settings.redis_url, _settings.redis_socket_timeout)),
+    _settings.worker_heartbeat_interval,
+    time_limit=TASK_TIME_LIMIT if _settings.worker_pool != "prefork" else None,  # prefork enforces its own
+    on_beat=_sweep_if_beat_is_silent,
+)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import socket
 import time
 
 import redis
@@ -18,7 +20,7 @@ from moderation.logs import current_request_id
 from moderation.processing import process_comment, sweep_stuck_comments as sweep_stuck
 from moderation.settings import Settings
 from moderation.store import CommentStore, connect_redis
-from moderation.store.workers import record_sweep
+from moderation.store.workers import claim_sweep, last_sweep, record_sweep
 from workers.celery_app import RENDER_COMMENT_TASK, SWEEP_STUCK_TASK
 from workers.liveness import count_redis_error
 
@@ -80,3 +82,22 @@ def sweep_stuck_comments() -> int:
     if swept:
         log.warning("re-enqueued %d stuck comments: %s", len(swept), ", ".join(swept[:10]))
     return len(swept)
+
+
+def sweep_if_beat_is_silent() -> int:
+    """The sweeper, run by a worker when beat has not run it for three intervals.
+
+    Re-delivery rests on the sweeper (workers/celery_app.py), so it must not
+    depend on beat alone: each worker's heartbeat thread calls this, and one at
+    a time (a lock) stands in while beat is down or was never started.
+    """
+    settings = worker_settings()
+    store = comment_store()
+    last = last_sweep(store.redis)
+    if last is not None and time.time() - last < 3 * settings.sweep_interval + 10:
+        return 0
+    if not claim_sweep(store.redis, f"{socket.gethostname()}:{os.getpid()}", settings.sweep_interval):
+        return 0
+    log.warning("beat has not swept for %s; this worker sweeps instead",
+                "ever" if last is None else f"{time.time() - last:.0f}s")
+    return sweep_stuck_comments()

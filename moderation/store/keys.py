@@ -79,6 +79,11 @@ def sweeper_key() -> str:
     return f"{PREFIX}sweeper:last-run"
 
 
+def sweeper_lock_key() -> str:
+    """String (global, with TTL): the worker standing in for a silent beat holds it while it sweeps."""
+    return f"{PREFIX}sweeper:lock"
+
+
 def site_key(site_id: str) -> str:
     """Hash: one site (name, allowed origins, API key hash, created_at)."""
     return f"{PREFIX}site:{site_id}"

@@ -71,3 +71,8 @@ def record_sweep(client: redis.Redis, now: float | None = None) -> None:
 def last_sweep(client: redis.Redis) -> float | None:
     value = client.get(keys.sweeper_key())
     return float(value) if value else None
+
+
+def claim_sweep(client: redis.Redis, holder: str, seconds: float) -> bool:
+    """Only one worker stands in for beat at a time: True for the one that got the lock."""
+    return bool(client.set(keys.sweeper_lock_key(), holder, nx=True, ex=max(1, int(seconds))))

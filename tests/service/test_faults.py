@@ -64,10 +64,23 @@ def test_worker_main_killed_mid_task_a_new_worker_finishes(client, site_key, com
     first.kill_main()
     first.stop()  # and its orphaned pool child: nothing of the first worker survives
     assert status_of(comment_store, comment_id) == "processing"
-    start_worker()  # the unacked message is restored after the visibility timeout
+    # The messages the first worker held died with it; the sweeper sends their comments again.
+    start_worker(beat=True, stuck_after=3, sweep_interval=1)
     for each in [comment_id, *others]:
         assert wait_final(comment_store, each, 90) == "approved", explain(comment_store, each)
         assert len(decisions(comment_store, each)) == 1
+
+
+@pytest.mark.timeout(120)
+def test_without_beat_a_worker_stands_in_for_the_sweeper(client, site_key, comment_store, start_worker):
+    first = start_worker(test_processing_delay=DELAY)
+    comment_id = post_and_wait_processing(client, site_key, comment_store)
+    first.kill_main()
+    first.stop()
+    # No beat anywhere: the new worker's heartbeat thread sees the sweeper silent and sweeps.
+    second = start_worker(stuck_after=2, sweep_interval=1, worker_heartbeat_interval=0.5)
+    assert wait_final(comment_store, comment_id, 60) == "approved", explain(comment_store, comment_id)
+    assert "this worker sweeps instead" in second.log()
 
 
 @pytest.mark.timeout(90)
@@ -142,11 +155,12 @@ def test_stalled_redis_gives_a_fast_503_and_recovers(client, site_key, comment_s
 
 @pytest.mark.timeout(90)
 def test_duplicate_delivery_to_two_workers_makes_one_transition(client, site_key, comment_store, start_worker):
-    # The task outlives the visibility timeout, so the broker hands it to the idle second worker too.
-    settings = {"test_processing_delay": 5, "visibility_timeout": 2}
+    # The task outlives MODERATION_STUCK_AFTER, so the sweeper sends it again while it runs, and
+    # the idle second worker takes it too.
+    settings = {"test_processing_delay": 5}
     first = start_worker(**settings)
     comment_id = post_and_wait_processing(client, site_key, comment_store)
-    start_worker(**settings)
+    start_worker(beat=True, stuck_after=2, sweep_interval=1, **settings)
     wait_until(lambda: comment_store.get(comment_id).attempts >= 2, 30, message="a second delivery")
     assert wait_final(comment_store, comment_id, 30) == "approved", explain(comment_store, comment_id)
     time.sleep(settings["test_processing_delay"] + 1)  # let the slower run finish too

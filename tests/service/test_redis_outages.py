@@ -31,9 +31,9 @@ FINAL_DEADLINE = 90.0
 
 @pytest.fixture
 def settings_overrides():
-    # Redelivery and the sweeper within the test's time; a short processing delay keeps
+    # Re-delivery by the sweeper within the test's time; a short processing delay keeps
     # a late-acked task in flight most of the time, the state the crash needed.
-    return {"visibility_timeout": 5, "sweep_interval": 2, "stuck_after": 6,
+    return {"sweep_interval": 2, "stuck_after": 6,
             "test_processing_delay": 0.05}
 
 

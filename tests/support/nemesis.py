@@ -163,4 +163,4 @@ def worker_ready(worker: WorkerProcess) -> bool:
     if not worker.is_running():
         raise AssertionError(f"worker {worker.name} exited ({worker.process.returncode})")
     before = getattr(worker, "ready_marks_before_start", 0)
-    return worker.log().count(READY_LINE) > before and bool(worker.pool_children())
+    return worker.log().count(READY_LINE) > before and (worker.deployed or bool(worker.pool_children()))

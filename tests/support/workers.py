@@ -1,9 +1,11 @@
 """Real Celery worker processes for tests.
 
-Started as ``python -m celery -A workers worker --pool prefork --concurrency 1
---without-gossip --without-mingle --without-heartbeat`` in a new session (so the
-worker and its pool child form a process group we own), with output in a log
-file that :meth:`WorkerProcess.wait_ready` watches for Celery's "ready." line.
+Started as ``python -m celery -A workers worker --without-gossip --without-mingle
+--without-heartbeat`` with MODERATION_WORKER_POOL=prefork and
+MODERATION_WORKER_CONCURRENCY=1 (one pool child: the reliability recipes kill
+it) in a new session (so the worker and its pool child form a process group we
+own), with output in a log file that :meth:`WorkerProcess.wait_ready` watches
+for Celery's "ready." line.
 ``WorkerProcess(..., deployed=True)`` runs the command every launcher uses
 (``make run``, docker-compose, the systemd unit): ``celery -A workers worker``
 with the pool, concurrency and remote control the Celery app configures.
@@ -26,7 +28,7 @@ _names = itertools.count(1)
 def worker_env(redis_url: str, **settings: object) -> dict[str, str]:
     """The environment for a worker: ours, pointed at ``redis_url``, plus MODERATION_* overrides.
 
-    ``settings`` use Settings field names: ``worker_env(url, visibility_timeout=5)``.
+    ``settings`` use Settings field names: ``worker_env(url, stuck_after=5)``.
     Inherited MODERATION_* variables are dropped so a developer's shell cannot leak in.
     """
     env = {name: value for name, value in os.environ.items() if not name.startswith("MODERATION_")}
@@ -43,7 +45,9 @@ class WorkerProcess:
     def __init__(self, env: dict[str, str], log_dir: Path, beat: bool = False,
                  extra_args: list[str] | None = None, deployed: bool = False):
         self.name = f"w{next(_names)}"
-        self.env = env
+        # The pool comes from the app's configuration, which wins over celery's --pool flag.
+        self.env = env if deployed else {"MODERATION_WORKER_POOL": "prefork", "MODERATION_WORKER_CONCURRENCY": "1",
+                                          **env}
         self.log_path = Path(log_dir) / f"worker-{self.name}.log"
         self.beat = beat
         self.extra_args = extra_args or []
@@ -54,8 +58,7 @@ class WorkerProcess:
     def command(self) -> list[str]:
         args = [sys.executable, "-m", "celery", "-A", "workers", "worker"]
         if not self.deployed:
-            args += ["--pool", "prefork", "--concurrency", "1",
-                     "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            args += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         args += ["--loglevel", "INFO", "--hostname", f"{self.name}@%h"]
         if self.beat:
             args += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
@@ -77,7 +80,7 @@ class WorkerProcess:
         def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"worker {self.name} exited ({self.process.returncode}):\n{self.log()[-3000:]}")
-            return " ready." in self.log() and bool(self.pool_children())
+            return " ready." in self.log() and (self.deployed or bool(self.pool_children()))
         try:
             wait_until(ready, timeout, interval=0.1, message=f"worker {self.name} to be ready")
         except AssertionError as exc:
