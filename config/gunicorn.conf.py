@@ -5,6 +5,7 @@ Every value can be changed from the environment, so the same file serves
 """
 
 import os
+import shutil
 import tempfile
 
 from moderation.settings import Settings
@@ -77,8 +78,9 @@ logconfig_dict = {
 # GET /metrics (any worker) adds them up. Set PROMETHEUS_MULTIPROC_DIR to choose it; otherwise a
 # fresh temporary directory per gunicorn run. prometheus-client reads the variable at import,
 # so it is set here, in the master, before the workers import the app.
+_created_metrics_dir = None
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moderation-metrics-")
+    _created_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moderation-metrics-")
 
 
 def on_starting(server):
@@ -89,6 +91,12 @@ def on_starting(server):
     for name in os.listdir(directory):
         if name.endswith(".db"):
             os.remove(os.path.join(directory, name))
+
+
+def on_exit(server):
+    """Remove the temporary metrics directory this run created (never one it was given)."""
+    if _created_metrics_dir:
+        shutil.rmtree(_created_metrics_dir, ignore_errors=True)
 
 
 def child_exit(server, worker):

@@ -66,7 +66,8 @@ def demo(port: str) -> None:
                f"    -H {shlex.quote('Authorization: Bearer ' + api_key)} \\\n"
                f"    -H 'Content-Type: application/json' \\\n"
                f"    -d {shlex.quote(json.dumps(comment))}")
-    click.echo("Then read the thread:")
+    click.echo("Then read the thread (the worker decides within a moment after the 202: if the list is")
+    click.echo("still empty, run it again; the 202's \"url\" shows the comment's own status):")
     click.echo(f"  curl -sS '{base_url}/api/v1/threads/demo-article/comments?site={DEMO_SITE_ID}'")
 
 

@@ -4,7 +4,7 @@ Sources of truth, in order:
 - Drupal 11 ``FilterKernelTest::testLineBreakFilter`` and
   ``testLineBreakFilterTwigDebug``, and Drupal 7 ``FilterUnitTestCase``
   (ported below with their contains / does-not-contain assertions);
-- the spec's rules (``/work/shared/spec/text-formats.md``, filter_autop);
+- the spec's rules (``docs/spec/text-formats.md``, filter_autop);
 - a literal, byte-level transliteration of Drupal 11's ``FilterAutoP::process``
   (``drupal_reference_autop`` below).  It runs Drupal's own patterns on UTF-8
   bytes, as PHP does without ``/u``, so it is the oracle for every linear-time

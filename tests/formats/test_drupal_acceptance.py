@@ -1,7 +1,7 @@
 """Acceptance cases from Drupal's own filter tests, for all four filters.
 
 Runs every case of ``tests/data/drupal_filters_public.json`` through the public
-façade (``moderation.formats``), mapped as ``/work/shared/acceptance/README.md``
+façade (``moderation.formats``), mapped as ``tests/data/acceptance-README.md``
 says:
 
 - ``filter``: ``url`` -> ``filter_url``, ``autop`` -> ``filter_autop``,

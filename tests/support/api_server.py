@@ -26,6 +26,8 @@ class ApiServer:
         self.env = {**env, "PORT": str(self.port), "HOST": "127.0.0.1",
                     **{name: str(value) for name, value in server_env.items()}}
         self.log_path = Path(log_dir) / f"api-{self.port}.log"
+        # Metrics files in the test's directory (gunicorn.conf.py would make a temporary one).
+        self.env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(log_dir) / f"metrics-{self.port}"))
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30.0) -> "ApiServer":
@@ -61,8 +63,14 @@ class ApiServer:
             connection.close()
 
     def stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop), then SIGKILL of the whole group."""
         if self.process is None:
             return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -1,0 +1,191 @@
+"""`make bench`: every benchmark, then the service section of docs/benchmarks.md.
+
+    python bench/run_all.py [--quick] [--no-docs] [--json-dir DIR]
+
+Runs bench/formats.py, bench/intake.py and bench/worker.py one after the other
+(their own output goes to the terminal), then replaces what lies between
+``<!-- bench:service:start -->`` and ``<!-- bench:service:end -->`` in
+docs/benchmarks.md (the markers are appended at the end of the file the first
+time; nothing else in the file is touched) with the intake and worker results,
+and writes the latency plot docs/bench-intake-latency.svg that it shows.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.latency_svg import percentile_svg  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks.md"
+SVG = ROOT / "docs" / "bench-intake-latency.svg"
+START, END = "<!-- bench:service:start -->", "<!-- bench:service:end -->"
+
+
+def run(script: str, *args: str) -> None:
+    """Run one benchmark script with this interpreter; stop everything if it fails."""
+    command = [sys.executable, str(ROOT / "bench" / script), *args]
+    print(f"\n==> {' '.join(command[1:])}", flush=True)
+    subprocess.run(command, cwd=ROOT, check=True)
+
+
+def git_revision() -> str:
+    """The commit benchmarked, marked when the work tree has changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
+def md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)] + \
+           ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def per_round(rounds: list[dict], numerator, denominator) -> str:
+    return ", ".join(f"{numerator(r) / denominator(r):.2f}" for r in rounds)
+
+
+def intake_section(result: dict, svg_name: str) -> list[str]:
+    s, best, rounds = result["settings"], result["best"], result["rounds"]
+    lines = [
+        "### Intake: `POST /api/v1/comments` under wrk (`bench/intake.py`)", "",
+        f"wrk, {s['connections']} keep-alive connections, {s['threads']} threads, {s['duration_s']:g} s per run, "
+        f"best of {s['rounds']} rounds with the targets taking turns; both servers under "
+        f"`config/gunicorn.conf.py` with {s['workers']} workers (`{s['worker_class']}`). Baselines: "
+        "`bench/baseline_app.py` (`minimal`: one GET to authenticate, one HSET + LPUSH pipeline; "
+        "`minimal+publish`: the same plus the API's Celery publish). CPU: the gunicorn workers' "
+        "user + system time from /proc over the run, per request. No Celery worker runs.", "",
+    ]
+    rows = []
+    for target, run in best.items():
+        lat = run["latency_ms"]
+        rows.append([f"`{target}`", f"{run['rps']:.0f}", f"{run['rps'] / best['intake']['rps']:.2f}×",
+                     f"{lat['50']:.1f}", f"{lat['90']:.1f}", f"{lat['99']:.1f}", f"{lat['99.9']:.1f}",
+                     str(run["non_2xx"]), f"{run['cpu_ms_per_req']:.3f}", f"{run['redis_cpu_ms_per_req']:.3f}"])
+    lines += md_table(["target", "req/s", "÷ intake", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "non-2xx",
+                       "CPU ms/req", "Redis CPU ms/req"], rows)
+    lines.append("")
+    ratio_rows = []
+    for base in ("minimal", "minimal+publish"):
+        ratio_rows.append([f"intake req/s ÷ `{base}` req/s", f"**{best['intake']['rps'] / best[base]['rps']:.2f}×**",
+                           per_round(rounds, lambda r: r["intake"]["rps"], lambda r, b=base: r[b]["rps"])])
+    for base in ("minimal", "minimal+publish"):
+        ratio_rows.append([f"`{base}` CPU/req ÷ intake CPU/req",
+                           f"**{best[base]['cpu_ms_per_req'] / best['intake']['cpu_ms_per_req']:.2f}×**",
+                           per_round(rounds, lambda r, b=base: r[b]["cpu_ms_per_req"],
+                                     lambda r: r["intake"]["cpu_ms_per_req"])])
+    lines += md_table(["ratio", "best runs", "each round (paired)"], ratio_rows)
+    lines += ["", f"![Intake latency by percentile, best run of each target]({svg_name})", ""]
+    return lines
+
+
+def worker_section(result: dict) -> list[str]:
+    s, best, rounds = result["settings"], result["best"], result["rounds"]
+    lines = [
+        "### Worker: one worker draining a backlog (`bench/worker.py`)", "",
+        f"{s['comments']} comments of the mixed corpus, queued with `CommentStore.create` and enqueued before "
+        f"the worker starts (`{s['worker_command']}`, pool `{s['pool']}`); timed from its ready (first "
+        "heartbeat) until no comment is queued or processing. Raw loop, in the benchmark process: "
+        "HGETALL, `render()`, one pipelined HSET + ZADD. Best of "
+        f"{s['rounds']} rounds, the two sides taking turns. CPU: the worker's processes (or the benchmark "
+        "process) per comment.", "",
+    ]
+    rows = []
+    for side, run in best.items():
+        rows.append([side, f"{run['per_second']:.0f}", f"{run['per_second'] / best['raw loop']['per_second']:.2f}×",
+                     f"{run['cpu_ms_per_comment']:.3f}", f"{run['redis_cpu_ms_per_comment']:.3f}",
+                     str(run["processes"]), ", ".join(f"{k} {v}" for k, v in sorted(run["statuses"].items()))])
+    lines += md_table(["side", "comments/s", "÷ raw loop", "CPU ms/comment", "Redis CPU ms/comment",
+                       "processes", "final states"], rows)
+    lines.append("")
+    lines += md_table(["ratio", "best runs", "each round (paired)"], [
+        ["worker comments/s ÷ raw loop comments/s", f"**{best['worker']['per_second'] / best['raw loop']['per_second']:.2f}×**",
+         per_round(rounds, lambda r: r["worker"]["per_second"], lambda r: r["raw loop"]["per_second"])],
+        ["worker CPU/comment ÷ raw loop CPU/comment",
+         f"**{best['worker']['cpu_ms_per_comment'] / best['raw loop']['cpu_ms_per_comment']:.2f}×**",
+         per_round(rounds, lambda r: r["worker"]["cpu_ms_per_comment"], lambda r: r["raw loop"]["cpu_ms_per_comment"])],
+    ])
+    startups = ", ".join(f"{r['worker']['startup_s']:.2f}" for r in rounds)
+    lines += ["", f"Worker start-up (spawn to ready, not counted above): {startups} s.", ""]
+    return lines
+
+
+def section(intake: dict, worker: dict, quick: bool, svg_name: str) -> str:
+    lines = [
+        START,
+        "## Service: intake and worker",
+        "",
+        "Written by `make bench` (`bench/run_all.py`) between these markers; edit the scripts, not this text.",
+        "",
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')}, {git_revision()}, Python {intake['python']}, "
+        f"{intake['cpus']} CPUs{', `--quick` run (short, fewer comments)' if quick else ''}. "
+        "Ratios are against baselines run in the same process on the same data; absolute "
+        "figures are this machine's on this day only.",
+        "",
+        *intake_section(intake, svg_name),
+        *worker_section(worker),
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(doc: Path, text: str) -> None:
+    """Replace the marked section of ``doc`` (markers included), or append it at the end."""
+    current = doc.read_text()
+    start, end = current.find(START), current.find(END)
+    if start == -1 and end == -1:
+        updated = current.rstrip("\n") + "\n\n" + text
+    elif start != -1 and end > start:
+        after = current[end + len(END):]
+        updated = current[:start] + text.rstrip("\n") + after
+    else:
+        raise SystemExit(f"{doc}: the markers {START} / {END} are not in order; fix the file by hand")
+    doc.write_text(updated)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
+    parser.add_argument("--no-docs", action="store_true", help="print the section instead of writing it")
+    parser.add_argument("--json-dir", type=Path, help="keep intake.json and worker.json here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-results-") as scratch:
+        json_dir = args.json_dir or Path(scratch)
+        json_dir.mkdir(parents=True, exist_ok=True)
+        quick = ["--quick"] if args.quick else []
+        run("formats.py", *quick)
+        run("intake.py", *quick, "--json", str(json_dir / "intake.json"))
+        run("worker.py", *quick, "--json", str(json_dir / "worker.json"))
+        intake = json.loads((json_dir / "intake.json").read_text())
+        worker = json.loads((json_dir / "worker.json").read_text())
+
+    svg = percentile_svg({target: run["latency_ms"] for target, run in intake["best"].items()},
+                         title="POST latency by percentile (wrk, best run of each target)")
+    text = section(intake, worker, args.quick, SVG.name)
+    if args.no_docs:
+        print("\n" + text)
+        return
+    SVG.write_text(svg)
+    write_section(DOC, text)
+    print(f"\nwrote {DOC.relative_to(ROOT)} (its section between the bench:service markers) and "
+          f"{SVG.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:  # what we started is already stopped (finally blocks, atexit)
+        sys.exit("interrupted")
