@@ -14,8 +14,10 @@ from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
 from moderation.settings import PREFIX, Settings
 from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStore, connect_redis
+from moderation.store.comments import QueuedTask
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import QUEUE_NAME, make_celery
+from workers.task_messages import RenderTaskMessages
 
 
 def create_app(test_config: Mapping | None = None) -> Flask:
@@ -46,10 +48,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         settings=settings,
         comments=comments,
         sites=SiteStore(client, settings.site_cache_seconds),
-        intake=Intake(comments, IdempotencyStore(client, settings.idempotency_ttl),
-                      RateLimit(*settings.rate_limit_window),
-                      lambda comment_id, site_id, request_id: enqueue_comment(celery, comment_id, site_id,
-                                                                              request_id)),
+        intake=build_intake(settings, client, comments, celery),
         workers=WorkerRegistry(client),
         store_collector=StoreCollector(client, comments, broker_client, QUEUE_NAME, settings.worker_stale_after),
         celery=celery,
@@ -59,3 +58,19 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     register_blueprints(app)
     cli.init_app(app)
     return app
+
+
+def build_intake(settings: Settings, client, comments: CommentStore, celery) -> Intake:
+    """The intake, enqueueing from inside its store script when the broker is the store's Redis."""
+    def publish(comment_id: str, site_id: str, request_id: str) -> None:
+        enqueue_comment(celery, comment_id, site_id, request_id)
+
+    task_message = None
+    if settings.effective_broker_url == settings.redis_url:
+        messages = RenderTaskMessages(celery)
+
+        def task_message(comment_id: str, site_id: str, request_id: str) -> QueuedTask:
+            return QueuedTask(messages.queue_key, messages.message(comment_id, site_id, request_id))
+
+    return Intake(comments, IdempotencyStore(client, settings.idempotency_ttl), RateLimit(*settings.rate_limit_window),
+                  publish, task_message)

@@ -9,9 +9,12 @@ Plain functions over the stores (no Flask, no Celery), mirroring
 2. one store call that checks the parent comment, counts the commenter's rate
    limit and persists the comment in state ``queued``, with the 202 stored
    under the key in the same step (:meth:`CommentStore.create`);
-3. enqueue the comment's id. A failed enqueue does not fail the intake: the
-   comment is stored and the sweeper re-enqueues it, so a 202 always means
-   "will reach a final state".
+3. enqueue the comment's task. When the broker is the store's own Redis, the
+   script of step 2 pushes the task message itself (``task_message``): the
+   comment and its message exist together or not at all. Otherwise the task is
+   published after the script; a failed publish does not fail the intake: the
+   comment is stored and the sweeper sends it, so a 202 always means "will
+   reach a final state".
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moderation.store.comments import CommentStore, IdempotencyConflict, new_comment_id
+from moderation.store.comments import CommentStore, IdempotencyConflict, QueuedTask, new_comment_id
 from moderation.store.idempotency import IdempotencyStore, StoredResponse
 from moderation.store.ratelimit import RateLimit
 from moderation.validation import CommentSubmission
@@ -49,12 +52,14 @@ class IntakeResult:
 
 @dataclass
 class Intake:
-    """What the intake needs: the stores, the rate limit, and how to enqueue a comment."""
+    """What the intake needs: the stores, the rate limit, and how to enqueue a comment: either
+    ``task_message`` (a message the store pushes with the comment) or ``enqueue`` (publish after)."""
 
     comments: CommentStore
     idempotency: IdempotencyStore
     rate_limit: RateLimit
     enqueue: Callable[[str, str, str], None]  # (comment id, site id, request id)
+    task_message: Callable[[str, str, str], QueuedTask] | None = None
 
     def submit(self, site_id: str, submission: CommentSubmission, *, client_address: str,
                respond: Callable[[str], StoredResponse], request_id: str = "",
@@ -89,17 +94,19 @@ class Intake:
         fields = submission.to_store_fields()
         fields.update(site_id=site_id, idempotency_key=idempotent.key if idempotent else "")
         client = submission.client_ip or client_address or "unknown"
+        task = self.task_message(comment_id, site_id, request_id) if self.task_message else None
         try:
             created = self.comments.create(fields, comment_id=comment_id, request_id=request_id,
-                                           rate=self.rate_limit.window(site_id, client), guard=guard)
+                                           rate=self.rate_limit.window(site_id, client), guard=guard, task=task)
         except IdempotencyConflict:  # our claim lapsed and another request holds the key now
             return IntakeResult("in_progress")
         if created.outcome == "limited":
             return IntakeResult("rate_limited", retry_after=created.retry_after)
         if created.outcome == "no_parent":
             return IntakeResult("no_parent")
-        try:
-            self.enqueue(comment_id, site_id, request_id)
-        except Exception:  # the broker is down; the comment is stored and the sweeper will enqueue it
-            log.exception("enqueue of comment %s failed; left for the sweeper", comment_id)
+        if task is None:
+            try:
+                self.enqueue(comment_id, site_id, request_id)
+            except Exception:  # the broker is down; the comment is stored and the sweeper will send it
+                log.exception("enqueue of comment %s failed; left for the sweeper", comment_id)
         return IntakeResult("accepted", response, comment_id)

@@ -192,3 +192,9 @@ def test_audit_stream_is_capped_but_each_comment_keeps_its_history(redis_client)
         new_comment(store)
     assert redis_client.xlen(keys.audit_stream_key()) < 150  # trimmed (approximately, by whole nodes)
     assert [event["to"] for event in store.audit_events(first.id)] == ["queued"]
+
+
+@pytest.mark.parametrize("body", ["😀 é ش \u2028 \\u0041 \"quoted\" {json} [1]", "x" * 20000, "null", "0", "\t\n"])
+def test_any_text_round_trips_through_the_creating_script(comment_store, body):
+    comment = new_comment(comment_store, body=body, author_name="Zoë 😀")
+    assert comment.body == body and comment.author_name == "Zoë 😀"

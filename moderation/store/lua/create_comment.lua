@@ -2,14 +2,17 @@
 -- Checks, in order: the Idempotency-Key still holds this request's claim (a retry of an
 -- already created comment is 'exists'), the parent comment is in the same site and thread,
 -- the commenter is under the rate limit. Then: sequence number, the comment hash, one audit
--- event, the queued set, and the stored 202 under the Idempotency-Key.
+-- event, the queued set, the stored 202 under the Idempotency-Key, and the comment's task
+-- message on the broker's queue when the broker is this Redis (workers/task_messages.py).
 local comment_key, sequence_key, audit_key, queued_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local history_key, rate_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local broker_queue_key = KEYS[9]
 local comment_id, now, request_id, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rate_limit, rate_window = tonumber(ARGV[5]), ARGV[6]   -- rate_limit 0: no limit
 local parent_id, site_id, thread = ARGV[7], ARGV[8], ARGV[9]  -- parent_id '': no parent
 local claim_token, response, response_ttl = ARGV[10], ARGV[11], ARGV[12]  -- claim_token '': no key
-local FIRST_FIELD = 13  -- ARGV[13..]: field/value pairs of the submission
+local task_message = ARGV[13]  -- '': the API publishes the task itself
+local submission = cjson.decode(ARGV[14])  -- the submission's fields, one JSON object of strings
 
 if claim_token ~= '' then
   local held = redis.call('GET', idempotency_key)
@@ -33,10 +36,16 @@ if rate_limit > 0 then
   if count > rate_limit then return {'limited', redis.call('TTL', rate_key)} end
 end
 local seq = redis.call('INCR', sequence_key)
-redis.call('HSET', comment_key, 'id', comment_id, 'seq', seq, 'status', STATE.queued, 'attempts', 0,
-           'created_at', now, 'updated_at', now, 'request_id', request_id, unpack(ARGV, FIRST_FIELD))
+local fields = {'id', comment_id, 'seq', seq, 'status', STATE.queued, 'attempts', 0,
+                'created_at', now, 'updated_at', now, 'request_id', request_id}
+for name, value in pairs(submission) do
+  fields[#fields + 1] = name
+  fields[#fields + 1] = value
+end
+redis.call('HSET', comment_key, unpack(fields))
 record_change(audit_key, history_key, audit_max, comment_id, '', STATE.queued, now, 'api', 'submitted',
               request_id)
 redis.call('ZADD', queued_key, now, comment_id)
 if claim_token ~= '' then redis.call('SET', idempotency_key, response, 'EX', response_ttl) end
+if task_message ~= '' then redis.call('LPUSH', broker_queue_key, task_message) end
 return {'created', seq}

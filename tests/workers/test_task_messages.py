@@ -1,0 +1,29 @@
+"""The render task message the intake's script pushes matches what send_task writes."""
+from __future__ import annotations
+
+import base64
+import json
+
+from moderation.settings import Settings
+from workers.celery_app import QUEUE_NAME, RENDER_COMMENT_TASK, make_celery
+from workers.task_messages import RenderTaskMessages
+
+
+def test_the_message_is_the_one_send_task_writes(redis_url, redis_client):
+    app = make_celery(Settings(redis_url=redis_url))
+    app.send_task(RENDER_COMMENT_TASK, args=["c" * 32], kwargs={"site_id": "s1", "request_id": "r1"})
+    sent = json.loads(redis_client.rpop(QUEUE_NAME))
+    built = json.loads(RenderTaskMessages(app).message("c" * 32, "s1", "r1"))
+    assert RenderTaskMessages.queue_key == QUEUE_NAME
+
+    assert built.keys() == sent.keys()
+    assert {k: v for k, v in built.items() if k not in ("headers", "properties", "body")} == \
+        {k: v for k, v in sent.items() if k not in ("headers", "properties", "body")}
+    assert base64.b64decode(built["body"]) == base64.b64decode(sent["body"])
+    per_message = {"id", "root_id"}  # fresh uuids in each
+    assert {k: v for k, v in built["headers"].items() if k not in per_message} == \
+        {k: v for k, v in sent["headers"].items() if k not in per_message}
+    assert built["headers"]["id"] == built["headers"]["root_id"] == built["properties"]["correlation_id"]
+    assert built["properties"].keys() == sent["properties"].keys()
+    for name in ("delivery_mode", "delivery_info", "priority", "body_encoding"):
+        assert built["properties"][name] == sent["properties"][name], name
