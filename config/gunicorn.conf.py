@@ -59,6 +59,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # (MODERATION_ACCESS_LOG). gunicorn's own lines go to stderr, as JSON like the app's
 # (MODERATION_LOG_FORMAT), where the launcher or the container runtime collects them.
 accesslog = None
+logger_class = "moderation.serving.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 logconfig_dict = {

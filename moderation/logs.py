@@ -67,3 +67,8 @@ def configure_logging(log_format: str = "json", level: int | str = logging.INFO)
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # What our lines never show, not computed for every record (the logging HOWTO's "Optimization"):
+    # the caller's file and line (a stack walk), thread and multiprocessing names.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logMultiprocessing = False

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 import gevent
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.workers.ggevent import GeventWorker
 
 
@@ -63,3 +63,12 @@ class GeventApiWorker(GeventWorker):
             raise StopIteration() from None  # gunicorn closes the connection
         finally:
             deadline.close()
+
+
+class GunicornLogger(glogging.Logger):
+    """gunicorn's logger without its access log: the app writes one line per request itself,
+    with the request id (moderation/api/request_hooks.py). gunicorn would otherwise format an
+    access record for every request (our logging config makes it think one may be wanted)."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None
