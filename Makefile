@@ -2,7 +2,7 @@
 # scripts/ so this file only wires setup steps to targets.
 #   make run     Redis + Celery worker + beat + API on http://127.0.0.1:$(PORT) (Ctrl-C stops)
 #   make test    the whole test suite against real redis-server and worker processes
-#   make bench   the text-format benchmark (bench/formats.py)
+#   make bench   every benchmark (formats, intake under wrk, worker drain) into docs/benchmarks.md
 # Variables: PORT (API port, default 8000), PYTHON (interpreter for .venv),
 # PYTEST_ARGS (extra pytest arguments, e.g. PYTEST_ARGS='-m "not fault"').
 
@@ -17,9 +17,11 @@ run: $(VENV)/.installed-run system-tools-run
 test: $(VENV)/.installed-test system-tools-test
 	bash scripts/test.sh
 
+# Text formats, intake (wrk against the real gunicorn), worker drain; then the service section of
+# docs/benchmarks.md and docs/bench-intake-latency.svg. BENCH_ARGS=--quick for a short run.
 bench: $(VENV)/.installed-run
-	@if [ -f bench/formats.py ]; then $(VENV)/bin/python bench/formats.py; \
-	else echo "bench/formats.py does not exist yet: nothing to run"; fi
+	bash scripts/ensure-system-tools.sh redis-server wrk
+	$(VENV)/bin/python bench/run_all.py $(BENCH_ARGS)
 
 # Reinstall when pyproject.toml changes; the install is editable, so code changes need nothing.
 $(VENV)/.installed-run: pyproject.toml

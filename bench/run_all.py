@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,20 @@ def run(script: str, *args: str) -> None:
     """Run one benchmark script with this interpreter; stop everything if it fails."""
     command = [sys.executable, str(ROOT / "bench" / script), *args]
     print(f"\n==> {' '.join(command[1:])}", flush=True)
-    subprocess.run(command, cwd=ROOT, check=True)
+    process = subprocess.Popen(command, cwd=ROOT)
+    try:
+        returncode = process.wait()
+    except BaseException:
+        # Ctrl-C or SIGTERM: the script must stop its own servers (they run in their own sessions),
+        # so ask it to (it ignores a second signal while it cleans up) and give it time.
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        raise
+    if returncode:
+        raise SystemExit(f"bench/{script} failed (exit status {returncode})")
 
 
 def git_revision() -> str:
@@ -67,7 +81,9 @@ def intake_section(result: dict, svg_name: str) -> list[str]:
         f"`config/gunicorn.conf.py` with {s['workers']} workers (`{s['worker_class']}`). Baselines: "
         "`bench/baseline_app.py` (`minimal`: one GET to authenticate, one HSET + LPUSH pipeline; "
         "`minimal+publish`: the same plus the API's Celery publish). CPU: the gunicorn workers' "
-        "user + system time from /proc over the run, per request. No Celery worker runs.", "",
+        "user + system time from /proc over the run, per request. No Celery worker runs. Latency is "
+        "wrk's closed-loop figure (each connection waits for its answer), so it rises with the "
+        "server's CPU cost per request.", "",
     ]
     rows = []
     for target, run in best.items():
@@ -157,6 +173,7 @@ def write_section(doc: Path, text: str) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))  # so run() can clean up
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
     parser.add_argument("--no-docs", action="store_true", help="print the section instead of writing it")
