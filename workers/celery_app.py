@@ -59,9 +59,10 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         # A killed pool child requeues its message at once; our attempt cap stops poison loops.
         task_reject_on_worker_lost=True,
-        # Take a few messages ahead: the next one is at hand when a task ends (about 10% more
-        # throughput than one at a time). A crash strands them; the sweeper sends them again.
-        worker_prefetch_multiplier=4,
+        # Take a few messages ahead (MODERATION_WORKER_PREFETCH, default 4): the next one is at
+        # hand when a task ends (about 10% more throughput than one at a time). A crash strands
+        # them; the sweeper sends them again.
+        worker_prefetch_multiplier=settings.worker_prefetch,
         # The pool (MODERATION_WORKER_POOL): "solo" runs tasks in the worker process itself, the
         # fastest per process (no hand-over to a child); scale by running more worker processes.
         # "prefork" isolates each task in a child and enforces task_time_limit.

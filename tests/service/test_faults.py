@@ -156,9 +156,10 @@ def test_stalled_redis_gives_a_fast_503_and_recovers(client, site_key, comment_s
 @pytest.mark.timeout(90)
 def test_duplicate_delivery_to_two_workers_makes_one_transition(client, site_key, comment_store, start_worker):
     # The task outlives MODERATION_STUCK_AFTER, so the sweeper sends it again while it runs, and
-    # the idle second worker takes it too.
+    # the idle second worker takes it too (the first takes nothing ahead, or it could take the
+    # resent message itself and run it after the first, as a no-op).
     settings = {"test_processing_delay": 5}
-    first = start_worker(**settings)
+    first = start_worker(worker_prefetch=1, **settings)
     comment_id = post_and_wait_processing(client, site_key, comment_store)
     start_worker(beat=True, stuck_after=2, sweep_interval=1, **settings)
     wait_until(lambda: comment_store.get(comment_id).attempts >= 2, 30, message="a second delivery")
