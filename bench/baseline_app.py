@@ -10,7 +10,8 @@ keep-alive), so the difference from POST /api/v1/comments is the API's own work:
   write the comment with one HSET + LPUSH in one pipeline (no transaction), answer
   202 with a small JSON body;
 - ``POST /minimal-publish``: the same plus the Celery publish of the render task,
-  made the way the API makes it (:func:`moderation.api.deps.enqueue_comment`).
+  made as ``send_task`` makes it: one render task per comment, as the API published them before it
+  woke batches instead.
 
 No validation, rate limit, idempotency, request id, metrics or access log: those
 are what the ratio against the real endpoint measures.
@@ -23,10 +24,9 @@ import uuid
 
 from flask import Flask, jsonify, request
 
-from moderation.api.deps import enqueue_comment
 from moderation.settings import Settings
 from moderation.store import connect_redis
-from workers.celery_app import make_celery
+from workers.celery_app import RENDER_COMMENT_TASK, make_celery
 
 AUTH_PREFIX = "bench:auth:"
 COMMENT_PREFIX = "bench:comment:"
@@ -76,7 +76,8 @@ def create_app() -> Flask:
         if stored is None:
             return jsonify(error="unauthorized"), 401
         comment_id, site_id = stored
-        enqueue_comment(celery, comment_id, site_id, uuid.uuid4().hex)  # the API sends its request id
+        celery.send_task(RENDER_COMMENT_TASK, args=[comment_id],
+                         kwargs={"site_id": site_id, "request_id": uuid.uuid4().hex})
         return jsonify(id=comment_id, status="queued"), 202
 
     @app.get("/livez")

@@ -7,8 +7,8 @@ Both sides start from the same N comments of the benchmark corpus's mixed set
 (bench/corpus.py: 70% short, 25% medium, 5% long), created with the store's own
 CommentStore.create in state ``queued`` in a private redis-server.
 
-- Worker: one render task per comment is enqueued (as the API enqueues it)
-  BEFORE the worker starts; then ``python -m celery -A workers worker --loglevel
+- Worker: the comments are created as the API creates them (the first wakes a
+  drain task for the site, on the broker's queue) BEFORE the worker starts; then ``python -m celery -A workers worker --loglevel
   WARNING --concurrency 1`` runs, and the clock goes from its "ready" (its first
   heartbeat in Redis) until no comment is left queued or processing (the store's
   in-flight sets are empty). CPU: the worker's processes, from /proc.
@@ -36,12 +36,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness  # noqa: E402
 from bench.corpus import make_corpus  # noqa: E402
-from moderation.api.deps import enqueue_comment  # noqa: E402
 from moderation.formats import render  # noqa: E402
 from moderation.settings import Settings  # noqa: E402
 from moderation.store import CommentStore, connect_redis, keys  # noqa: E402
-from moderation.store.comments import PROCESSING, QUEUED  # noqa: E402
+from moderation.store.comments import PROCESSING, QUEUED, QueuedTask  # noqa: E402
 from workers.celery_app import make_celery  # noqa: E402
+from workers.task_messages import TaskMessages  # noqa: E402
 
 SITE_ID = "b0a1c2d3e4f50617"
 THREADS = 50  # comments are spread over this many threads of the site
@@ -57,30 +57,23 @@ def corpus_bodies(count: int) -> list[str]:
 
 
 def preload(store, bodies: list[str], site_id: str) -> list[str]:
-    """Create one ``queued`` comment per body with the store's own create(); their ids.
+    """Create one ``queued`` comment per body with the store's own create(), waking the
+    workers as the API's intake does (the broker is the store's Redis); their ids.
 
     The only place that knows CommentStore.create()'s signature (a dict of submission
     fields): adapt it here if the store changes.
     """
+    celery = make_celery(Settings.from_env())  # MODERATION_REDIS_URL is set in main()
+    messages = TaskMessages(celery)
     ids = []
     for index, body in enumerate(bodies):
         fields = {"site_id": site_id, "thread": f"bench-thread-{index % THREADS}", "body": body,
                   "format": "filtered_html", "author_name": "Bench Reader"}
-        result = store.create(fields)
+        result = store.create(fields, wake=QueuedTask(messages.queue_key, messages.drain(site_id)))
         if result.outcome != "created":
             raise RuntimeError(f"preload: create() answered {result.outcome!r}")
         ids.append(result.comment_id)
     return ids
-
-
-def enqueue_all(comment_ids: list[str], site_id: str) -> None:
-    """One render task per comment, sent as the API sends it (moderation.api.deps.enqueue_comment)."""
-    celery = make_celery(Settings.from_env())  # MODERATION_REDIS_URL is set in main()
-    try:
-        for comment_id in comment_ids:
-            enqueue_comment(celery, comment_id, site_id, "")
-    finally:
-        celery.close()
 
 
 def statuses(client, comment_ids: list[str]) -> Counter:
@@ -134,10 +127,9 @@ def worker_command(name: str, extra_args: str) -> list[str]:
 
 def run_worker(redis_server: harness.RedisServer, client, bodies: list[str], workdir: Path, round_index: int,
                extra_args: str, worker_env: dict[str, str], timeout: float) -> dict:
-    """One worker round: preload, enqueue, start the worker, time its drain from 'ready'."""
+    """One worker round: preload (which enqueues), start the worker, time its drain from 'ready'."""
     redis_server.reset()
     ids = preload(CommentStore(client), bodies, SITE_ID)
-    enqueue_all(ids, SITE_ID)
     log_path = workdir / f"worker-{round_index}.log"
     env = harness.child_env(MODERATION_REDIS_URL=redis_server.url(), **worker_env)
     spawned = time.perf_counter()

@@ -8,7 +8,7 @@ from flask import Flask
 
 from moderation import cli, problems
 from moderation.api import register_blueprints, request_hooks
-from moderation.api.deps import EXTENSION_NAME, Services, enqueue_comment
+from moderation.api.deps import EXTENSION_NAME, Services, wake_site
 from moderation.intake import Intake
 from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
@@ -17,7 +17,7 @@ from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStor
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import QUEUE_NAME, make_celery
-from workers.task_messages import RenderTaskMessages
+from workers.task_messages import TaskMessages
 
 
 def create_app(test_config: Mapping | None = None) -> Flask:
@@ -61,16 +61,16 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 
 def build_intake(settings: Settings, client, comments: CommentStore, celery) -> Intake:
-    """The intake, enqueueing from inside its store script when the broker is the store's Redis."""
-    def publish(comment_id: str, site_id: str, request_id: str) -> None:
-        enqueue_comment(celery, comment_id, site_id, request_id)
+    """The intake, waking workers from inside its store script when the broker is the store's Redis."""
+    def publish(site_id: str) -> None:
+        wake_site(celery, site_id)
 
-    task_message = None
+    wake_message = None
     if settings.effective_broker_url == settings.redis_url:
-        messages = RenderTaskMessages(celery)
+        messages = TaskMessages(celery)
 
-        def task_message(comment_id: str, site_id: str, request_id: str) -> QueuedTask:
-            return QueuedTask(messages.queue_key, messages.message(comment_id, site_id, request_id))
+        def wake_message(site_id: str) -> QueuedTask:
+            return QueuedTask(messages.queue_key, messages.drain(site_id))
 
     return Intake(comments, IdempotencyStore(client, settings.idempotency_ttl), RateLimit(*settings.rate_limit_window),
-                  publish, task_message)
+                  publish, wake_message)

@@ -9,12 +9,14 @@ Plain functions over the stores (no Flask, no Celery), mirroring
 2. one store call that checks the parent comment, counts the commenter's rate
    limit and persists the comment in state ``queued``, with the 202 stored
    under the key in the same step (:meth:`CommentStore.create`);
-3. enqueue the comment's task. When the broker is the store's own Redis, the
-   script of step 2 pushes the task message itself (``task_message``): the
-   comment and its message exist together or not at all. Otherwise the task is
-   published after the script; a failed publish does not fail the intake: the
-   comment is stored and the sweeper sends it, so a 202 always means "will
-   reach a final state".
+3. the script of step 2 also puts the comment on its site's ready list, where
+   workers take comments in batches. When the list was empty, no drain task is
+   on its way, so the comment wakes one: when the broker is the store's own
+   Redis, the script pushes the drain message itself (``wake_message``), so
+   the comment and its wake-up exist together or not at all; otherwise it is
+   published after the script. A failed publish does not fail the intake: the
+   comment is stored and the sweeper wakes its site, so a 202 always means
+   "will reach a final state".
 """
 from __future__ import annotations
 
@@ -52,14 +54,14 @@ class IntakeResult:
 
 @dataclass
 class Intake:
-    """What the intake needs: the stores, the rate limit, and how to enqueue a comment: either
-    ``task_message`` (a message the store pushes with the comment) or ``enqueue`` (publish after)."""
+    """What the intake needs: the stores, the rate limit, and how to wake a site's workers: either
+    ``wake_message`` (a drain message the store pushes with the comment) or ``wake`` (publish after)."""
 
     comments: CommentStore
     idempotency: IdempotencyStore
     rate_limit: RateLimit
-    enqueue: Callable[[str, str, str], None]  # (comment id, site id, request id)
-    task_message: Callable[[str, str, str], QueuedTask] | None = None
+    wake: Callable[[str], None]  # (site id)
+    wake_message: Callable[[str], QueuedTask] | None = None
 
     def submit(self, site_id: str, submission: CommentSubmission, *, client_address: str,
                respond: Callable[[str], StoredResponse], request_id: str = "",
@@ -94,19 +96,19 @@ class Intake:
         fields = submission.to_store_fields()
         fields.update(site_id=site_id, idempotency_key=idempotent.key if idempotent else "")
         client = submission.client_ip or client_address or "unknown"
-        task = self.task_message(comment_id, site_id, request_id) if self.task_message else None
+        wake = self.wake_message(site_id) if self.wake_message else None
         try:
             created = self.comments.create(fields, comment_id=comment_id, request_id=request_id,
-                                           rate=self.rate_limit.window(site_id, client), guard=guard, task=task)
+                                           rate=self.rate_limit.window(site_id, client), guard=guard, wake=wake)
         except IdempotencyConflict:  # our claim lapsed and another request holds the key now
             return IntakeResult("in_progress")
         if created.outcome == "limited":
             return IntakeResult("rate_limited", retry_after=created.retry_after)
         if created.outcome == "no_parent":
             return IntakeResult("no_parent")
-        if task is None:
+        if created.wake and wake is None:
             try:
-                self.enqueue(comment_id, site_id, request_id)
-            except Exception:  # the broker is down; the comment is stored and the sweeper will send it
-                log.exception("enqueue of comment %s failed; left for the sweeper", comment_id)
+                self.wake(site_id)
+            except Exception:  # the broker is down; the comment is stored and the sweeper wakes its site
+                log.exception("waking the workers for comment %s failed; left for the sweeper", comment_id)
         return IntakeResult("accepted", response, comment_id)

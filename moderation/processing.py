@@ -1,39 +1,48 @@
-"""Process one comment: mark it processing, render, decide, store the result.
+"""Process comments: mark them processing, render, decide, store the results.
 
-A plain function over the store (no Celery, no Flask), safe to run any number
+Plain functions over the store (no Celery, no Flask), safe to run any number
 of times for the same id: the state changes are compare-and-set, so a second
 run, a redelivered task or two concurrent workers produce one transition and
 one audit event. Attempts are counted at the start of each run; past
 ``max_attempts`` the comment ends ``failed`` in the dead-letter list.
 
-Two Redis round trips per comment: :meth:`CommentStore.begin_attempt` counts
-the attempt and hands the comment back; :meth:`CommentStore.transition`
-stores the decision with its HTML, report, reasons and counters.
+:func:`process_batch` works on several comments of one site with one pipeline
+to start them all (:meth:`CommentStore.begin_attempts`: count the attempt,
+hand the comment back) and one to store every decision
+(:meth:`CommentStore.transitions`: HTML, report, reasons, counters).
+:func:`process_comment` is the same for one comment.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from moderation.decision import decide
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
-from moderation.store.comments import FAILED, PROCESSING, Comment, CommentStore
+from moderation.store.comments import FAILED, PROCESSING, AttemptStart, Comment, CommentStore, StateChange
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ProcessingResult:
-    """What one run did: ``outcome`` is decided | already_final | failed | missing."""
+    """What one run did: ``outcome`` is decided | already_final | failed | missing | retry.
+
+    ``retry``: rendering raised ``error`` with attempts left; the comment stays ``processing``
+    and the caller sends it again (or the sweeper will).
+    """
 
     comment_id: str
     outcome: str
     status: str
     attempts: int = 0
     reasons: tuple[str, ...] = ()
+    error: Exception | None = None
+    request_id: str = ""  # of the request that submitted the comment, when it was read
 
 
 def process_comment(store: CommentStore, comment_id: str, *, max_attempts: int = 5,
@@ -47,34 +56,77 @@ def process_comment(store: CommentStore, comment_id: str, *, max_attempts: int =
     TEST-ONLY hook (MODERATION_TEST_PROCESSING_DELAY): it holds the comment in
     ``processing`` so fault tests can kill the worker.
     """
-    start = store.begin_attempt(comment_id, max_attempts, actor=actor, site_id=site_id,
-                                request_id=request_id)
-    if start.outcome == "missing":
-        log.warning("comment %s does not exist", comment_id)
-        return ProcessingResult(comment_id, "missing", "")
-    if not start.should_process:
-        outcome = "failed" if start.outcome == "failed" else "already_final"
-        status = FAILED if start.outcome == "failed" else start.previous_status
-        return ProcessingResult(comment_id, outcome, status, start.attempts)
+    start = store.begin_attempt(comment_id, max_attempts, actor=actor, site_id=site_id, request_id=request_id)
+    result, = _finish(store, [(comment_id, start)], max_attempts, pause_seconds, actor, request_id)
+    if result.error is not None:
+        raise result.error
+    return result
 
-    if pause_seconds > 0:
+
+def process_batch(store: CommentStore, site_id: str, comment_ids: list[str], *, max_attempts: int = 5,
+                  pause_seconds: float = 0.0, actor: str = "worker") -> list[ProcessingResult]:
+    """Render and decide comments of one site; one result per id, in order.
+
+    A rendering error does not stop the batch: that comment's result is ``retry`` (or ``failed``
+    at the cap). Redis errors propagate; every change made before them stands, and a comment
+    left ``processing`` is resumed by its next run.
+    """
+    starts = store.begin_attempts(comment_ids, site_id, max_attempts, actor=actor)
+    return _finish(store, list(zip(comment_ids, starts)), max_attempts, pause_seconds, actor, "")
+
+
+def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_attempts: int,
+            pause_seconds: float, actor: str, request_id: str) -> list[ProcessingResult]:
+    """Everything after the attempts began: render, decide and store, one pipeline of changes."""
+    results: list[ProcessingResult | None] = [None] * len(started)
+    changes: list[tuple[int, StateChange]] = []
+    if pause_seconds > 0 and any(start.should_process for _, start in started):
         time.sleep(pause_seconds)
+    for index, (comment_id, start) in enumerate(started):
+        if start.outcome == "missing":
+            log.warning("comment %s does not exist", comment_id)
+            results[index] = ProcessingResult(comment_id, "missing", "")
+        elif not start.should_process:
+            failed = start.outcome == "failed"
+            results[index] = ProcessingResult(comment_id, "failed" if failed else "already_final",
+                                              FAILED if failed else start.previous_status, start.attempts)
+        else:
+            change = _decide(start, max_attempts, actor, request_id or start.comment.request_id)
+            if isinstance(change, Exception):
+                results[index] = ProcessingResult(comment_id, "retry", PROCESSING, start.attempts, error=change)
+            else:
+                changes.append((index, change))
+    made = store.transitions([change for _, change in changes]) if changes else []
+    for (index, change), changed in zip(changes, made):
+        comment_id, start = started[index]
+        codes = tuple(change.decision_reasons or ())
+        if changed:
+            outcome = "failed" if change.to == FAILED else "decided"
+            results[index] = ProcessingResult(comment_id, outcome, change.to, start.attempts, codes,
+                                              request_id=change.request_id)
+        else:  # another run decided it first
+            current = store.get(comment_id)
+            results[index] = ProcessingResult(comment_id, "already_final", current.status if current else "",
+                                              start.attempts, request_id=change.request_id)
+    return results
+
+
+def _decide(start: AttemptStart, max_attempts: int, actor: str, request_id: str) -> StateChange | Exception:
+    """The state change that stores one comment's decision, or the rendering error to retry on."""
     comment = start.comment
-    request_id = request_id or comment.request_id
     try:
         rendered = render(comment.body, comment.format)
     except UnknownFormat as exc:  # permanent: retrying cannot help
-        return _fail(store, comment, f"unknown format: {exc}", start.attempts, actor, request_id)
+        return _failure(comment, f"unknown format: {exc}", "unknown_format", actor, request_id)
     except Exception as exc:
-        log.exception("rendering comment %s failed (attempt %d)", comment_id, start.attempts)
+        log.exception("rendering comment %s failed (attempt %d)", comment.id, start.attempts)
         if start.attempts >= max_attempts:
-            return _fail(store, comment, f"render error: {type(exc).__name__}", start.attempts, actor, request_id)
-        raise
-
+            return _failure(comment, f"render error: {type(exc).__name__}", "render_error", actor, request_id)
+        return exc
     report = rendered.report.to_dict()
     decision = decide(report, rendered.html)
     codes = [reason["code"] for reason in decision.reasons]
-    changed = store.transition(
+    return StateChange(
         comment, allowed_from={PROCESSING}, to=decision.status, actor=actor, detail=", ".join(codes),
         request_id=request_id, decision_reasons=codes,
         extra={
@@ -86,20 +138,12 @@ def process_comment(store: CommentStore, comment_id: str, *, max_attempts: int =
             "decided_at": f"{time.time():.6f}",
         },
     )
-    if not changed:  # another run decided it first
-        current = store.get(comment_id)
-        return ProcessingResult(comment_id, "already_final", current.status if current else "", start.attempts)
-    return ProcessingResult(comment_id, "decided", decision.status, start.attempts, tuple(codes))
 
 
-def _fail(store: CommentStore, comment: Comment, reason: str, attempts: int, actor: str,
-          request_id: str) -> ProcessingResult:
-    code = "unknown_format" if reason.startswith("unknown format") else "render_error"
-    store.transition(comment, allowed_from={PROCESSING}, to=FAILED, actor=actor, detail=reason,
-                     request_id=request_id, decision_reasons=[code],
-                     extra={"failure": reason, "decided_at": f"{time.time():.6f}"})
-    current = store.get(comment.id)
-    return ProcessingResult(comment.id, "failed", current.status if current else "", attempts, (code,))
+def _failure(comment: Comment, reason: str, code: str, actor: str, request_id: str) -> StateChange:
+    return StateChange(comment, allowed_from={PROCESSING}, to=FAILED, actor=actor, detail=reason,
+                       request_id=request_id, decision_reasons=[code],
+                       extra={"failure": reason, "decided_at": f"{time.time():.6f}"})
 
 
 def sweep_stuck_comments(store: CommentStore, enqueue, older_than_seconds: float,
@@ -115,3 +159,17 @@ def sweep_stuck_comments(store: CommentStore, enqueue, older_than_seconds: float
     for comment_id, site_id in zip(stuck, store.site_ids_of(stuck)):
         enqueue(comment_id, site_id)
     return stuck
+
+
+def wake_sites_with_waiting_comments(store: CommentStore, wake: Callable[[str], None]) -> list[str]:
+    """Send a drain task to every site whose ready list is not empty; the sites woken.
+
+    A drain message is normally always on its way while a ready list is not empty; a lost
+    one (a worker killed after taking it, a failed publish) would leave that site's new
+    comments waiting for the stuck-comment threshold. One more drain costs nothing: it finds
+    the list empty, or shares the work.
+    """
+    sites = store.sites_with_ready_comments()
+    for site_id in sites:
+        wake(site_id)
+    return sites

@@ -83,10 +83,14 @@ class Settings:
     worker_pool: str = "solo"
     # Pool size for prefork/threads; 0: one per CPU. Ignored by solo.
     worker_concurrency: int = 0
-    # Messages a worker takes ahead per pool slot (Celery's prefetch multiplier). More is a little
-    # faster; each one taken ahead waits behind the running task (and, if the worker dies, for
-    # the sweeper). 1 hands every message to whichever worker is free.
-    worker_prefetch: int = 4
+    # Messages a worker takes ahead per pool slot (Celery's prefetch multiplier). A message is a
+    # batch of comments, so taking more ahead gains little; each one taken ahead waits behind the
+    # running task (and, if the worker dies, for the sweeper) while another worker may be idle.
+    worker_prefetch: int = 1
+    # Comments a worker takes from a site's ready list at a time (one drain task): each batch
+    # costs one broker message and three Redis round trips, whatever its size. While comments
+    # remain, the batch sends another drain task at once, so idle workers join in.
+    worker_batch: int = 32
     # Bearer token that GET /metrics requires; empty: /metrics is open (keep it off the public
     # internet, e.g. at the proxy).
     metrics_token: str = ""
@@ -116,8 +120,9 @@ class Settings:
         settings.rate_limit_window  # validate the rate format early
         if settings.worker_pool not in ("solo", "prefork", "threads"):
             raise ValueError(f"{PREFIX}WORKER_POOL must be solo, prefork or threads, got {settings.worker_pool!r}")
-        if settings.worker_prefetch < 1:
-            raise ValueError(f"{PREFIX}WORKER_PREFETCH must be at least 1, got {settings.worker_prefetch}")
+        for name in ("worker_prefetch", "worker_batch"):
+            if getattr(settings, name) < 1:
+                raise ValueError(f"{PREFIX}{name.upper()} must be at least 1, got {getattr(settings, name)}")
         if settings.log_format not in ("json", "text"):
             raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings

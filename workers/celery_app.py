@@ -29,6 +29,7 @@ from workers import broker_transport, liveness
 QUEUE_NAME = "moderation"
 TASK_TIME_LIMIT = 120  # seconds
 RENDER_COMMENT_TASK = "moderation.render_comment"
+DRAIN_COMMENTS_TASK = "moderation.drain_comments"
 SWEEP_STUCK_TASK = "moderation.sweep_stuck_comments"
 
 
@@ -59,9 +60,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         # A killed pool child requeues its message at once; our attempt cap stops poison loops.
         task_reject_on_worker_lost=True,
-        # Take a few messages ahead (MODERATION_WORKER_PREFETCH, default 4): the next one is at
-        # hand when a task ends (about 10% more throughput than one at a time). A crash strands
-        # them; the sweeper sends them again.
+        # Messages taken ahead (MODERATION_WORKER_PREFETCH, default 1): each is a batch, so one
+        # at a time keeps the next for whichever worker is free. A crash strands those taken;
+        # the sweeper sends their comments again.
         worker_prefetch_multiplier=settings.worker_prefetch,
         # The pool (MODERATION_WORKER_POOL): "solo" runs tasks in the worker process itself, the
         # fastest per process (no hand-over to a child); scale by running more worker processes.

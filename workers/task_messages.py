@@ -1,11 +1,13 @@
-"""The render task's broker message, built by the API so the store can enqueue it itself.
+"""Task messages built in Python so that a store script can push them onto the broker's queue.
 
 When the broker is the store's own Redis (the default), the intake's one Lua
-script stores the comment *and* pushes its task message onto the Celery queue
-(``lua/create_comment.lua``): the comment and its message exist together or
-not at all, and the request saves a round trip and kombu's publishing path
+script stores the comment *and*, when no drain task is on its way for the
+site, pushes one onto the Celery queue (``lua/create_comment.lua``); a drain
+task that leaves comments behind pushes the next one the same way
+(``lua/take_ready.lua``). The comment and its wake-up exist together or not
+at all, and the request saves a round trip and kombu's publishing path
 (measured: about a third of the intake's CPU). Any other broker gets the
-message from ``send_task`` as usual (:func:`moderation.api.deps.enqueue_comment`).
+message from ``send_task`` as usual (:func:`moderation.api.deps.wake_site`).
 
 The message is what ``send_task`` writes to the Redis transport, built from
 Celery's own pieces (``app.amqp.as_task_v2`` for the headers and body), in the
@@ -24,11 +26,11 @@ from celery import Celery
 from celery.utils.nodenames import anon_nodename
 from kombu.serialization import dumps
 
-from workers.celery_app import QUEUE_NAME, RENDER_COMMENT_TASK
+from workers.celery_app import DRAIN_COMMENTS_TASK, QUEUE_NAME, RENDER_COMMENT_TASK
 
 
-class RenderTaskMessages:
-    """Builds ``moderation.render_comment`` messages for the Redis queue ``QUEUE_NAME``."""
+class TaskMessages:
+    """Builds task messages for the Redis queue ``QUEUE_NAME``."""
 
     queue_key = QUEUE_NAME  # the Redis list kombu's transport reads with BRPOP (priority 0)
 
@@ -36,10 +38,18 @@ class RenderTaskMessages:
         self.app = app
         self.origin = anon_nodename()  # the publisher, as send_task names it
 
-    def message(self, comment_id: str, site_id: str, request_id: str) -> str:
+    def render(self, comment_id: str, site_id: str, request_id: str) -> str:
+        """``moderation.render_comment``: one comment."""
+        return self.message(RENDER_COMMENT_TASK, [comment_id], {"site_id": site_id, "request_id": request_id})
+
+    def drain(self, site_id: str) -> str:
+        """``moderation.drain_comments``: a batch from the site's ready list."""
+        return self.message(DRAIN_COMMENTS_TASK, [site_id], {})
+
+    def message(self, task_name: str, args: list, kwargs: dict) -> str:
+        """What ``send_task(task_name, args, kwargs)`` would push, as the list element."""
         task_id = str(uuid.uuid4())
-        args, kwargs = [comment_id], {"site_id": site_id, "request_id": request_id}
-        task = self.app.amqp.as_task_v2(task_id, RENDER_COMMENT_TASK, args=args, kwargs=kwargs,
+        task = self.app.amqp.as_task_v2(task_id, task_name, args=args, kwargs=kwargs,
                                         origin=self.origin, argsrepr=repr(args), kwargsrepr=repr(kwargs),
                                         ignore_result=None)  # as send_task sends it (the task decides)
         content_type, content_encoding, body = dumps(task.body, serializer="json")

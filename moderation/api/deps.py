@@ -15,7 +15,7 @@ from moderation.settings import Settings
 from moderation.store import CommentStore, SiteStore
 from moderation.store.sites import Site
 from moderation.store.workers import WorkerRegistry
-from workers.celery_app import RENDER_COMMENT_TASK
+from workers.celery_app import DRAIN_COMMENTS_TASK
 
 EXTENSION_NAME = "moderation"
 
@@ -33,10 +33,9 @@ class Services:
     celery: Celery
 
 
-def enqueue_comment(celery: Celery, comment_id: str, site_id: str, request_id: str) -> None:
-    """Send the render task (by name: the API does not import the task code). It carries the
-    comment's site (its counters are per site) and the request id, for the worker's logs."""
-    celery.send_task(RENDER_COMMENT_TASK, args=[comment_id], kwargs={"site_id": site_id, "request_id": request_id})
+def wake_site(celery: Celery, site_id: str) -> None:
+    """Send a drain task for the site's ready list (by name: the API does not import the task code)."""
+    celery.send_task(DRAIN_COMMENTS_TASK, args=[site_id])
 
 
 def services() -> Services:

@@ -8,8 +8,10 @@ processing set, thread set, pending queue or dead-letter list). A task that
 runs twice therefore changes nothing the second time.
 
 Round trips: creating a comment is one script (idempotency, parent, rate limit
-and the write together); a worker's attempt is two (``begin_attempt`` hands
-back the comment, ``transition`` stores the decision).
+and the write together). A worker takes a batch of a site's comments from its
+ready list (``take_ready``), then starts and decides them with one pipeline
+each (``begin_attempts``, ``transitions``): three round trips per batch; a
+comment sent alone takes two (``begin_attempt``, ``transition``).
 """
 from __future__ import annotations
 
@@ -88,7 +90,7 @@ _FROM_TEXT = {"str": str, "int": int, "float": float, "float | None": float, "di
 
 @dataclass(frozen=True)
 class QueuedTask:
-    """A broker message to push onto ``queue_key`` (a list in this Redis) with the comment."""
+    """A broker message that a store script pushes onto ``queue_key`` (a list in this Redis)."""
 
     queue_key: str
     message: str
@@ -101,12 +103,15 @@ class CreateResult:
     ``outcome``: ``created``; ``exists`` (an Idempotency-Key retry of this very comment);
     ``limited`` (over the rate limit: ``retry_after`` seconds); ``no_parent`` (the parent is not
     a comment of the same site and thread). Nothing is written unless ``created``.
+    ``wake``: the comment found its site's ready list empty, so no drain task is on its way:
+    the caller must send one unless the store pushed the ``wake`` message it was given.
     """
 
     outcome: str
     comment_id: str
     seq: int = 0
     retry_after: int = 0
+    wake: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,29 @@ class AttemptStart:
     @property
     def should_process(self) -> bool:
         return self.outcome in ("started", "resumed")
+
+
+@dataclass(frozen=True)
+class ReadyBatch:
+    """What :meth:`CommentStore.take_ready` popped: ids (oldest first), and whether more wait."""
+
+    comment_ids: list[str]
+    more: bool
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """One compare-and-set of :meth:`CommentStore.transition` (see there for the fields)."""
+
+    comment: Comment
+    allowed_from: frozenset[str] | set[str]
+    to: str
+    actor: str
+    detail: str = ""
+    extra: dict[str, str] | None = None
+    now: float | None = None
+    request_id: str = ""
+    decision_reasons: list[str] | None = None
 
 
 class IdempotencyConflict(Exception):
@@ -157,18 +185,20 @@ class CommentStore:
         self._create = scripts.register(client, "create_comment")
         self._begin_attempt = scripts.register(client, "begin_attempt")
         self._transition = scripts.register(client, "transition")
+        self._take_ready = scripts.register(client, "take_ready")
 
     # -- intake ---------------------------------------------------------------
     def create(self, fields_by_name: dict[str, str], *, comment_id: str | None = None,
                now: float | None = None, request_id: str = "", rate: RateWindow | None = None,
-               guard: CreateGuard | None = None, task: QueuedTask | None = None) -> CreateResult:
+               guard: CreateGuard | None = None, wake: QueuedTask | None = None) -> CreateResult:
         """Persist a new comment in state ``queued`` (one audit event), in one round trip.
 
         ``rate``: the commenter's rate-limit window, counted in the same step. ``guard``: an
         Idempotency-Key claim; the comment and the response stored under the key are written
         together, only while the key still holds that claim (else :class:`IdempotencyConflict`).
         Pass the ``comment_id`` the guarded response names (see :func:`new_comment_id`).
-        ``task``: a broker message pushed in the same step (the broker being this Redis).
+        ``wake``: the drain message pushed in the same step when the comment finds its site's
+        ready list empty (the broker being this Redis); see :attr:`CreateResult.wake`.
         """
         comment_id = comment_id or new_comment_id()
         site_id, thread = fields_by_name.get("site_id") or "", fields_by_name.get("thread") or ""
@@ -182,39 +212,68 @@ class CommentStore:
                        rate.key if rate else comment_key,  # unused keys repeat the comment's (same slot)
                        keys.comment_key(parent) if parent else comment_key,
                        guard.key if guard else comment_key,
-                       task.queue_key if task else comment_key]
+                       wake.queue_key if wake else comment_key, keys.ready_queue_key(site_id)]
         args = [comment_id, _timestamp(now), request_id, self.audit_stream_max,
                 rate.limit if rate else 0, rate.expire_seconds if rate else 0, parent, site_id, thread,
                 guard.token if guard else "", guard.record if guard else "", guard.ttl_seconds if guard else 0,
-                task.message if task else "", submission]
-        outcome, number = self._create(keys=script_keys, args=args)
+                wake.message if wake else "", submission]
+        outcome, number, woke = self._create(keys=script_keys, args=args)
         if outcome == "conflict":
             raise IdempotencyConflict(comment_id)
         if outcome == "limited":
             return CreateResult(outcome, comment_id, retry_after=max(1, int(number)))
-        return CreateResult(outcome, comment_id, seq=int(number))
+        return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1)
 
     def get(self, comment_id: str) -> Comment | None:
         data = self.redis.hgetall(keys.comment_key(comment_id))
         return Comment.from_hash(data) if data else None
 
     # -- processing -----------------------------------------------------------
+    def take_ready(self, site_id: str, limit: int, task_id: str, remember_seconds: int,
+                   continuation: QueuedTask | None = None) -> ReadyBatch:
+        """Pop up to ``limit`` of the site's waiting comments (oldest first), in one round trip.
+
+        The batch is remembered under ``task_id`` for ``remember_seconds``: the same task run
+        again (its message redelivered) gets the same ids back; :meth:`forget_batch` when done.
+        When more wait, ``continuation`` (a drain message, the broker being this Redis) is pushed
+        in the same step; without one, the caller sends it when ``more`` says so.
+        """
+        ready = keys.ready_queue_key(site_id)
+        more, *ids = self._take_ready(
+            keys=[ready, continuation.queue_key if continuation else ready, keys.drain_batch_key(site_id, task_id)],
+            args=[limit, continuation.message if continuation else "", max(1, int(remember_seconds))])
+        return ReadyBatch(ids, more == 1)
+
+    def forget_batch(self, site_id: str, task_id: str) -> None:
+        self.redis.delete(keys.drain_batch_key(site_id, task_id))
+
     def begin_attempt(self, comment_id: str, max_attempts: int, actor: str = "worker",
                       now: float | None = None, request_id: str = "", site_id: str | None = None) -> AttemptStart:
         """Count an attempt and move ``queued`` -> ``processing`` (or fail past the cap).
 
         One round trip when the task names the comment's ``site_id`` (its counters are per site).
+        Without a ``request_id``, the audit events carry the one that submitted the comment.
         """
         if site_id is None:
             site_id = self.redis.hget(keys.comment_key(comment_id), "site_id") or ""
-        outcome, previous, attempts, *fields = self._begin_attempt(
-            keys=[keys.comment_key(comment_id), keys.audit_stream_key(), keys.comment_history_key(comment_id),
-                  keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.dead_letter_key(),
-                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
-            args=[comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max],
-        )
-        comment = Comment.from_hash(dict(zip(fields[::2], fields[1::2]))) if fields else None
-        return AttemptStart(outcome, previous, int(attempts), comment)
+        script_keys, args = self._begin_attempt_call(comment_id, site_id, max_attempts, actor, now, request_id)
+        return _attempt_start(self._begin_attempt(keys=script_keys, args=args))
+
+    def begin_attempts(self, comment_ids: list[str], site_id: str, max_attempts: int, actor: str = "worker",
+                       now: float | None = None) -> list[AttemptStart]:
+        """:meth:`begin_attempt` for each comment of one site, in one pipeline."""
+        pipe = self.redis.pipeline(transaction=False)
+        for comment_id in comment_ids:
+            script_keys, args = self._begin_attempt_call(comment_id, site_id, max_attempts, actor, now, "")
+            self._begin_attempt(keys=script_keys, args=args, client=pipe)
+        return [_attempt_start(reply) for reply in pipe.execute()]
+
+    def _begin_attempt_call(self, comment_id: str, site_id: str, max_attempts: int, actor: str,
+                            now: float | None, request_id: str) -> tuple[list[str], list]:
+        return ([keys.comment_key(comment_id), keys.audit_stream_key(), keys.comment_history_key(comment_id),
+                 keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.dead_letter_key(),
+                 keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
+                [comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max])
 
     def transition(self, comment: Comment | str, *, allowed_from: frozenset[str] | set[str], to: str,
                    actor: str, detail: str = "", extra: dict[str, str] | None = None,
@@ -231,19 +290,30 @@ class CommentStore:
             comment = self.get(comment)
             if comment is None:
                 return False
-        target, kind, score = self._membership_for(comment, to, now)
-        pairs: list[str] = []
-        for name, value in (extra or {}).items():
-            pairs += [name, value]
-        result, _previous = self._transition(
-            keys=[keys.comment_key(comment.id), keys.audit_stream_key(), keys.comment_history_key(comment.id),
-                  keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.pending_queue_key(),
-                  target, keys.decision_stats_key(comment.site_id), keys.latency_stats_key(comment.site_id)],
-            args=[comment.id, ",".join(sorted(allowed_from)), to, _timestamp(now), actor, detail, request_id,
-                  self.audit_stream_max, kind, score, "1" if decision_reasons is not None else "0",
-                  ",".join(decision_reasons or ()), *pairs],
-        )
+        change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons)
+        result, _previous = self._transition(*self._transition_call(change))
         return result == "changed"
+
+    def transitions(self, changes: list[StateChange]) -> list[bool]:
+        """:meth:`transition` for each change, in one pipeline; True where that change was made."""
+        pipe = self.redis.pipeline(transaction=False)
+        for change in changes:
+            self._transition(*self._transition_call(change), client=pipe)
+        return [result == "changed" for result, _previous in pipe.execute()]
+
+    def _transition_call(self, change: StateChange) -> tuple[list[str], list]:
+        comment = change.comment
+        target, kind, score = self._membership_for(comment, change.to, change.now)
+        pairs: list[str] = []
+        for name, value in (change.extra or {}).items():
+            pairs += [name, value]
+        reasons = change.decision_reasons
+        return ([keys.comment_key(comment.id), keys.audit_stream_key(), keys.comment_history_key(comment.id),
+                 keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.pending_queue_key(),
+                 target, keys.decision_stats_key(comment.site_id), keys.latency_stats_key(comment.site_id)],
+                [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
+                 change.detail, change.request_id, self.audit_stream_max, kind, score,
+                 "1" if reasons is not None else "0", ",".join(reasons or ()), *pairs])
 
     @staticmethod
     def _membership_for(comment: Comment, status: str, now: float | None) -> tuple[str, str, float]:
@@ -276,6 +346,14 @@ class CommentStore:
             if len(stuck) >= limit:
                 break
         return stuck
+
+    def sites_with_ready_comments(self) -> list[str]:
+        """Sites (of the sites index) whose ready list holds comments waiting for a worker."""
+        site_ids = sorted(self.redis.smembers(keys.sites_index_key()))
+        pipe = self.redis.pipeline(transaction=False)
+        for site_id in site_ids:
+            pipe.llen(keys.ready_queue_key(site_id))
+        return [site_id for site_id, length in zip(site_ids, pipe.execute()) if length]
 
     def site_ids_of(self, comment_ids: list[str]) -> list[str]:
         """The site of each comment (empty string for one that no longer exists)."""
@@ -352,6 +430,12 @@ class CommentStore:
         for comment_id in comment_ids:
             pipe.hgetall(keys.comment_key(comment_id))
         return [Comment.from_hash(data) for data in pipe.execute() if data]
+
+
+def _attempt_start(reply: list) -> AttemptStart:
+    outcome, previous, attempts, *fields = reply
+    comment = Comment.from_hash(dict(zip(fields[::2], fields[1::2]))) if fields else None
+    return AttemptStart(outcome, previous, int(attempts), comment)
 
 
 def new_comment_id() -> str:

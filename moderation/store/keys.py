@@ -46,6 +46,19 @@ def in_flight_key(state: str) -> str:
     return f"{PREFIX}queue:{state}"
 
 
+def ready_queue_key(site_id: str) -> str:
+    """List: ids of one site's comments waiting for a worker, newest at the head. The intake
+    pushes each new comment; drain tasks pop them in batches from the tail (oldest first)."""
+    return f"{PREFIX}site:{site_id}:queue:ready"
+
+
+def drain_batch_key(site_id: str, task_id: str) -> str:
+    """String (with TTL): the comment ids one drain task took (comma-separated), so that its
+    message, delivered again after its worker died, redoes that batch. Deleted when done."""
+    digest = hashlib.sha256(task_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{PREFIX}site:{site_id}:drain:{digest}"
+
+
 def dead_letter_key() -> str:
     """List: ids of comments that ended ``failed`` (newest at the head)."""
     return f"{PREFIX}queue:dead-letter"

@@ -11,7 +11,7 @@ def test_reliability_settings():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost and conf.task_ignore_result
     # Re-delivery rests on the store's sweeper, not on kombu's ack emulation (docs/reliability.md).
     assert conf.broker_transport_options["ack_emulation"] is False
-    assert conf.worker_prefetch_multiplier == 4 and conf.worker_pool == "solo"
+    assert conf.worker_prefetch_multiplier == 1 and conf.worker_pool == "solo"
     assert conf.task_time_limit < settings.stuck_after  # the sweeper never re-sends a live task
     assert conf.broker_connection_retry_on_startup and conf.broker_connection_max_retries is None
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]

@@ -1,20 +1,27 @@
-"""The render task message the intake's script pushes matches what send_task writes."""
+"""The task messages the store's scripts push match what send_task writes."""
 from __future__ import annotations
 
 import base64
 import json
 
+import pytest
+
 from moderation.settings import Settings
-from workers.celery_app import QUEUE_NAME, RENDER_COMMENT_TASK, make_celery
-from workers.task_messages import RenderTaskMessages
+from workers.celery_app import DRAIN_COMMENTS_TASK, QUEUE_NAME, RENDER_COMMENT_TASK, make_celery
+from workers.task_messages import TaskMessages
 
 
-def test_the_message_is_the_one_send_task_writes(redis_url, redis_client):
+@pytest.mark.parametrize("task_name, args, kwargs, build", [
+    (RENDER_COMMENT_TASK, ["c" * 32], {"site_id": "s1", "request_id": "r1"},
+     lambda messages: messages.render("c" * 32, "s1", "r1")),
+    (DRAIN_COMMENTS_TASK, ["s1"], {}, lambda messages: messages.drain("s1")),
+])
+def test_the_message_is_the_one_send_task_writes(redis_url, redis_client, task_name, args, kwargs, build):
     app = make_celery(Settings(redis_url=redis_url))
-    app.send_task(RENDER_COMMENT_TASK, args=["c" * 32], kwargs={"site_id": "s1", "request_id": "r1"})
+    app.send_task(task_name, args=args, kwargs=kwargs)
     sent = json.loads(redis_client.rpop(QUEUE_NAME))
-    built = json.loads(RenderTaskMessages(app).message("c" * 32, "s1", "r1"))
-    assert RenderTaskMessages.queue_key == QUEUE_NAME
+    built = json.loads(build(TaskMessages(app)))
+    assert TaskMessages.queue_key == QUEUE_NAME
 
     assert built.keys() == sent.keys()
     assert {k: v for k, v in built.items() if k not in ("headers", "properties", "body")} == \

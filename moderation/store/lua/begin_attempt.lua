@@ -14,6 +14,8 @@ if not current then return {'missing', '', 0} end
 if current ~= STATE.queued and current ~= STATE.processing then
   return {'final', current, tonumber(redis.call('HGET', comment_key, 'attempts') or '0')}
 end
+-- A batch names no request: the events carry the one that submitted the comment.
+if request_id == '' then request_id = redis.call('HGET', comment_key, 'request_id') or '' end
 local attempts = redis.call('HINCRBY', comment_key, 'attempts', 1)
 if attempts > max_attempts then
   local detail = 'gave up after ' .. (attempts - 1) .. ' attempts'

@@ -2,16 +2,19 @@
 -- Checks, in order: the Idempotency-Key still holds this request's claim (a retry of an
 -- already created comment is 'exists'), the parent comment is in the same site and thread,
 -- the commenter is under the rate limit. Then: sequence number, the comment hash, one audit
--- event, the queued set, the stored 202 under the Idempotency-Key, and the comment's task
--- message on the broker's queue when the broker is this Redis (workers/task_messages.py).
+-- event, the queued set, the site's ready list, the stored 202 under the Idempotency-Key.
+-- A comment that finds the ready list empty wakes the workers: a drain message for the site
+-- goes onto the broker's queue when the broker is this Redis (ARGV[13], built by
+-- workers/task_messages.py); otherwise the reply asks the API to publish one. While the list is
+-- not empty, a drain message is already on its way (take_ready.lua keeps one going).
 local comment_key, sequence_key, audit_key, queued_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local history_key, rate_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local broker_queue_key = KEYS[9]
+local broker_queue_key, ready_key = KEYS[9], KEYS[10]
 local comment_id, now, request_id, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rate_limit, rate_window = tonumber(ARGV[5]), ARGV[6]   -- rate_limit 0: no limit
 local parent_id, site_id, thread = ARGV[7], ARGV[8], ARGV[9]  -- parent_id '': no parent
 local claim_token, response, response_ttl = ARGV[10], ARGV[11], ARGV[12]  -- claim_token '': no key
-local task_message = ARGV[13]  -- '': the API publishes the task itself
+local wake_message = ARGV[13]  -- '': the API publishes the drain task itself
 local submission = cjson.decode(ARGV[14])  -- the submission's fields, one JSON object of strings
 
 if claim_token ~= '' then
@@ -19,21 +22,21 @@ if claim_token ~= '' then
   if held then
     local record = cjson.decode(held)
     if record['state'] == 'done' and type(record['body']) == 'table' and record['body']['id'] == comment_id then
-      return {'exists', 0}
+      return {'exists', 0, 0}
     end
     if record['state'] ~= 'in-progress' or record['token'] ~= claim_token then
-      return {'conflict', 0}
+      return {'conflict', 0, 0}
     end
   end
 end
 if parent_id ~= '' then
   local parent = redis.call('HMGET', parent_key, 'site_id', 'thread')
-  if parent[1] ~= site_id or parent[2] ~= thread then return {'no_parent', 0} end
+  if parent[1] ~= site_id or parent[2] ~= thread then return {'no_parent', 0, 0} end
 end
 if rate_limit > 0 then
   local count = redis.call('INCR', rate_key)
   if count == 1 then redis.call('EXPIRE', rate_key, rate_window) end
-  if count > rate_limit then return {'limited', redis.call('TTL', rate_key)} end
+  if count > rate_limit then return {'limited', redis.call('TTL', rate_key), 0} end
 end
 local seq = redis.call('INCR', sequence_key)
 local fields = {'id', comment_id, 'seq', seq, 'status', STATE.queued, 'attempts', 0,
@@ -47,5 +50,9 @@ record_change(audit_key, history_key, audit_max, comment_id, '', STATE.queued, n
               request_id)
 redis.call('ZADD', queued_key, now, comment_id)
 if claim_token ~= '' then redis.call('SET', idempotency_key, response, 'EX', response_ttl) end
-if task_message ~= '' then redis.call('LPUSH', broker_queue_key, task_message) end
-return {'created', seq}
+local wake = 0
+if redis.call('LPUSH', ready_key, comment_id) == 1 then
+  wake = 1
+  if wake_message ~= '' then redis.call('LPUSH', broker_queue_key, wake_message) end
+end
+return {'created', seq, wake}
