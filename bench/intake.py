@@ -185,7 +185,7 @@ class Bench:
         stored, published = self._stored(target)
         if stored < requests or (target != "minimal" and published < requests):
             raise RuntimeError(f"{target}: {requests} requests answered but {stored} comments stored and "
-                               f"{published} tasks published; server log:\n{harness.log_tail(server.log_path)}")
+                               f"{published} on their way to a worker; server log:\n{harness.log_tail(server.log_path)}")
         duration = result["duration_us"] / 1e6
         return {
             "target": target, "requests": requests, "duration_s": duration, "rps": requests / duration,
@@ -206,19 +206,25 @@ class Bench:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
 
     def _stored(self, target: str) -> tuple[int, int]:
-        """Comments the target stored and render tasks it published (at least one per 202).
+        """Comments the target stored, and how many of them are on their way to a worker.
 
-        The API logs a failed publish and still answers 202 (the sweeper enqueues later): only
-        the queue's length shows that every request paid for its publish.
+        The API logs a failed publish and still answers 202 (the sweeper wakes the site
+        later): only the queues show that every request paid for its enqueueing. The baseline
+        publishes one render task per comment; the intake puts each comment on its site's
+        ready list, with one drain task on the broker's queue for all of them.
         """
         pipe = self.client.pipeline(transaction=False)
         if target == "intake":
             pipe.zcard(keys.in_flight_key(QUEUED))
+            pipe.llen(keys.ready_queue_key(SITE_ID))
         else:
             pipe.llen(QUEUE_KEY)
         pipe.llen(QUEUE_NAME)  # kombu's Redis transport: one list per queue, named after it
-        stored, published = pipe.execute()
-        return stored, published
+        if target != "intake":
+            stored, published = pipe.execute()
+            return stored, published
+        stored, ready, drains = pipe.execute()
+        return stored, ready if drains >= 1 else 0
 
 
 def ratio_lines(best: dict[str, dict], rounds: list[dict[str, dict]]) -> list[tuple[str, float, list[float]]]:

@@ -34,3 +34,14 @@ def test_the_message_is_the_one_send_task_writes(redis_url, redis_client, task_n
     assert built["properties"].keys() == sent["properties"].keys()
     for name in ("delivery_mode", "delivery_info", "priority", "body_encoding"):
         assert built["properties"][name] == sent["properties"][name], name
+
+
+def test_each_drain_message_has_its_own_ids(redis_url):
+    messages = TaskMessages(make_celery(Settings(redis_url=redis_url)))
+    first, second = (json.loads(messages.drain("s1")) for _ in range(2))
+    for message in (first, second):
+        assert message["headers"]["id"] == message["headers"]["root_id"] == message["properties"]["correlation_id"]
+        assert TaskMessages.TASK_ID not in json.dumps(message) and TaskMessages.DELIVERY_TAG not in json.dumps(message)
+    assert first["headers"]["id"] != second["headers"]["id"]
+    assert first["properties"]["delivery_tag"] != second["properties"]["delivery_tag"]
+    assert json.loads(messages.drain("s2"))["headers"]["argsrepr"] == "['s2']"
