@@ -17,10 +17,8 @@ Two deadlines bound what one connection can hold:
 from __future__ import annotations
 
 import json
-import types
 
 import gevent
-from gevent import monkey
 from gunicorn import glogging, util
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -45,34 +43,7 @@ def write_problem(sock, status_int: int, reason: str, message: str) -> None:
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
-def native_poll_for_redis_readiness_checks() -> bool:
-    """Give redis-py's connection check the operating system's poll(), not gevent's.
-
-    redis-py checks every connection it takes from its pool with ``poll(timeout=0)``
-    (``redis/_parsers/hiredis.py``: leftover data, or a socket the server closed). Under
-    gevent's monkey-patching that is gevent's poll, written in Python around hub watchers:
-    about 7% of the intake's CPU (py-spy, docs/benchmarks.md). With a zero timeout the native
-    poll never blocks, so it is safe in a gevent process; the API uses no call of redis-py
-    that polls with a timeout (only pub/sub does). True when applied (False when redis-py's
-    parser no longer looks like this: nothing is changed then).
-    """
-    try:
-        from redis._parsers import hiredis
-    except ImportError:
-        return False
-    patched = getattr(hiredis, "select", None)
-    originals = monkey.saved.get("select", {})
-    if patched is None or "poll" not in originals or not getattr(hiredis, "_HAS_POLL", False):
-        return False
-    hiredis.select = types.SimpleNamespace(**{**vars(patched), **originals})
-    return True
-
-
 class GeventApiWorker(GeventWorker):
-    def patch(self):
-        super().patch()
-        native_poll_for_redis_readiness_checks()
-
     def init_process(self):
         # gunicorn's workers call util.write_error for requests they cannot parse; in this
         # process (ours alone) it writes a problem+json instead of an HTML page.
