@@ -215,7 +215,7 @@ class Bench:
         """
         pipe = self.client.pipeline(transaction=False)
         if target == "intake":
-            pipe.zcard(keys.in_flight_key(QUEUED))
+            pipe.zcard(keys.in_flight_key(SITE_ID, QUEUED))
             pipe.llen(keys.ready_queue_key(SITE_ID))
         else:
             pipe.llen(QUEUE_KEY)

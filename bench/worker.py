@@ -80,7 +80,7 @@ def statuses(client, comment_ids: list[str]) -> Counter:
     """How many comments are in each status."""
     pipe = client.pipeline(transaction=False)
     for comment_id in comment_ids:
-        pipe.hget(keys.comment_key(comment_id), "status")
+        pipe.hget(keys.comment_key(SITE_ID, comment_id), "status")
     return Counter(pipe.execute())
 
 
@@ -94,7 +94,7 @@ def check_all_final(counts: Counter, side: str) -> None:
 def raw_loop(client, comment_ids: list[str]) -> None:
     """The core work with nothing around it: read, render, write."""
     for comment_id in comment_ids:
-        key = keys.comment_key(comment_id)
+        key = keys.comment_key(SITE_ID, comment_id)
         comment = client.hgetall(key)
         rendered = render(comment["body"], comment["format"])
         pipe = client.pipeline(transaction=False)
@@ -158,8 +158,8 @@ def watch_drain(redis_server: harness.RedisServer, client, process, log_path: Pa
     while True:
         pipe = client.pipeline(transaction=False)
         pipe.hlen(keys.workers_key())
-        pipe.zcard(keys.in_flight_key(QUEUED))
-        pipe.zcard(keys.in_flight_key(PROCESSING))
+        pipe.zcard(keys.in_flight_key(SITE_ID, QUEUED))
+        pipe.zcard(keys.in_flight_key(SITE_ID, PROCESSING))
         heartbeats, queued, processing = pipe.execute()
         now = time.perf_counter()
         if drain["ready_at"] is None and heartbeats:  # the heartbeat thread starts on Celery's worker_ready

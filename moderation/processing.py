@@ -45,18 +45,17 @@ class ProcessingResult:
     request_id: str = ""  # of the request that submitted the comment, when it was read
 
 
-def process_comment(store: CommentStore, comment_id: str, *, max_attempts: int = 5,
-                    pause_seconds: float = 0.0, actor: str = "worker", site_id: str | None = None,
-                    request_id: str = "") -> ProcessingResult:
+def process_comment(store: CommentStore, site_id: str, comment_id: str, *, max_attempts: int = 5,
+                    pause_seconds: float = 0.0, actor: str = "worker", request_id: str = "") -> ProcessingResult:
     """Render and decide one comment; returns what happened.
 
     Raises whatever rendering raised (other than an unknown format) while
     attempts remain, so the caller can retry; at the cap the comment fails.
-    ``site_id`` (from the task) saves a round trip. ``pause_seconds`` is a
+    ``pause_seconds`` is a
     TEST-ONLY hook (MODERATION_TEST_PROCESSING_DELAY): it holds the comment in
     ``processing`` so fault tests can kill the worker.
     """
-    start = store.begin_attempt(comment_id, max_attempts, actor=actor, site_id=site_id, request_id=request_id)
+    start = store.begin_attempt(site_id, comment_id, max_attempts, actor=actor, request_id=request_id)
     result, = _finish(store, [(comment_id, start)], max_attempts, pause_seconds, actor, request_id)
     if result.error is not None:
         raise result.error
@@ -105,7 +104,7 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
             results[index] = ProcessingResult(comment_id, outcome, change.to, start.attempts, codes,
                                               request_id=change.request_id)
         else:  # another run decided it first
-            current = store.get(comment_id)
+            current = store.get(change.comment.site_id, comment_id)
             results[index] = ProcessingResult(comment_id, "already_final", current.status if current else "",
                                               start.attempts, request_id=change.request_id)
     return results
@@ -150,15 +149,15 @@ def sweep_stuck_comments(store: CommentStore, enqueue, older_than_seconds: float
                          limit: int = 100) -> list[str]:
     """Re-enqueue comments in queued/processing unchanged for ``older_than_seconds``.
 
-    ``enqueue(comment_id, site_id)`` sends the task. A lost message (worker
+    ``enqueue(comment_id, site_id)`` sends the task; every site is walked. A lost message (worker
     crash between BRPOP and the unacked write, a failed publish) therefore
     never loses a comment: it only delays it by up to the threshold plus one
     sweep interval.
     """
     stuck = store.claim_stuck(older_than_seconds, limit=limit)
-    for comment_id, site_id in zip(stuck, store.site_ids_of(stuck)):
+    for site_id, comment_id in stuck:
         enqueue(comment_id, site_id)
-    return stuck
+    return [comment_id for _site, comment_id in stuck]
 
 
 def wake_sites_with_waiting_comments(store: CommentStore, wake: Callable[[str], None]) -> list[str]:

@@ -14,6 +14,7 @@ Fixtures (all documented for reuse by fault-injection tests):
 - ``app`` / ``client``: ``create_app`` on that database and its Flask test client.
 - ``comment_store`` / ``site_store``: the store classes on that database.
 - ``site`` / ``site_key``: a site allowed from ``https://news.example`` and its API key.
+- ``site_comments``: the comment store seen from that site (:class:`~tests.support.site_comments.SiteComments`).
 - ``start_worker``: a factory starting :class:`~tests.support.workers.WorkerProcess`
   objects on the test's database (``start_worker(beat=True, test_processing_delay=3)``;
   ``deployed=True`` for the command line ``make run`` uses);
@@ -35,6 +36,7 @@ from moderation.formats import registry
 from moderation.store import CommentStore, SiteStore, connect_redis
 from tests.support.api_server import ApiServer
 from tests.support.redis_server import DATABASES, RedisServer
+from tests.support.site_comments import SiteComments
 from tests.support.workers import BeatProcess, WorkerProcess, worker_env
 
 _database_numbers = itertools.count(1)
@@ -135,6 +137,11 @@ def site(site_and_key):
 @pytest.fixture
 def site_key(site_and_key) -> str:
     return site_and_key[1]
+
+
+@pytest.fixture
+def site_comments(comment_store, site) -> SiteComments:
+    return SiteComments(comment_store, site.id)
 
 
 @pytest.fixture

@@ -98,14 +98,14 @@ def drain_comments(self, site_id: str, comment_ids: list[str] | None = None) -> 
 
 @shared_task(name=RENDER_COMMENT_TASK, bind=True, acks_late=True, reject_on_worker_lost=True,
              max_retries=None, ignore_result=True)
-def render_comment(self, comment_id: str, site_id: str | None = None, request_id: str = "") -> str:
+def render_comment(self, comment_id: str, site_id: str = "", request_id: str = "") -> str:
     """Render and decide one comment. Attempts are capped in the store, not by Celery."""
     settings = worker_settings()
     token = current_request_id.set(request_id or "")
     started = time.perf_counter()
     try:
         result = process_comment(
-            comment_store(), comment_id, max_attempts=settings.max_attempts, site_id=site_id,
+            comment_store(), site_id, comment_id, max_attempts=settings.max_attempts,
             pause_seconds=settings.test_processing_delay, actor=actor_name(self), request_id=request_id,
         )
     except Exception as exc:
@@ -163,7 +163,7 @@ def sweep_stuck_comments() -> int:
     store = comment_store()
     swept = sweep_stuck(store, older_than_seconds=settings.stuck_after,
                         enqueue=lambda comment_id, site_id: render_comment.apply_async(
-                            args=[comment_id], kwargs={"site_id": site_id or None}))
+                            args=[comment_id], kwargs={"site_id": site_id}))
     woken = wake_sites_with_waiting_comments(store, lambda site_id: drain_comments.apply_async(args=[site_id]))
     record_sweep(store.redis)
     if swept:

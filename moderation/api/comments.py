@@ -83,7 +83,7 @@ def _refusal(result: IntakeResult) -> Problem:
 @bp.get("/<comment_id>")
 def show_comment(comment_id: str):
     site = authenticated_site()
-    comment = services().comments.get(comment_id) if COMMENT_ID.fullmatch(comment_id) else None
+    comment = services().comments.get(site.id, comment_id) if COMMENT_ID.fullmatch(comment_id) else None
     if comment is None or comment.site_id != site.id:
         raise Problem(404, "Not Found", "No such comment.")
     return jsonify(comment_status(comment))

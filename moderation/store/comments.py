@@ -2,10 +2,15 @@
 
 Every state change runs as one Lua script (``lua/``), so it is atomic: the
 status moves only from an expected state, and the same script writes exactly
-one audit event (in the capped service-wide stream and in the comment's own
+one audit event (in the site's capped audit stream and in the comment's own
 history) and the one queue membership that goes with the new state (queued or
 processing set, thread set, pending queue or dead-letter list). A task that
 runs twice therefore changes nothing the second time.
+
+Every key a script or pipeline touches belongs to the comment's site, so it
+all lies in one Redis Cluster slot (``keys.site_prefix``). The one exception is
+opt-in: the drain message a script may push onto the broker's queue when the
+broker is this same, unclustered Redis (:class:`QueuedTask`).
 
 Round trips: creating a comment is one script (idempotency, parent, rate limit
 and the write together). A worker takes a batch of a site's comments from its
@@ -30,7 +35,7 @@ from moderation.store.states import (  # noqa: F401 - re-exported: callers impor
     ALL_STATES, APPROVED, FAILED, FINAL_STATES, IN_FLIGHT_STATES, PENDING, PROCESSING, QUEUED, REJECTED, SPAM,
 )
 
-# Trimming target of the service-wide audit stream (MODERATION_AUDIT_STREAM_MAX).
+# Trimming target of each site's audit stream (MODERATION_AUDIT_STREAM_MAX).
 DEFAULT_AUDIT_STREAM_MAX = 1_000_000
 
 # Fields of a comment that the intake writes; the rest are written by the store and processing.
@@ -90,7 +95,11 @@ _FROM_TEXT = {"str": str, "int": int, "float": float, "float | None": float, "di
 
 @dataclass(frozen=True)
 class QueuedTask:
-    """A broker message that a store script pushes onto ``queue_key`` (a list in this Redis)."""
+    """A broker message that a store script pushes onto ``queue_key`` (a list in this Redis).
+
+    Only when the broker is the store's own unclustered Redis: the queue is not in the site's
+    slot (``same_redis_broker`` in workers/tasks.py and the API's wake decide).
+    """
 
     queue_key: str
     message: str
@@ -203,14 +212,14 @@ class CommentStore:
         comment_id = comment_id or new_comment_id()
         site_id, thread = fields_by_name.get("site_id") or "", fields_by_name.get("thread") or ""
         parent = fields_by_name.get("parent") or ""
-        comment_key = keys.comment_key(comment_id)
+        comment_key = keys.comment_key(site_id, comment_id)
         # One JSON argument rather than ~26: packing each argument costs more than decoding in Lua.
         submission = json.dumps({name: fields_by_name.get(name) or "" for name in SUBMISSION_FIELDS},
                                 ensure_ascii=False)
-        script_keys = [comment_key, keys.comment_sequence_key(), keys.audit_stream_key(),
-                       keys.in_flight_key(QUEUED), keys.comment_history_key(comment_id),
+        script_keys = [comment_key, keys.comment_sequence_key(site_id), keys.audit_stream_key(site_id),
+                       keys.in_flight_key(site_id, QUEUED), keys.comment_history_key(site_id, comment_id),
                        rate.key if rate else comment_key,  # unused keys repeat the comment's (same slot)
-                       keys.comment_key(parent) if parent else comment_key,
+                       keys.comment_key(site_id, parent) if parent else comment_key,
                        guard.key if guard else comment_key,
                        wake.queue_key if wake else comment_key, keys.ready_queue_key(site_id)]
         args = [comment_id, _timestamp(now), request_id, self.audit_stream_max,
@@ -224,8 +233,8 @@ class CommentStore:
             return CreateResult(outcome, comment_id, retry_after=max(1, int(number)))
         return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1)
 
-    def get(self, comment_id: str) -> Comment | None:
-        data = self.redis.hgetall(keys.comment_key(comment_id))
+    def get(self, site_id: str, comment_id: str) -> Comment | None:
+        data = self.redis.hgetall(keys.comment_key(site_id, comment_id))
         return Comment.from_hash(data) if data else None
 
     # -- processing -----------------------------------------------------------
@@ -247,15 +256,13 @@ class CommentStore:
     def forget_batch(self, site_id: str, task_id: str) -> None:
         self.redis.delete(keys.drain_batch_key(site_id, task_id))
 
-    def begin_attempt(self, comment_id: str, max_attempts: int, actor: str = "worker",
-                      now: float | None = None, request_id: str = "", site_id: str | None = None) -> AttemptStart:
+    def begin_attempt(self, site_id: str, comment_id: str, max_attempts: int, actor: str = "worker",
+                      now: float | None = None, request_id: str = "") -> AttemptStart:
         """Count an attempt and move ``queued`` -> ``processing`` (or fail past the cap).
 
-        One round trip when the task names the comment's ``site_id`` (its counters are per site).
-        Without a ``request_id``, the audit events carry the one that submitted the comment.
+        One round trip. Without a ``request_id``, the audit events carry the one that submitted
+        the comment.
         """
-        if site_id is None:
-            site_id = self.redis.hget(keys.comment_key(comment_id), "site_id") or ""
         script_keys, args = self._begin_attempt_call(comment_id, site_id, max_attempts, actor, now, request_id)
         return _attempt_start(self._begin_attempt(keys=script_keys, args=args))
 
@@ -270,26 +277,22 @@ class CommentStore:
 
     def _begin_attempt_call(self, comment_id: str, site_id: str, max_attempts: int, actor: str,
                             now: float | None, request_id: str) -> tuple[list[str], list]:
-        return ([keys.comment_key(comment_id), keys.audit_stream_key(), keys.comment_history_key(comment_id),
-                 keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.dead_letter_key(),
+        return ([keys.comment_key(site_id, comment_id), keys.audit_stream_key(site_id),
+                 keys.comment_history_key(site_id, comment_id), keys.in_flight_key(site_id, QUEUED),
+                 keys.in_flight_key(site_id, PROCESSING), keys.dead_letter_key(site_id),
                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
                 [comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max])
 
-    def transition(self, comment: Comment | str, *, allowed_from: frozenset[str] | set[str], to: str,
+    def transition(self, comment: Comment, *, allowed_from: frozenset[str] | set[str], to: str,
                    actor: str, detail: str = "", extra: dict[str, str] | None = None,
                    now: float | None = None, request_id: str = "",
                    decision_reasons: list[str] | None = None) -> bool:
         """Compare-and-set the status; True when this call made the change.
 
-        ``comment``: the comment as read (its site, thread and seq place it), or its id (read
-        first). The membership follows the new state: approved -> its thread's set, pending ->
+        ``comment``: the comment as read (its site, thread and seq place it). The membership follows the new state: approved -> its thread's set, pending ->
         the moderation queue, failed -> the dead-letter list. ``decision_reasons`` (reason codes)
         marks a decision: it is counted in the site's decision and latency statistics.
         """
-        if isinstance(comment, str):
-            comment = self.get(comment)
-            if comment is None:
-                return False
         change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons)
         result, _previous = self._transition(*self._transition_call(change))
         return result == "changed"
@@ -308,59 +311,66 @@ class CommentStore:
         for name, value in (change.extra or {}).items():
             pairs += [name, value]
         reasons = change.decision_reasons
-        return ([keys.comment_key(comment.id), keys.audit_stream_key(), keys.comment_history_key(comment.id),
-                 keys.in_flight_key(QUEUED), keys.in_flight_key(PROCESSING), keys.pending_queue_key(),
-                 target, keys.decision_stats_key(comment.site_id), keys.latency_stats_key(comment.site_id)],
+        site_id = comment.site_id
+        return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
+                 keys.comment_history_key(site_id, comment.id), keys.in_flight_key(site_id, QUEUED),
+                 keys.in_flight_key(site_id, PROCESSING), keys.pending_queue_key(site_id),
+                 target, keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
                  change.detail, change.request_id, self.audit_stream_max, kind, score,
                  "1" if reasons is not None else "0", ",".join(reasons or ()), *pairs])
 
     @staticmethod
     def _membership_for(comment: Comment, status: str, now: float | None) -> tuple[str, str, float]:
+        site_id = comment.site_id
         if status == APPROVED:
-            return keys.thread_approved_key(comment.site_id, comment.thread), "zset", comment.seq
+            return keys.thread_approved_key(site_id, comment.thread), "zset", comment.seq
         if status == PENDING:
-            return keys.pending_queue_key(), "zset", comment.seq
+            return keys.pending_queue_key(site_id), "zset", comment.seq
         if status == FAILED:
-            return keys.dead_letter_key(), "list", 0
+            return keys.dead_letter_key(site_id), "list", 0
         if status in IN_FLIGHT_STATES:
-            return keys.in_flight_key(status), "zset", float(_timestamp(now))
-        return keys.pending_queue_key(), "none", 0  # a key in the same slot; not written
+            return keys.in_flight_key(site_id, status), "zset", float(_timestamp(now))
+        return keys.pending_queue_key(site_id), "none", 0  # a key in the same slot; not written
 
     # -- sweeper --------------------------------------------------------------
+    def site_ids(self) -> list[str]:
+        """Every site of the (global) sites index, sorted."""
+        return sorted(self.redis.smembers(keys.sites_index_key()))
+
     def claim_stuck(self, older_than_seconds: float, limit: int = 100,
-                    now: float | None = None) -> list[str]:
-        """Ids in queued/processing unchanged for ``older_than_seconds``; restarts their clock.
+                    now: float | None = None) -> list[tuple[str, str]]:
+        """(site, comment id) of comments in queued/processing unchanged for ``older_than_seconds``,
+        walking every site; restarts their clock.
 
         Restarting the clock (ZADD XX) means the next sweep leaves them alone
         for another ``older_than_seconds`` while the re-enqueued task runs.
         """
         now = time.time() if now is None else now
-        stuck: list[str] = []
-        for state in IN_FLIGHT_STATES:
-            ids = self.redis.zrange(keys.in_flight_key(state), "-inf", now - older_than_seconds,
-                                    byscore=True, offset=0, num=limit - len(stuck))
-            if ids:
-                self.redis.zadd(keys.in_flight_key(state), {comment_id: now for comment_id in ids}, xx=True)
-            stuck += ids
-            if len(stuck) >= limit:
-                break
+        site_ids = self.site_ids()
+        pipe = self.redis.pipeline(transaction=False)
+        for site_id in site_ids:
+            for state in IN_FLIGHT_STATES:
+                pipe.zrange(keys.in_flight_key(site_id, state), "-inf", now - older_than_seconds,
+                            byscore=True, offset=0, num=limit)
+        found = iter(pipe.execute())
+        stuck: list[tuple[str, str]] = []
+        for site_id in site_ids:
+            for state in IN_FLIGHT_STATES:
+                ids = next(found)[:limit - len(stuck)]
+                if ids:
+                    pipe.zadd(keys.in_flight_key(site_id, state), {comment_id: now for comment_id in ids}, xx=True)
+                stuck += [(site_id, comment_id) for comment_id in ids]
+        pipe.execute()
         return stuck
 
     def sites_with_ready_comments(self) -> list[str]:
         """Sites (of the sites index) whose ready list holds comments waiting for a worker."""
-        site_ids = sorted(self.redis.smembers(keys.sites_index_key()))
+        site_ids = self.site_ids()
         pipe = self.redis.pipeline(transaction=False)
         for site_id in site_ids:
             pipe.llen(keys.ready_queue_key(site_id))
         return [site_id for site_id, length in zip(site_ids, pipe.execute()) if length]
-
-    def site_ids_of(self, comment_ids: list[str]) -> list[str]:
-        """The site of each comment (empty string for one that no longer exists)."""
-        pipe = self.redis.pipeline(transaction=False)
-        for comment_id in comment_ids:
-            pipe.hget(keys.comment_key(comment_id), "site_id")
-        return [site_id or "" for site_id in pipe.execute()]
 
     # -- listings -------------------------------------------------------------
     def thread_page(self, site_id: str, thread: str, after: str | None = None,
@@ -369,7 +379,7 @@ class CommentStore:
         thread_key = keys.thread_approved_key(site_id, thread)
         after_seq = 0 if after is None else self._cursor_seq(thread_key, site_id, thread, after)
         ids = self.redis.zrange(thread_key, f"({after_seq}", "+inf", byscore=True, offset=0, num=limit + 1)
-        comments = self._get_many(ids[:limit])
+        comments = self._get_many(site_id, ids[:limit])
         has_more = len(ids) > limit
         return ThreadPage(comments, comments[-1].id if has_more and comments else None)
 
@@ -378,57 +388,69 @@ class CommentStore:
         score = self.redis.zscore(thread_key, cursor)
         if score is not None:
             return score
-        found_site, found_thread, seq = self.redis.hmget(keys.comment_key(cursor), "site_id", "thread", "seq")
+        found_site, found_thread, seq = self.redis.hmget(keys.comment_key(site_id, cursor), "site_id", "thread", "seq")
         if (found_site, found_thread) != (site_id, thread) or not seq:
             raise InvalidCursor(cursor)
         return int(seq)
 
-    def pending_ids(self, limit: int = 100) -> list[str]:
-        """The moderation queue, oldest first."""
-        return self.redis.zrange(keys.pending_queue_key(), 0, limit - 1)
+    def pending_ids(self, site_id: str, limit: int = 100) -> list[str]:
+        """The site's moderation queue, oldest first."""
+        return self.redis.zrange(keys.pending_queue_key(site_id), 0, limit - 1)
 
-    def dead_letter_ids(self, limit: int = 100) -> list[str]:
-        return self.redis.lrange(keys.dead_letter_key(), 0, limit - 1)
+    def dead_letter_ids(self, site_id: str, limit: int = 100) -> list[str]:
+        return self.redis.lrange(keys.dead_letter_key(site_id), 0, limit - 1)
 
-    def history(self, comment_id: str) -> list[dict]:
+    def history(self, site_id: str, comment_id: str) -> list[dict]:
         """Every state change of one comment, oldest first (kept as long as the comment)."""
-        return [json.loads(entry) for entry in self.redis.lrange(keys.comment_history_key(comment_id), 0, -1)]
+        return [json.loads(entry) for entry in self.redis.lrange(keys.comment_history_key(site_id, comment_id), 0, -1)]
 
-    def audit_events(self, comment_id: str | None = None, count: int = 10000) -> list[dict]:
-        """The service-wide audit stream (oldest first, capped), or one comment's history."""
+    def audit_events(self, site_id: str, comment_id: str | None = None, count: int = 10000) -> list[dict]:
+        """The site's audit stream (oldest first, capped), or one comment's history."""
         if comment_id is not None:
-            return [dict(event, comment=comment_id) for event in self.history(comment_id)]
-        entries = self.redis.xrange(keys.audit_stream_key(), count=count)
+            return [dict(event, comment=comment_id) for event in self.history(site_id, comment_id)]
+        entries = self.redis.xrange(keys.audit_stream_key(site_id), count=count)
         return [dict(fields, id=entry_id) for entry_id, fields in entries]
 
-    def queue_states(self, now: float | None = None) -> dict[str, QueueState]:
-        """Depth and oldest age of the queued, processing, pending and failed (dead-letter) queues."""
+    def queue_states(self, now: float | None = None, site_ids: list[str] | None = None) -> dict[str, QueueState]:
+        """Depth and oldest age of the queued, processing, pending and failed (dead-letter) queues,
+        summed over ``site_ids`` (default: every site); the age is the oldest of any site's."""
         now = time.time() if now is None else now
+        site_ids = self.site_ids() if site_ids is None else site_ids
         pipe = self.redis.pipeline(transaction=False)
-        for state in IN_FLIGHT_STATES:
-            pipe.zcard(keys.in_flight_key(state))
-            pipe.zrange(keys.in_flight_key(state), 0, 0, withscores=True)
-        pipe.zcard(keys.pending_queue_key())
-        pipe.zrange(keys.pending_queue_key(), 0, 0)
-        pipe.llen(keys.dead_letter_key())
-        pipe.lindex(keys.dead_letter_key(), -1)
-        replies = pipe.execute()
-        states = {}
-        for index, state in enumerate(IN_FLIGHT_STATES):
-            count, oldest = replies[2 * index], replies[2 * index + 1]
-            states[state] = QueueState(count, now - oldest[0][1] if oldest else None)
-        # Pending and dead-letter entries are ordered by posting, not by time: their age is read
-        # from the oldest comment (when it was decided).
-        for state, (count, oldest) in ((PENDING, replies[4:6]), (FAILED, replies[6:8])):
-            oldest_id = oldest[0] if isinstance(oldest, list) and oldest else oldest
-            decided = self.redis.hget(keys.comment_key(oldest_id), "decided_at") if oldest_id else None
-            states[state] = QueueState(count, now - float(decided) if decided else None)
-        return states
+        for site_id in site_ids:
+            for state in IN_FLIGHT_STATES:
+                pipe.zcard(keys.in_flight_key(site_id, state))
+                pipe.zrange(keys.in_flight_key(site_id, state), 0, 0, withscores=True)
+            pipe.zcard(keys.pending_queue_key(site_id))
+            pipe.zrange(keys.pending_queue_key(site_id), 0, 0)
+            pipe.llen(keys.dead_letter_key(site_id))
+            pipe.lindex(keys.dead_letter_key(site_id), -1)
+        replies = iter(pipe.execute())
+        counts = dict.fromkeys((*IN_FLIGHT_STATES, PENDING, FAILED), 0)
+        oldest_at: dict[str, float] = {}
+        oldest_decided: list[tuple[str, str, str]] = []  # (state, site, comment) to read decided_at of
+        for site_id in site_ids:
+            for state in (*IN_FLIGHT_STATES, PENDING, FAILED):
+                count, oldest = next(replies), next(replies)
+                counts[state] += count
+                if state in IN_FLIGHT_STATES and oldest:
+                    oldest_at[state] = min(oldest_at.get(state, now), oldest[0][1])
+                elif state not in IN_FLIGHT_STATES and oldest:
+                    # Pending and dead-letter entries are ordered by posting, not by time: their
+                    # age is read from the oldest comment (when it was decided).
+                    oldest_decided.append((state, site_id, oldest[0] if isinstance(oldest, list) else oldest))
+        for (state, site_id, comment_id) in oldest_decided:
+            pipe.hget(keys.comment_key(site_id, comment_id), "decided_at")
+        for (state, _site, _comment), decided in zip(oldest_decided, pipe.execute() if oldest_decided else ()):
+            if decided:
+                oldest_at[state] = min(oldest_at.get(state, now), float(decided))
+        return {state: QueueState(count, now - oldest_at[state] if state in oldest_at else None)
+                for state, count in counts.items()}
 
-    def _get_many(self, comment_ids: list[str]) -> list[Comment]:
+    def _get_many(self, site_id: str, comment_ids: list[str]) -> list[Comment]:
         pipe = self.redis.pipeline(transaction=False)
         for comment_id in comment_ids:
-            pipe.hgetall(keys.comment_key(comment_id))
+            pipe.hgetall(keys.comment_key(site_id, comment_id))
         return [Comment.from_hash(data) for data in pipe.execute() if data]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 import uuid
@@ -26,6 +27,8 @@ import redis
 
 from moderation.store import keys
 
+# Site ids become Redis Cluster hash tags (keys.site_prefix): no braces, no colons.
+SITE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_CACHED_SITES = 10_000  # a bound on the per-process cache, far above any real deployment
 
 API_KEY_PREFIX = "mk_"
@@ -80,15 +83,18 @@ class SiteStore:
         site = Site(id=site_id or uuid.uuid4().hex[:16], name=name,
                     origins=tuple(normalize_origin(origin) for origin in origins),
                     created_at=round(time.time(), 6))  # as stored (microseconds)
+        if not SITE_ID.fullmatch(site.id):
+            raise ValueError(f"site id must match {SITE_ID.pattern}")
         key_hash = hash_api_key(api_key)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(keys.site_key(site.id), mapping={
+        # Three single-key writes (the index keys are global, the site's hash lives in its own
+        # slot), in an order where a failure part-way leaves no key that works: the API key is
+        # indexed last.
+        self.redis.hset(keys.site_key(site.id), mapping={
             "id": site.id, "name": site.name, "origins": json.dumps(list(site.origins)),
             "api_key_hash": key_hash, "created_at": f"{site.created_at:.6f}",
         })
-        pipe.sadd(keys.sites_index_key(), site.id)
-        pipe.set(keys.site_api_key_index_key(key_hash), site.id)
-        pipe.execute()
+        self.redis.sadd(keys.sites_index_key(), site.id)
+        self.redis.set(keys.site_api_key_index_key(key_hash), site.id)
         return site, api_key
 
     def replace_api_key(self, site_id: str, api_key: str | None = None) -> str:
@@ -96,12 +102,12 @@ class SiteStore:
         api_key = api_key or new_api_key()
         old_hash = self.redis.hget(keys.site_key(site_id), "api_key_hash")
         new_hash = hash_api_key(api_key)
-        pipe = self.redis.pipeline(transaction=True)
+        # Single-key writes: the site's record names the new key before the old index entry goes
+        # (authenticate() checks the hash in the record, so the old key stops working at once).
+        self.redis.set(keys.site_api_key_index_key(new_hash), site_id)
+        self.redis.hset(keys.site_key(site_id), "api_key_hash", new_hash)
         if old_hash and old_hash != new_hash:
-            pipe.delete(keys.site_api_key_index_key(old_hash))
-        pipe.hset(keys.site_key(site_id), "api_key_hash", new_hash)
-        pipe.set(keys.site_api_key_index_key(new_hash), site_id)
-        pipe.execute()
+            self.redis.delete(keys.site_api_key_index_key(old_hash))
         return api_key
 
     def set_origins(self, site_id: str, origins: list[str]) -> None:

@@ -64,7 +64,7 @@ def test_form_encoded_intake(client, site_key, worker):
     assert "Line one<br />" in document["html"]
 
 
-def test_idempotency_key_retry_returns_the_first_response(client, site_key, comment_store):
+def test_idempotency_key_retry_returns_the_first_response(client, site_key, site_comments):
     headers = {"Idempotency-Key": "cms-retry-42"}
     first = post_comment(client, site_key, **headers)
     retry = post_comment(client, site_key, **headers)
@@ -72,7 +72,7 @@ def test_idempotency_key_retry_returns_the_first_response(client, site_key, comm
     assert retry.json == first.json and retry.headers["Idempotent-Replayed"] == "true"
     reused = post_comment(client, site_key, comment_payload(body="different"), **headers)
     assert reused.status_code == 422
-    assert [event["comment"] for event in comment_store.audit_events()] == [first.json["id"]]
+    assert [event["comment"] for event in site_comments.audit_events()] == [first.json["id"]]
 
 
 def test_formats_endpoint_lists_ids_names_and_tips(client):

@@ -78,10 +78,10 @@ def test_a_batch_is_decided_with_each_comment_on_its_own(comment_store, monkeypa
         ("decided", "approved"), ("retry", "processing"), ("decided", "pending"),
         ("already_final", "approved"), ("missing", "")]
     assert isinstance(results[1].error, RuntimeError)
-    assert [comment_store.get(i).status for i in ids] == ["approved", "processing", "pending"]
-    assert comment_store.get(ids[0]).html == "<p>first <em>fine</em></p>\n"
+    assert [comment_store.get("s1", i).status for i in ids] == ["approved", "processing", "pending"]
+    assert comment_store.get("s1", ids[0]).html == "<p>first <em>fine</em></p>\n"
     # The audit events carry the request that submitted each comment.
-    assert all(event["request_id"] == "" for event in comment_store.history(ids[0]))
+    assert all(event["request_id"] == "" for event in comment_store.history("s1", ids[0]))
 
 
 def test_the_sweeper_wakes_sites_whose_ready_list_is_not_empty(comment_store, site_store):
@@ -94,31 +94,31 @@ def test_the_sweeper_wakes_sites_whose_ready_list_is_not_empty(comment_store, si
 
 
 # -- end to end: real app, real workers --------------------------------------------------
-def wait_all_final(comment_store, comment_ids, timeout=60):
-    wait_until(lambda: all(comment_store.get(i).status in FINAL for i in comment_ids), timeout,
+def wait_all_final(site_comments, comment_ids, timeout=60):
+    wait_until(lambda: all(site_comments.get(i).status in FINAL for i in comment_ids), timeout,
                interval=0.1, message="every comment to reach a final state")
 
 
 @pytest.mark.timeout(120)
-def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, comment_store, redis_client,
+def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, site_comments, redis_client,
                                                               start_worker):
     responses = [post_comment(client, site_key) for _ in range(40)]
     assert {response.status_code for response in responses} == {202}
     assert redis_client.llen(QUEUE_NAME) == 1  # one drain message for the whole burst
     ids = [response.json["id"] for response in responses]
     start_worker(worker_batch=8)
-    wait_all_final(comment_store, ids)
-    assert {comment_store.get(i).status for i in ids} == {"approved"}
+    wait_all_final(site_comments, ids)
+    assert {site_comments.get(i).status for i in ids} == {"approved"}
     # Each comment's events carry the X-Request-Id of the request that posted it.
     for response in responses[:5]:
-        events = comment_store.history(response.json["id"])
+        events = site_comments.history(response.json["id"])
         assert {event["request_id"] for event in events} == {response.headers["X-Request-Id"]}
-    assert redis_client.llen(keys.ready_queue_key(comment_store.get(ids[0]).site_id)) == 0
+    assert redis_client.llen(keys.ready_queue_key(site_comments.site_id)) == 0
 
 
 @pytest.mark.timeout(120)
 def test_with_a_broker_elsewhere_the_api_publishes_the_drain(redis_url, effective_settings, site_key,
-                                                              comment_store, redis_client, start_worker):
+                                                              site_comments, redis_client, start_worker):
     # The same Redis under another name: the API cannot push from the store script, so it
     # publishes through Celery; the worker's continuation drains go the same way.
     broker_url = redis_url.replace("127.0.0.1", "localhost")
@@ -128,5 +128,5 @@ def test_with_a_broker_elsewhere_the_api_publishes_the_drain(redis_url, effectiv
     ids = [post_comment(client, site_key).json["id"] for _ in range(12)]
     assert redis_client.llen(QUEUE_NAME) == 1
     start_worker(broker_url=broker_url, worker_batch=5)
-    wait_all_final(comment_store, ids)
-    assert {comment_store.get(i).status for i in ids} == {"approved"}
+    wait_all_final(site_comments, ids)
+    assert {site_comments.get(i).status for i in ids} == {"approved"}

@@ -32,9 +32,9 @@ def retry_until_accepted(client, site_key, key, payload, timeout):
         time.sleep(min(1.0, float(response.headers.get("Retry-After", "1"))))
 
 
-def comments_with_key(redis_client, key):
+def comments_with_key(redis_client, site_id, key):
     found = []
-    for comment_key in redis_client.scan_iter(keys.comment_key("*"), _type="hash"):
+    for comment_key in redis_client.scan_iter(keys.comment_key(site_id, "*"), _type="hash"):
         if redis_client.hget(comment_key, "idempotency_key") == key:
             found.append(redis_client.hget(comment_key, "id"))
     return found
@@ -49,7 +49,7 @@ def test_guarded_create_writes_comment_and_response_together_under_the_claim(com
     assert comment_store.create(fields, comment_id=comment_id, guard=guard).outcome == "created"
     assert comment_store.create(fields, comment_id=comment_id, guard=guard).outcome == "exists"  # a re-run: no-op
     assert idempotency.claim("s1", "k", "fp").response.body == {"id": comment_id}  # replayed from now on
-    assert [event["comment"] for event in comment_store.audit_events()] == [comment_id]
+    assert [event["comment"] for event in comment_store.audit_events("s1")] == [comment_id]
 
     first = idempotency.claim("s1", "other", "fp")
     redis_client.delete(keys.idempotency_key("s1", "other"))  # the first claim lapsed ...
@@ -58,7 +58,7 @@ def test_guarded_create_writes_comment_and_response_together_under_the_claim(com
     with pytest.raises(IdempotencyConflict):
         comment_store.create(fields, comment_id=late, guard=idempotency.guard(
             "s1", "other", first.token, "fp", StoredResponse(202, {"id": late}, {})))
-    assert comment_store.get(late) is None and second.outcome == "claimed"
+    assert comment_store.get("s1", late) is None and second.outcome == "claimed"
 
 
 @pytest.mark.timeout(60)
@@ -79,13 +79,13 @@ def test_a_claim_whose_request_never_finished_blocks_the_key_only_briefly(client
         time.sleep(1)
     assert response.status_code == 202, seen
     assert seen[0] == 409  # the claim was honoured while it lasted
-    assert comments_with_key(redis_client, "stuck-1") == [response.json["id"]]
+    assert comments_with_key(redis_client, site.id, "stuck-1") == [response.json["id"]]
 
 
 @pytest.mark.fault
 @pytest.mark.e2e
 @pytest.mark.timeout(60)
-def test_a_claim_stalled_by_a_write_pause_does_not_block_the_key(client, site_key, redis_server, redis_client):
+def test_a_claim_stalled_by_a_write_pause_does_not_block_the_key(client, site, site_key, redis_server, redis_client):
     # CLIENT PAUSE WRITE: the API reads (authentication) but its claim of the key times out (503);
     # Redis still runs that claim when the pause ends. The retry must not be refused for the key's TTL.
     payload = comment_payload(body="paused while claiming")
@@ -94,22 +94,22 @@ def test_a_claim_stalled_by_a_write_pause_does_not_block_the_key(client, site_ke
     time.sleep(3.5)
     seen, response = retry_until_accepted(client, site_key, "pause-1", payload, timeout=40)
     assert response.status_code == 202, seen
-    assert comments_with_key(redis_client, "pause-1") == [response.json["id"]]
+    assert comments_with_key(redis_client, site.id, "pause-1") == [response.json["id"]]
 
 
 @pytest.mark.fault
 @pytest.mark.e2e
 @pytest.mark.timeout(90)
-def test_redis_crash_right_after_the_comment_is_stored(client, site_key, redis_server, redis_client):
+def test_redis_crash_right_after_the_comment_is_stored(client, site, site_key, redis_server, redis_client):
     # kill -9 Redis the moment the comment's "queued" audit event exists, before the API can store
     # its response under the key: the retry must answer with that comment, not refuse or duplicate it.
     payload = comment_payload(body="crash after create")
     watcher = redis_server.client(redis_client.connection_pool.connection_kwargs["db"], socket_timeout=30)
-    last_id = watcher.xinfo_stream(keys.audit_stream_key())["last-generated-id"] if watcher.exists(
-        keys.audit_stream_key()) else "0-0"
+    audit = keys.audit_stream_key(site.id)
+    last_id = watcher.xinfo_stream(audit)["last-generated-id"] if watcher.exists(audit) else "0-0"
 
     def crash_when_created():
-        if watcher.xread({keys.audit_stream_key(): last_id}, count=1, block=20_000):
+        if watcher.xread({audit: last_id}, count=1, block=20_000):
             redis_server.kill9()
 
     crasher = threading.Thread(target=crash_when_created)
@@ -119,6 +119,6 @@ def test_redis_crash_right_after_the_comment_is_stored(client, site_key, redis_s
     redis_server.start()
     seen, response = retry_until_accepted(client, site_key, "crash-1", payload, timeout=40)
     assert response.status_code == 202, [first.status_code, *seen]
-    assert comments_with_key(redis_client, "crash-1") == [response.json["id"]]
+    assert comments_with_key(redis_client, site.id, "crash-1") == [response.json["id"]]
     if first.status_code == 202:
         assert response.json["id"] == first.json["id"]

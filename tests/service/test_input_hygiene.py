@@ -14,7 +14,6 @@ import json
 
 import pytest
 
-from moderation.processing import process_comment
 from tests.service.helpers import assert_problem, auth, comment_payload, post_comment, post_raw
 
 HOSTILE_NAME = "<img src=x onerror=alert(document.cookie)>"
@@ -35,17 +34,17 @@ def test_control_and_bidi_characters_in_other_fields_are_refused(client, site_ke
     assert_problem(post_comment(client, site_key, comment_payload(**{field: value})), 422, f"/{field}")
 
 
-def test_a_body_keeps_its_tabs_and_line_breaks_and_bidi_marks(client, site_key, comment_store):
+def test_a_body_keeps_its_tabs_and_line_breaks_and_bidi_marks(client, site_key, site_comments):
     body = "Line one\r\n\tLine two\n\u200fשלום\u200e ok"
     response = post_comment(client, site_key, comment_payload(body=body))
     assert response.status_code == 202
-    assert comment_store.get(response.json["id"]).body == body  # the raw text, as sent
+    assert site_comments.get(response.json["id"]).body == body  # the raw text, as sent
 
 
-def test_a_name_is_plain_text_stored_as_sent_and_printed_escaped(client, site, site_key, comment_store):
+def test_a_name_is_plain_text_stored_as_sent_and_printed_escaped(client, site, site_key, site_comments):
     response = post_comment(client, site_key, comment_payload(author={"name": f"  {HOSTILE_NAME}  "}))
     assert response.status_code == 202
-    process_comment(comment_store, response.json["id"])
+    site_comments.process(response.json["id"])
     listing = client.get(f"/api/v1/threads/article-123/comments?site={site.id}").json
     author = listing["comments"][0]["author"]
     assert author["name"] == HOSTILE_NAME  # plain text (trimmed), never HTML
@@ -54,9 +53,9 @@ def test_a_name_is_plain_text_stored_as_sent_and_printed_escaped(client, site, s
     assert status["author"] == author
 
 
-def test_names_are_unicode_normalized(client, site_key, comment_store):
+def test_names_are_unicode_normalized(client, site_key, site_comments):
     response = post_comment(client, site_key, comment_payload(author={"name": "Zoe\u0301"}))  # e + combining acute
-    assert comment_store.get(response.json["id"]).author_name == "Zo\u00e9"
+    assert site_comments.get(response.json["id"]).author_name == "Zo\u00e9"
 
 
 @pytest.mark.parametrize("raw", [b'{"thread": "a", "body": "x", "body": "y", "author": {"name": "A"}}',
@@ -93,11 +92,11 @@ def test_authenticated_answers_are_not_stored_by_caches(client, site_key):
         "Cache-Control"] == "no-store"
 
 
-def test_cursors_are_opaque_and_checked(client, site, site_key, comment_store):
+def test_cursors_are_opaque_and_checked(client, site, site_key, site_comments):
     ids = []
     for number in range(3):
         response = post_comment(client, site_key, comment_payload(body=f"comment {number}"))
-        process_comment(comment_store, response.json["id"])
+        site_comments.process(response.json["id"])
         ids.append(response.json["id"])
     first = client.get(f"/api/v1/threads/article-123/comments?site={site.id}&limit=2").json
     assert first["next_cursor"] == ids[1]  # a comment id, no service-wide counter

@@ -144,12 +144,13 @@ def run_clients(app, site_key: str, plan: list[PlannedComment], record: ClientRe
         assert not thread.is_alive(), f"{thread.name} did not finish"
 
 
-def stored_comments(redis_client) -> dict[str, dict]:
-    """Every comment hash in the test's database, by id."""
-    ids = [key.removeprefix(keys.comment_key("")) for key in redis_client.scan_iter(keys.comment_key("*"), count=500)]
+def stored_comments(redis_client, site_id: str) -> dict[str, dict]:
+    """Every comment hash of the site in the test's database, by id."""
+    prefix = keys.comment_key(site_id, "")
+    ids = [key.removeprefix(prefix) for key in redis_client.scan_iter(prefix + "*", count=500)]
     pipe = redis_client.pipeline(transaction=False)
     for comment_id in ids:
-        pipe.hgetall(keys.comment_key(comment_id))
+        pipe.hgetall(keys.comment_key(site_id, comment_id))
     return dict(zip(ids, pipe.execute()))
 
 
@@ -167,12 +168,12 @@ def listed_in_thread(client, site_key: str, thread: str) -> list[str]:
     raise AssertionError(f"listing of {thread} did not end")
 
 
-def wait_until_final(redis_client, comment_ids: set[str], workers) -> float:
+def wait_until_final(redis_client, site_id: str, comment_ids: set[str], workers) -> float:
     """Wait (bounded) until every id is in a final state; seconds it took."""
     def not_final() -> list[str]:
         pipe = redis_client.pipeline(transaction=False)
         for comment_id in comment_ids:
-            pipe.hget(keys.comment_key(comment_id), "status")
+            pipe.hget(keys.comment_key(site_id, comment_id), "status")
         return [cid for cid, status in zip(comment_ids, pipe.execute()) if status not in FINAL_STATES]
 
     started = time.monotonic()
@@ -180,7 +181,7 @@ def wait_until_final(redis_client, comment_ids: set[str], workers) -> float:
         wait_until(lambda: not not_final(), FINAL_DEADLINE, interval=0.5, message="every accepted comment final")
     except AssertionError:
         stuck = not_final()
-        details = {cid: redis_client.hgetall(keys.comment_key(cid)) for cid in stuck[:5]}
+        details = {cid: redis_client.hgetall(keys.comment_key(site_id, cid)) for cid in stuck[:5]}
         logs = "\n".join(f"--- {w.name} ---\n{w.log()[-1500:]}" for w in workers)
         raise AssertionError(f"{len(stuck)} comments not final: {details}\n{logs}") from None
     return time.monotonic() - started
@@ -206,7 +207,7 @@ def misplaced(plan: list[PlannedComment], accepted: dict[str, str], stored: dict
 
 @pytest.mark.timeout(240)
 def test_nothing_lost_duplicated_or_unexpected_under_a_nemesis(app, client, site_key, redis_server,
-                                                                 redis_client, comment_store, start_worker):
+                                                                 redis_client, site_comments, start_worker):
     started = time.monotonic()
     workers = [start_worker(wait=False), start_worker(wait=False), start_worker(wait=False, beat=True)]
     for each in workers:
@@ -229,10 +230,10 @@ def test_nothing_lost_duplicated_or_unexpected_under_a_nemesis(app, client, site
 
     accepted = dict(record.accepted)  # idempotency key -> comment id
     accepted_ids = set(accepted.values())
-    settle_seconds = wait_until_final(redis_client, accepted_ids, workers)
+    settle_seconds = wait_until_final(redis_client, site_comments.site_id, accepted_ids, workers)
 
     # Count: what the clients were told against what the store holds.
-    stored = stored_comments(redis_client)
+    stored = stored_comments(redis_client, site_comments.site_id)
     stored_per_key = Counter(fields.get("idempotency_key", "") for fields in stored.values())
     lost = sorted(accepted_ids - stored.keys())
     unexpected = sorted(stored.keys() - accepted_ids)
@@ -248,9 +249,9 @@ def test_nothing_lost_duplicated_or_unexpected_under_a_nemesis(app, client, site
         listing_counts.update(listed_in_thread(client, site_key, thread))
     approved = {cid for cid, fields in stored.items() if fields["status"] == "approved"}
     pending = {cid for cid, fields in stored.items() if fields["status"] == "pending"}
-    pending_queue = Counter(comment_store.pending_ids(limit=100_000))
-    dead_letters = Counter(comment_store.dead_letter_ids(limit=100_000))
-    final_events = Counter(event["comment"] for event in comment_store.audit_events(count=1_000_000)
+    pending_queue = Counter(site_comments.pending_ids(limit=100_000))
+    dead_letters = Counter(site_comments.dead_letter_ids(limit=100_000))
+    final_events = Counter(event["comment"] for event in site_comments.audit_events(count=1_000_000)
                            if event["to"] in FINAL_STATES)
 
     print(f"clients: {len(plan)} planned, {len(accepted)} accepted, {record.replays} idempotent replays, "
@@ -271,6 +272,6 @@ def test_nothing_lost_duplicated_or_unexpected_under_a_nemesis(app, client, site
     assert {cid: n for cid, n in dead_letters.items() if n != 1} == {} and dead_letters.keys() == set(failed)
     assert {cid: final_events[cid] for cid in stored if final_events[cid] != 1} == {}
     for state in IN_FLIGHT_STATES:  # nothing final is still tracked as in flight
-        assert redis_client.zcard(keys.in_flight_key(state)) == 0, state
+        assert redis_client.zcard(keys.in_flight_key(site_comments.site_id, state)) == 0, state
     # Each comment's own history agrees: exactly one entry into a final state.
-    assert all(sum(event["to"] in FINAL_STATES for event in comment_store.history(cid)) == 1 for cid in stored)
+    assert all(sum(event["to"] in FINAL_STATES for event in site_comments.history(cid)) == 1 for cid in stored)

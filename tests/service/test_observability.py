@@ -8,7 +8,6 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from moderation import diagnostics
-from moderation.processing import process_comment
 from moderation.store.workers import WorkerHeartbeat, WorkerRegistry
 from tests.service.helpers import auth, comment_payload, post_comment
 from tests.support.polling import wait_until
@@ -23,13 +22,13 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
     return found
 
 
-def test_request_ids_are_returned_kept_with_the_comment_and_in_its_history(client, site_key, comment_store):
+def test_request_ids_are_returned_kept_with_the_comment_and_in_its_history(client, site_key, site_comments):
     response = post_comment(client, site_key, comment_payload(), **{"X-Request-Id": "cms-req-00042"})
     assert response.headers["X-Request-Id"] == "cms-req-00042"
     comment_id = response.json["id"]
-    process_comment(comment_store, comment_id, request_id="cms-req-00042")
-    assert comment_store.get(comment_id).request_id == "cms-req-00042"
-    assert {event["request_id"] for event in comment_store.history(comment_id)} == {"cms-req-00042"}
+    site_comments.process(comment_id, request_id="cms-req-00042")
+    assert site_comments.get(comment_id).request_id == "cms-req-00042"
+    assert {event["request_id"] for event in site_comments.history(comment_id)} == {"cms-req-00042"}
     status = client.get(f"/api/v1/comments/{comment_id}", headers=auth(site_key)).json
     assert status["request_id"] == "cms-req-00042"
 
@@ -41,14 +40,14 @@ def test_an_absent_or_unsafe_request_id_is_replaced(client, incoming):
     assert returned != incoming and len(returned) == 32 and int(returned, 16) >= 0
 
 
-def test_metrics_count_intake_decisions_queues_and_latency(client, site_key, comment_store):
+def test_metrics_count_intake_decisions_queues_and_latency(client, site_key, site_comments):
     before = samples(client.get("/metrics").get_data(as_text=True))
     accepted = post_comment(client, site_key)
     post_comment(client, "mk_wrong")
     post_comment(client, site_key, comment_payload(body="<script>x()</script> hello"))
     queued = samples(client.get("/metrics").get_data(as_text=True))
     assert queued[("moderation_queue_depth", (("state", "queued"),))] == 2
-    process_comment(comment_store, accepted.json["id"])
+    site_comments.process(accepted.json["id"])
     page = client.get("/metrics")
     assert page.headers["Content-Type"].startswith("text/plain")
     after = samples(page.get_data(as_text=True))
@@ -92,13 +91,13 @@ def test_metrics_add_up_every_gunicorn_worker(start_api_server, site_key):
 
 @pytest.mark.e2e
 def test_api_and_worker_log_json_lines_with_the_same_request_id(start_api_server, start_worker, site_key,
-                                                               comment_store):
+                                                               site_comments):
     server = start_api_server()
     worker = start_worker()
     reply = server.request("POST", "/api/v1/comments", body=json.dumps(comment_payload()).encode(), headers={
         "Authorization": f"Bearer {site_key}", "Content-Type": "application/json", "X-Request-Id": "trace-me-123"})
     assert reply.status == 202
-    wait_until(lambda: comment_store.get(reply.json()["id"]).status == "approved", 30)
+    wait_until(lambda: site_comments.get(reply.json()["id"]).status == "approved", 30)
 
     def lines_with(log_text: str) -> list[dict]:
         found = []
@@ -129,12 +128,12 @@ def test_readyz_and_metrics_follow_the_workers_heartbeat(client, start_worker, s
     assert "no worker alive" in degraded.json["details"]["workers"]
 
 
-def test_workers_alive_but_not_consuming_while_comments_wait_is_a_failure(redis_client, comment_store):
+def test_workers_alive_but_not_consuming_while_comments_wait_is_a_failure(redis_client, comment_store, site):
     now = time.time()
     registry = WorkerRegistry(redis_client)
     registry.report(WorkerHeartbeat("w1@host", pid=1, started_at=now - 900, heartbeat_at=now - 1,
                                     last_consumed_at=now - 600))
-    comment_store.create({"site_id": "s1", "thread": "t", "body": "b", "format": "plain_text"}, now=now - 300)
+    comment_store.create({"site_id": site.id, "thread": "t", "body": "b", "format": "plain_text"}, now=now - 300)
     check = diagnostics.check_workers(registry, comment_store, stale_after=60, now=now)
     assert check.status == diagnostics.FAIL and "not consuming" in check.detail and check.fix
     registry.report(WorkerHeartbeat("w1@host", pid=1, started_at=now - 900, heartbeat_at=now - 1,

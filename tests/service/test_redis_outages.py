@@ -61,7 +61,7 @@ class Poster(threading.Thread):
 
 
 def test_worker_survives_repeated_redis_outages_under_load(app, site_key, redis_server, start_worker,
-                                                          start_beat, comment_store):
+                                                          start_beat, site_comments):
     worker = start_worker(deployed=True)
     start_beat()
     first_pid = worker.pid
@@ -89,7 +89,7 @@ def test_worker_survives_repeated_redis_outages_under_load(app, site_key, redis_
 
     def unfinished() -> list[str]:
         return [comment_id for comment_id in poster.accepted
-                if (comment := comment_store.get(comment_id)) is None or comment.status not in FINAL_STATES]
+                if (comment := site_comments.get(comment_id)) is None or comment.status not in FINAL_STATES]
 
     wait_until(lambda: not unfinished(), FINAL_DEADLINE, interval=1.0,
                message=f"every accepted comment final (left: {len(unfinished())})")

@@ -141,12 +141,12 @@ def test_a_chunked_body_over_the_limit_is_413_not_truncated(start_api_server, si
 
 
 @pytest.mark.parametrize("size", [1000, 65536])
-def test_a_chunked_body_within_the_limit_is_stored_whole(start_api_server, site_key, comment_store, size):
+def test_a_chunked_body_within_the_limit_is_stored_whole(start_api_server, site_key, site_comments, size):
     server = start_api_server()
     body = form_body(size)
     status, reply = chunked_request(server.port, site_key, body)
     assert status == 202, reply
-    assert comment_store.get(json.loads(reply)["id"]).body == "The last words of the comment"
+    assert site_comments.get(json.loads(reply)["id"]).body == "The last words of the comment"
 
 
 def test_a_content_length_over_the_limit_is_413(start_api_server, site_key):

@@ -12,15 +12,15 @@ def new_comment(store, site_id="s1", thread="t1", body="hello", **extra):
     created = store.create({"site_id": site_id, "thread": thread, "body": body, "format": "filtered_html",
                             "author_name": "Ada", **extra})
     assert created.outcome == "created"
-    return store.get(created.comment_id)
+    return store.get(site_id, created.comment_id)
 
 
 def test_create_persists_queued_with_one_audit_event(comment_store, redis_client):
     comment = new_comment(comment_store)
     assert comment.status == QUEUED and comment.attempts == 0 and comment.body == "hello"
-    events = comment_store.audit_events(comment.id)
+    events = comment_store.audit_events("s1", comment.id)
     assert [(event["from"], event["to"]) for event in events] == [("", "queued")]
-    assert redis_client.zscore(keys.in_flight_key(QUEUED), comment.id) is not None
+    assert redis_client.zscore(keys.in_flight_key("s1", QUEUED), comment.id) is not None
 
 
 def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, site_store):
@@ -28,7 +28,7 @@ def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, si
     fields = {"site_id": site.id, "thread": "t1", "body": "b", "format": "plain_text"}
     rate = RateLimit(10, 60)
     warm = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4")).comment_id  # loads the script
-    comment_store.transition(comment_store.begin_attempt(warm, 3, site_id=site.id).comment,
+    comment_store.transition(comment_store.begin_attempt(site.id, warm, 3).comment,
                              allowed_from={PROCESSING}, to=APPROVED, actor="test", decision_reasons=[])
     site_store.cache_seconds = 60
     site_store.authenticate(api_key)
@@ -39,7 +39,7 @@ def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, si
         created = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4"))
     assert trips.count == 1 and created.outcome == "created"
     with counting_round_trips() as trips:
-        start = comment_store.begin_attempt(created.comment_id, 3, site_id=site.id)
+        start = comment_store.begin_attempt(site.id, created.comment_id, 3)
         comment_store.transition(start.comment, allowed_from={PROCESSING}, to=APPROVED, actor="test",
                                  decision_reasons=["no_active_content"])
     assert trips.count == 2
@@ -52,61 +52,61 @@ def test_sequence_numbers_follow_posting_order(comment_store):
 
 def test_begin_attempt_moves_queued_to_processing_once(comment_store, redis_client):
     comment = new_comment(comment_store)
-    first = comment_store.begin_attempt(comment.id, max_attempts=3)
-    again = comment_store.begin_attempt(comment.id, max_attempts=3)
+    first = comment_store.begin_attempt("s1", comment.id, max_attempts=3)
+    again = comment_store.begin_attempt("s1", comment.id, max_attempts=3)
     assert (first.outcome, first.attempts) == ("started", 1)
     assert (again.outcome, again.attempts) == ("resumed", 2)
     assert first.comment.body == "hello" and first.comment.site_id == "s1"  # handed back: no second read
-    assert redis_client.zscore(keys.in_flight_key(QUEUED), comment.id) is None
-    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is not None
-    assert comment_store.get(comment.id).status == PROCESSING
-    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing"]
+    assert redis_client.zscore(keys.in_flight_key("s1", QUEUED), comment.id) is None
+    assert redis_client.zscore(keys.in_flight_key("s1", PROCESSING), comment.id) is not None
+    assert comment_store.get("s1", comment.id).status == PROCESSING
+    assert [event["to"] for event in comment_store.audit_events("s1", comment.id)] == ["queued", "processing"]
 
 
 def test_attempt_cap_fails_and_dead_letters_once(comment_store, redis_client):
     comment = new_comment(comment_store)
-    outcomes = [comment_store.begin_attempt(comment.id, max_attempts=2).outcome for _ in range(4)]
+    outcomes = [comment_store.begin_attempt("s1", comment.id, max_attempts=2).outcome for _ in range(4)]
     assert outcomes == ["started", "resumed", "failed", "final"]
-    assert comment_store.get(comment.id).status == FAILED
-    assert comment_store.dead_letter_ids() == [comment.id]
-    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is None
+    assert comment_store.get("s1", comment.id).status == FAILED
+    assert comment_store.dead_letter_ids("s1") == [comment.id]
+    assert redis_client.zscore(keys.in_flight_key("s1", PROCESSING), comment.id) is None
     assert redis_client.hget(keys.decision_stats_key("s1"), "failed|attempt_cap") == "1"
-    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "failed"]
+    assert [event["to"] for event in comment_store.audit_events("s1", comment.id)] == ["queued", "processing", "failed"]
 
 
 def test_transition_is_compare_and_set_with_one_event_and_one_membership(comment_store, redis_client):
     comment = new_comment(comment_store)
-    comment_store.begin_attempt(comment.id, max_attempts=3)
-    results = [comment_store.transition(comment.id, allowed_from={PROCESSING}, to=APPROVED, actor="test",
+    comment_store.begin_attempt("s1", comment.id, max_attempts=3)
+    results = [comment_store.transition(comment_store.get("s1", comment.id), allowed_from={PROCESSING}, to=APPROVED, actor="test",
                                         extra={"html": "<p>hello</p>"}) for _ in range(3)]
     assert results == [True, False, False]
-    assert comment_store.get(comment.id).html == "<p>hello</p>"
+    assert comment_store.get("s1", comment.id).html == "<p>hello</p>"
     assert redis_client.zrange(keys.thread_approved_key("s1", "t1"), 0, -1) == [comment.id]
-    assert [event["to"] for event in comment_store.audit_events(comment.id)] == ["queued", "processing", "approved"]
-    assert redis_client.zscore(keys.in_flight_key(PROCESSING), comment.id) is None
+    assert [event["to"] for event in comment_store.audit_events("s1", comment.id)] == ["queued", "processing", "approved"]
+    assert redis_client.zscore(keys.in_flight_key("s1", PROCESSING), comment.id) is None
 
 
 def test_pending_queue_is_oldest_first_and_left_on_approval(comment_store):
     ids = []
     for _ in range(3):
         comment = new_comment(comment_store)
-        comment_store.begin_attempt(comment.id, max_attempts=3)
+        comment_store.begin_attempt("s1", comment.id, max_attempts=3)
         ids.append(comment.id)
     for comment_id in reversed(ids):  # decided newest first; the queue still lists oldest first
-        comment_store.transition(comment_id, allowed_from={PROCESSING}, to=PENDING, actor="test")
-    assert comment_store.pending_ids() == ids
-    comment_store.transition(ids[0], allowed_from={PENDING}, to=APPROVED, actor="moderator")
-    assert comment_store.pending_ids() == ids[1:]
+        comment_store.transition(comment_store.get("s1", comment_id), allowed_from={PROCESSING}, to=PENDING, actor="test")
+    assert comment_store.pending_ids("s1") == ids
+    comment_store.transition(comment_store.get("s1", ids[0]), allowed_from={PENDING}, to=APPROVED, actor="moderator")
+    assert comment_store.pending_ids("s1") == ids[1:]
 
 
 def test_thread_pages_follow_posting_order_with_a_cursor(comment_store):
     ids = []
     for number in range(5):
         comment = new_comment(comment_store, body=f"c{number}")
-        comment_store.begin_attempt(comment.id, max_attempts=3)
+        comment_store.begin_attempt("s1", comment.id, max_attempts=3)
         ids.append(comment.id)
     for comment_id in [ids[3], ids[0], ids[4], ids[1], ids[2]]:  # approval order differs from posting order
-        comment_store.transition(comment_id, allowed_from={PROCESSING}, to=APPROVED, actor="test")
+        comment_store.transition(comment_store.get("s1", comment_id), allowed_from={PROCESSING}, to=APPROVED, actor="test")
     first = comment_store.thread_page("s1", "t1", limit=2)
     assert [c.id for c in first.comments] == ids[:2] and first.next_cursor == ids[1]  # opaque: an id
     second = comment_store.thread_page("s1", "t1", after=first.next_cursor, limit=2)
@@ -118,14 +118,18 @@ def test_thread_pages_follow_posting_order_with_a_cursor(comment_store):
         comment_store.thread_page("s1", "other-thread", after=ids[0])
 
 
-def test_claim_stuck_returns_old_in_flight_ids_and_restarts_their_clock(comment_store):
+def test_claim_stuck_returns_old_in_flight_ids_and_restarts_their_clock(comment_store, site_store):
+    site_store.create("S1", [], site_id="s1")  # the sweeper walks the sites index
+    site_store.create("S2", [], site_id="s2")
     old = new_comment(comment_store)
     fresh = new_comment(comment_store)
     later = old.created_at + 100
-    comment_store.redis.zadd(keys.in_flight_key(QUEUED), {fresh.id: later - 1})
+    comment_store.redis.zadd(keys.in_flight_key("s1", QUEUED), {fresh.id: later - 1})
     processing = new_comment(comment_store)
-    comment_store.begin_attempt(processing.id, max_attempts=3, now=old.created_at)
-    assert sorted(comment_store.claim_stuck(50, now=later)) == sorted([old.id, processing.id])
+    comment_store.begin_attempt("s1", processing.id, max_attempts=3, now=old.created_at)
+    elsewhere = new_comment(comment_store, site_id="s2")  # every site is walked
+    assert sorted(comment_store.claim_stuck(50, now=later)) == sorted(
+        [("s1", old.id), ("s1", processing.id), ("s2", elsewhere.id)])
     assert comment_store.claim_stuck(50, now=later + 1) == []  # clock restarted
 
 
@@ -190,8 +194,8 @@ def test_audit_stream_is_capped_but_each_comment_keeps_its_history(redis_client)
     first = new_comment(store)
     for _ in range(300):
         new_comment(store)
-    assert redis_client.xlen(keys.audit_stream_key()) < 150  # trimmed (approximately, by whole nodes)
-    assert [event["to"] for event in store.audit_events(first.id)] == ["queued"]
+    assert redis_client.xlen(keys.audit_stream_key("s1")) < 150  # trimmed (approximately, by whole nodes)
+    assert [event["to"] for event in store.audit_events("s1", first.id)] == ["queued"]
 
 
 @pytest.mark.parametrize("body", ["😀 é ش \u2028 \\u0041 \"quoted\" {json} [1]", "x" * 20000, "null", "0", "\t\n"])
