@@ -13,7 +13,7 @@ from moderation.intake import Intake
 from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
 from moderation.settings import PREFIX, Settings
-from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStore, connect_redis
+from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStore, broker_client, store_client
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import QUEUE_NAME, make_celery
@@ -38,19 +38,17 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.config.update({name: value for name, value in test_config.items() if not name.startswith(PREFIX)})
     app.json.sort_keys = False
 
-    client = connect_redis(settings.redis_url, settings.redis_socket_timeout)
+    client = store_client(settings)
     comments = CommentStore(client, settings.audit_stream_max)
     celery = make_celery(settings)
-    broker = settings.effective_broker_url
-    broker_client = (client if broker == settings.redis_url
-                     else connect_redis(broker, settings.redis_socket_timeout) if broker.startswith("redis") else None)
     app.extensions[EXTENSION_NAME] = Services(
         settings=settings,
         comments=comments,
         sites=SiteStore(client, settings.site_cache_seconds),
         intake=build_intake(settings, client, comments, celery),
         workers=WorkerRegistry(client),
-        store_collector=StoreCollector(client, comments, broker_client, QUEUE_NAME, settings.worker_stale_after),
+        store_collector=StoreCollector(client, comments, broker_client(settings, client), QUEUE_NAME,
+                                       settings.worker_stale_after),
         celery=celery,
     )
     problems.init_app(app)
@@ -61,12 +59,12 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
 
 def build_intake(settings: Settings, client, comments: CommentStore, celery) -> Intake:
-    """The intake, waking workers from inside its store script when the broker is the store's Redis."""
+    """The intake, waking workers from inside its store script when the broker's queue is in the store."""
     def publish(site_id: str) -> None:
         wake_site(celery, site_id)
 
     wake_message = None
-    if settings.effective_broker_url == settings.redis_url:
+    if settings.broker_is_store:
         messages = TaskMessages(celery)
 
         def wake_message(site_id: str) -> QueuedTask:

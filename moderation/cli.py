@@ -82,10 +82,10 @@ def doctor() -> None:
     svc = services()
     settings = svc.settings
     client = svc.comments.redis
-    checks = [diagnostics.check_redis(client)]
+    checks = [diagnostics.check_redis(client, settings.redis_topology)]
     if checks[0].status == diagnostics.OK:
         checks += [diagnostics.check_persistence(client), diagnostics.check_eviction(client)]
-    checks.append(diagnostics.check_broker(settings))
+    checks.append(diagnostics.check_broker(settings, client))
     if checks[0].status == diagnostics.OK:
         checks += [diagnostics.check_workers(svc.workers, svc.comments, settings.worker_stale_after),
                    diagnostics.check_sweeper(client, settings.sweep_interval),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import redis
 from kombu import Connection
 
 from moderation.settings import Settings
+from moderation.store.connection import broker_client
 from moderation.store.comments import CommentStore
 from moderation.store.states import FAILED, IN_FLIGHT_STATES, QUEUED
 from moderation.store.workers import WorkerRegistry, last_sweep
@@ -33,28 +33,59 @@ class Check:
         return text + (f"\n      fix: {self.fix}" if self.fix else "")
 
 
-def check_redis(client: redis.Redis) -> Check:
+def check_redis(client, topology: str = "single") -> Check:
+    """The store answers, and in which topology: a cluster with every slot served, or the
+    primary Sentinel names (with its replicas)."""
     try:
-        client.ping()
+        if topology == "cluster":
+            client.ping(target_nodes=client.PRIMARIES)  # every shard, not one at random
+        else:
+            client.ping()
+        detail = _topology_detail(client, topology)
     except redis.RedisError as exc:
-        return Check("redis", FAIL, f"unreachable: {type(exc).__name__}: {exc}",
-                     "start Redis, or point MODERATION_REDIS_URL at it")
-    return Check("redis", OK, "answers PING")
+        return Check("redis", FAIL, f"{topology}: unreachable: {type(exc).__name__}: {exc}",
+                     "start Redis, or point MODERATION_REDIS_URL (and MODERATION_REDIS_TOPOLOGY) at it")
+    if topology == "cluster" and "state ok" not in detail:
+        return Check("redis", FAIL, detail, "bring back the missing primaries (or let their replicas take over): "
+                     "redis-cli --cluster check <any node>")
+    return Check("redis", OK, detail)
 
 
-def check_broker(settings: Settings) -> Check:
-    url = settings.effective_broker_url
-    timeout = settings.redis_socket_timeout
+def _topology_detail(client, topology: str) -> str:
+    if topology == "cluster":
+        info = client.cluster_info()
+        return (f"cluster: {len(client.get_primaries())} primaries, {len(client.get_replicas())} replicas, "
+                f"{info.get('cluster_slots_ok', '?')} of 16384 slots served, state {info.get('cluster_state')}")
+    if topology == "sentinel":
+        pool = client.connection_pool
+        host, port = pool.get_master_address()
+        replicas = pool.sentinel_manager.discover_slaves(pool.service_name)
+        return f"sentinel '{pool.service_name}': primary {host}:{port}, {len(replicas)} replicas"
+    return "single Redis: answers PING"
+
+
+def data_nodes(client) -> list[tuple[str, redis.Redis]]:
+    """(address, client) of each Redis holding store data: every primary of a cluster, else the one."""
+    if hasattr(client, "get_primaries"):
+        return [(node.name, node.redis_connection) for node in client.get_primaries()]
+    kwargs = client.connection_pool.connection_kwargs
+    return [(f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}", client)]
+
+
+def check_broker(settings: Settings, store=None) -> Check:
+    """The broker answers (a PING on its Redis; other brokers through kombu). ``store``: the
+    store's client, used when the broker's queue lives there."""
     try:
-        if urlsplit(url).scheme in ("redis", "rediss", "unix"):
-            client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        client = broker_client(settings, store)
+        if client is not None:
             try:
                 client.ping()
             finally:
-                client.close()
+                if client is not store:
+                    client.close()
         else:
-            with Connection(url, connect_timeout=timeout) as connection:
-                connection.ensure_connection(max_retries=1)
+            with Connection(settings.effective_broker_url, connect_timeout=settings.redis_socket_timeout) as conn:
+                conn.ensure_connection(max_retries=1)
     except Exception as exc:  # any failure means the API cannot enqueue
         return Check("broker", FAIL, f"unreachable: {type(exc).__name__}",
                      "start the broker, or point MODERATION_BROKER_URL at it (comments still queue "
@@ -86,21 +117,43 @@ def check_workers(registry: WorkerRegistry, comments: CommentStore, stale_after:
     return Check("workers", OK, f"{len(alive)} alive, {consumed_text}; {waiting_text}")
 
 
-def check_persistence(client: redis.Redis) -> Check:
+def check_persistence(client) -> Check:
+    """Append-only file on every Redis holding store data (the worst one is reported)."""
+    return _worst(_check_persistence(address, node) for address, node in data_nodes(client))
+
+
+def check_eviction(client) -> Check:
+    """noeviction on every Redis holding store data (the worst one is reported)."""
+    return _worst(_check_eviction(address, node) for address, node in data_nodes(client))
+
+
+def _worst(checks) -> Check:
+    """One check for several nodes: the first failing (or warning) one's, naming every bad node."""
+    checks = list(checks)
+    for status in (FAIL, WARN):
+        bad = [check for check in checks if check.status == status]
+        if bad:
+            return Check(bad[0].name, status, "; ".join(check.detail for check in bad), bad[0].fix)
+    if len(checks) == 1:
+        return checks[0]
+    return Check(checks[0].name, OK, f"{checks[0].detail} (each of {len(checks)} primaries)")
+
+
+def _check_persistence(address: str, client: redis.Redis) -> Check:
     config = client.config_get("appendonly") | client.config_get("appendfsync")
     if config.get("appendonly") != "yes":
-        return Check("persistence", FAIL, "appendonly is off: a Redis crash loses accepted comments",
+        return Check("persistence", FAIL, f"{address}: appendonly is off: a Redis crash loses accepted comments",
                      "appendonly yes (config/redis.conf), or CONFIG SET appendonly yes and CONFIG REWRITE")
     if config.get("appendfsync") == "no":
-        return Check("persistence", WARN, "appendfsync no: the OS decides when data reaches the disk",
+        return Check("persistence", WARN, f"{address}: appendfsync no: the OS decides when data reaches the disk",
                      "appendfsync everysec (at most a second lost on power loss)")
     return Check("persistence", OK, f"append-only file on, fsync {config.get('appendfsync')}")
 
 
-def check_eviction(client: redis.Redis) -> Check:
+def _check_eviction(address: str, client: redis.Redis) -> Check:
     policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "")
     if policy != "noeviction":
-        return Check("eviction", FAIL, f"maxmemory-policy {policy}: Redis may drop comments and queued tasks",
+        return Check("eviction", FAIL, f"{address}: maxmemory-policy {policy}: Redis may drop comments and queued tasks",
                      "maxmemory-policy noeviction (writes then fail loudly instead)")
     return Check("eviction", OK, "noeviction")
 

@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+TOPOLOGIES = ("single", "cluster", "sentinel")
+
 PREFIX = "MODERATION_"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -35,10 +37,21 @@ def _parse_bool(text: str) -> bool:
 class Settings:
     """The service configuration; build it with :meth:`from_env`."""
 
-    # Redis holding comments, threads, queues, sites and the audit stream.
+    # Redis holding comments, threads, queues, sites and the audit stream. With the "cluster" or
+    # "sentinel" topology: its nodes or its sentinels, comma-separated (docs/operations.md).
     redis_url: str = DEFAULT_REDIS_URL
-    # Celery broker; empty means "the same Redis as the store" (the usual setup).
+    # Where the store lives: "single" (one Redis), "cluster" (a Redis Cluster, sharded by site) or
+    # "sentinel" (a primary with replicas, failed over by Redis Sentinel).
+    redis_topology: str = "single"
+    # Sentinel's name for the store's primary (topology "sentinel").
+    redis_sentinel_master: str = ""
+    # Celery broker. Empty: the store's Redis ("single"), the same Sentinel-managed primary
+    # ("sentinel"); a Redis Cluster cannot be the broker (Celery's Redis transport does not speak
+    # Cluster): name a plain or Sentinel-managed Redis (sentinel://host:26379;sentinel://...).
     broker_url: str = ""
+    # Sentinel's name for the broker's primary when MODERATION_BROKER_URL is sentinel://...
+    # (empty: MODERATION_REDIS_SENTINEL_MASTER).
+    broker_sentinel_master: str = ""
     # Largest accepted request body in bytes (413 above it).
     max_body_bytes: int = 65536
     # Largest comment body in characters (422 above it), checked after decoding.
@@ -123,14 +136,40 @@ class Settings:
         for name in ("worker_prefetch", "worker_batch"):
             if getattr(settings, name) < 1:
                 raise ValueError(f"{PREFIX}{name.upper()} must be at least 1, got {getattr(settings, name)}")
+        if settings.redis_topology not in TOPOLOGIES:
+            raise ValueError(f"{PREFIX}REDIS_TOPOLOGY must be one of {', '.join(TOPOLOGIES)}, "
+                             f"got {settings.redis_topology!r}")
+        if settings.redis_topology == "cluster" and not settings.broker_url:
+            raise ValueError(f"{PREFIX}BROKER_URL must name a plain or Sentinel-managed Redis when the store is a "
+                             "Redis Cluster (Celery's Redis transport does not speak Cluster)")
+        if settings.redis_topology == "sentinel" and not settings.redis_sentinel_master:
+            raise ValueError(f"{PREFIX}REDIS_SENTINEL_MASTER must name the store's primary (topology 'sentinel')")
         if settings.log_format not in ("json", "text"):
             raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings
 
     @property
     def effective_broker_url(self) -> str:
-        """The broker URL, falling back to the store's Redis."""
-        return self.broker_url or self.redis_url
+        """The broker URL, falling back to the store's Redis (its sentinels with "sentinel")."""
+        if self.broker_url:
+            return self.broker_url
+        if self.redis_topology == "sentinel":
+            return ";".join(f"sentinel://{node.strip().split('://', 1)[-1]}" for node in self.redis_url.split(",")
+                            if node.strip())
+        return self.redis_url
+
+    @property
+    def broker_sentinel_name(self) -> str:
+        """Sentinel's name for the broker's primary (a sentinel:// broker)."""
+        return self.broker_sentinel_master or self.redis_sentinel_master
+
+    @property
+    def broker_is_store(self) -> bool:
+        """Whether the broker's queue lives in the store's Redis (same server, same database), so
+        that a store script may push a task message onto it (workers/task_messages.py)."""
+        if self.redis_topology == "sentinel":
+            return not self.broker_url
+        return self.redis_topology == "single" and self.effective_broker_url == self.redis_url
 
     @property
     def rate_limit_window(self) -> tuple[int, int]:

@@ -9,10 +9,16 @@ Fixtures (all documented for reuse by fault-injection tests):
   (numbers are never reused in a session; flushed at start), used both as the
   store and as the Celery broker, exactly like production.
 - ``redis_client``: a plain client on that database (``decode_responses=True``).
+- ``redis_cluster`` (session, started on first use): a real Redis Cluster of three primaries
+  (:class:`~tests.support.redis_cluster.RedisClusterServers`).
+- ``store_settings``: where the store lives (Settings names): the test's database by default;
+  ``@pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)`` (helpers) runs a test on a
+  single Redis and on the cluster (the broker stays the test's database). The app, workers,
+  beat, API servers and store fixtures all follow it.
 - ``settings_overrides``: MODERATION_* overrides (Settings field names) shared by
   the app and the workers; override this fixture in a test module to change them.
 - ``app`` / ``client``: ``create_app`` on that database and its Flask test client.
-- ``comment_store`` / ``site_store``: the store classes on that database.
+- ``store_redis`` / ``comment_store`` / ``site_store``: a client and the store classes on the store.
 - ``site`` / ``site_key``: a site allowed from ``https://news.example`` and its API key.
 - ``site_comments``: the comment store seen from that site (:class:`~tests.support.site_comments.SiteComments`).
 - ``start_worker``: a factory starting :class:`~tests.support.workers.WorkerProcess`
@@ -33,8 +39,9 @@ import pytest
 
 from moderation import create_app
 from moderation.formats import registry
-from moderation.store import CommentStore, SiteStore, connect_redis
+from moderation.store import CommentStore, SiteStore, connect_store
 from tests.support.api_server import ApiServer
+from tests.support.redis_cluster import RedisClusterServers
 from tests.support.redis_server import DATABASES, RedisServer
 from tests.support.site_comments import SiteComments
 from tests.support.workers import BeatProcess, WorkerProcess, worker_env
@@ -96,15 +103,32 @@ def settings_overrides() -> dict:
     return {}
 
 
-@pytest.fixture
-def effective_settings(settings_overrides) -> dict:
-    return {**DEFAULT_TEST_SETTINGS, **settings_overrides}
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    cluster = RedisClusterServers(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture
-def app(redis_url, effective_settings):
+def store_settings(request, redis_url) -> dict:
+    topology = getattr(request, "param", "single")
+    if topology == "single":
+        return {"redis_topology": "single", "redis_url": redis_url, "broker_url": ""}
+    cluster = request.getfixturevalue("redis_cluster")
+    cluster.flush()
+    return {"redis_topology": "cluster", "redis_url": cluster.url, "broker_url": redis_url}
+
+
+@pytest.fixture
+def effective_settings(settings_overrides, store_settings) -> dict:
+    return {**DEFAULT_TEST_SETTINGS, **store_settings, **settings_overrides}
+
+
+@pytest.fixture
+def app(effective_settings):
     config = {f"MODERATION_{name.upper()}": value for name, value in effective_settings.items()}
-    config.update({"MODERATION_REDIS_URL": redis_url, "MODERATION_BROKER_URL": "", "TESTING": True})
+    config.update({"TESTING": True})
     return create_app(config)
 
 
@@ -114,13 +138,21 @@ def client(app):
 
 
 @pytest.fixture
-def comment_store(redis_url) -> CommentStore:
-    return CommentStore(connect_redis(redis_url))
+def store_redis(store_settings):
+    """A client on the store (a cluster client on the cluster)."""
+    client = connect_store(store_settings["redis_topology"], store_settings["redis_url"])
+    yield client
+    client.close()
 
 
 @pytest.fixture
-def site_store(redis_url) -> SiteStore:
-    return SiteStore(connect_redis(redis_url))
+def comment_store(store_redis) -> CommentStore:
+    return CommentStore(store_redis)
+
+
+@pytest.fixture
+def site_store(store_redis) -> SiteStore:
+    return SiteStore(store_redis)
 
 
 @pytest.fixture

@@ -43,7 +43,9 @@ def default_ssl_options(broker_url: str) -> dict | None:
     return {"ssl_cert_reqs": ssl.CERT_REQUIRED}
 
 
-class Channel(kombu_redis.Channel):
+class _SurvivesCollection:
+    """The fix, for kombu's plain and Sentinel channels alike."""
+
     def _connparams(self, asynchronous: bool = False) -> dict:
         if self.connection is None or self.connection.client is None:
             raise redis.exceptions.ConnectionError(
@@ -51,5 +53,29 @@ class Channel(kombu_redis.Channel):
         return super()._connparams(asynchronous)
 
 
+class Channel(_SurvivesCollection, kombu_redis.Channel):
+    pass
+
+
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+class SentinelChannel(_SurvivesCollection, kombu_redis.SentinelChannel):
+    pass
+
+
+class SentinelTransport(kombu_redis.SentinelTransport):
+    """A ``sentinel://`` broker (the primary Sentinel names), with the same fix."""
+
+    Channel = SentinelChannel
+
+
+def transport_for(broker_url: str) -> str | None:
+    """The transport class (``module:Class``) for a broker URL; None: kombu's own choice."""
+    scheme = urlsplit(broker_url).scheme
+    if scheme in SCHEMES:
+        return f"{__name__}:Transport"
+    if scheme == "sentinel":
+        return f"{__name__}:SentinelTransport"
+    return None

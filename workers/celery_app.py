@@ -22,7 +22,7 @@ from celery import Celery, signals
 
 from moderation.logs import configure_logging
 from moderation.settings import Settings
-from moderation.store import connect_redis
+from moderation.store import store_client
 from moderation.store.workers import WorkerRegistry
 from workers import broker_transport, liveness
 
@@ -46,12 +46,13 @@ def make_celery(settings: Settings) -> Celery:
         # Detect half-dead connections (e.g. after Redis was SIGSTOPped) and reconnect.
         "health_check_interval": 25,
     }
+    if urlsplit(settings.effective_broker_url).scheme == "sentinel":
+        # The primary that Sentinel names (MODERATION_BROKER_SENTINEL_MASTER or the store's).
+        redis_transport_options["master_name"] = settings.broker_sentinel_name
     app.conf.update(
         # kombu's Redis transport with the outage fix (workers/broker_transport.py): without it a
         # worker can exit for good after a broker outage. Other brokers keep kombu's own transport.
-        broker_transport=(f"{broker_transport.__name__}:Transport"
-                          if urlsplit(settings.effective_broker_url).scheme in broker_transport.SCHEMES
-                          else None),
+        broker_transport=broker_transport.transport_for(settings.effective_broker_url),
         # rediss:// without ssl_* options in the URL: verify the server's certificate (kombu's
         # own default for a bare rediss:// is no verification at all).
         broker_use_ssl=broker_transport.default_ssl_options(settings.effective_broker_url),
@@ -138,7 +139,7 @@ def _sweep_if_beat_is_silent() -> None:
 
 
 liveness.connect_signals(
-    lambda: WorkerRegistry(connect_redis(_settings.redis_url, _settings.redis_socket_timeout)),
+    lambda: WorkerRegistry(store_client(_settings)),
     _settings.worker_heartbeat_interval,
     time_limit=TASK_TIME_LIMIT if _settings.worker_pool != "prefork" else None,  # prefork enforces its own
     on_beat=_sweep_if_beat_is_silent,

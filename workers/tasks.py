@@ -28,7 +28,7 @@ from moderation.processing import (
     wake_sites_with_waiting_comments,
 )
 from moderation.settings import Settings
-from moderation.store import CommentStore, connect_redis
+from moderation.store import CommentStore, store_client
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import claim_sweep, last_sweep, record_sweep
 from workers.celery_app import DRAIN_COMMENTS_TASK, RENDER_COMMENT_TASK, SWEEP_STUCK_TASK
@@ -46,8 +46,7 @@ def worker_settings() -> Settings:
 @functools.cache
 def comment_store() -> CommentStore:
     settings = worker_settings()
-    return CommentStore(connect_redis(settings.redis_url, settings.redis_socket_timeout),
-                        settings.audit_stream_max)
+    return CommentStore(store_client(settings), settings.audit_stream_max)
 
 
 def retry_delay(retries: int) -> int:
@@ -137,9 +136,8 @@ def actor_name(task) -> str:
 
 
 def same_redis_broker() -> bool:
-    """Whether the broker is the store's Redis, so store scripts can push task messages."""
-    settings = worker_settings()
-    return settings.effective_broker_url == settings.redis_url
+    """Whether the broker's queue is in the store's Redis, so store scripts can push task messages."""
+    return worker_settings().broker_is_store
 
 
 def continuation(app, site_id: str) -> QueuedTask | None:

@@ -269,11 +269,9 @@ class CommentStore:
     def begin_attempts(self, comment_ids: list[str], site_id: str, max_attempts: int, actor: str = "worker",
                        now: float | None = None) -> list[AttemptStart]:
         """:meth:`begin_attempt` for each comment of one site, in one pipeline."""
-        pipe = self.redis.pipeline(transaction=False)
-        for comment_id in comment_ids:
-            script_keys, args = self._begin_attempt_call(comment_id, site_id, max_attempts, actor, now, "")
-            self._begin_attempt(keys=script_keys, args=args, client=pipe)
-        return [_attempt_start(reply) for reply in pipe.execute()]
+        calls = [self._begin_attempt_call(comment_id, site_id, max_attempts, actor, now, "")
+                 for comment_id in comment_ids]
+        return [_attempt_start(reply) for reply in scripts.run_pipelined(self.redis, self._begin_attempt, calls)]
 
     def _begin_attempt_call(self, comment_id: str, site_id: str, max_attempts: int, actor: str,
                             now: float | None, request_id: str) -> tuple[list[str], list]:
@@ -294,15 +292,14 @@ class CommentStore:
         marks a decision: it is counted in the site's decision and latency statistics.
         """
         change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons)
-        result, _previous = self._transition(*self._transition_call(change))
+        script_keys, args = self._transition_call(change)
+        result, _previous = self._transition(keys=script_keys, args=args)
         return result == "changed"
 
     def transitions(self, changes: list[StateChange]) -> list[bool]:
         """:meth:`transition` for each change, in one pipeline; True where that change was made."""
-        pipe = self.redis.pipeline(transaction=False)
-        for change in changes:
-            self._transition(*self._transition_call(change), client=pipe)
-        return [result == "changed" for result, _previous in pipe.execute()]
+        replies = scripts.run_pipelined(self.redis, self._transition, [self._transition_call(c) for c in changes])
+        return [result == "changed" for result, _previous in replies]
 
     def _transition_call(self, change: StateChange) -> tuple[list[str], list]:
         comment = change.comment

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import redis
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from moderation.store.states import ALL_STATES, LATENCY_BUCKETS
 
@@ -35,3 +36,31 @@ def source(name: str) -> str:
 def register(client: redis.Redis, name: str) -> Script:
     """``lua/<name>.lua`` as a redis-py Script (EVALSHA, loaded on first use)."""
     return client.register_script(source(name))
+
+
+def run_pipelined(client, script: Script, calls: list[tuple[list[str], list]]) -> list:
+    """Run ``script`` once per (keys, args) in one pipeline; the replies in order.
+
+    EVALSHA alone: redis-py's own pipeline would first ask SCRIPT EXISTS (one more round
+    trip each time), and its cluster pipeline does not load scripts at all. A server that
+    has not seen the script (restarted, promoted from replica, a new cluster node) answers
+    NOSCRIPT without running anything: only those calls run again, once the script is
+    loaded (on every primary of a cluster). Any other error is raised.
+    """
+    replies = _evalsha_pipeline(client, script, calls)
+    missing = [index for index, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+    if missing:
+        script.sha = client.script_load(script.script)
+        for index, reply in zip(missing, _evalsha_pipeline(client, script, [calls[i] for i in missing])):
+            replies[index] = reply
+    for reply in replies:
+        if isinstance(reply, Exception):
+            raise reply
+    return replies
+
+
+def _evalsha_pipeline(client, script: Script, calls: list[tuple[list[str], list]]) -> list:
+    pipe = client.pipeline(transaction=False)
+    for keys, args in calls:
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+    return pipe.execute(raise_on_error=False)

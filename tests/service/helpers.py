@@ -42,3 +42,7 @@ def assert_problem(response, status: int, pointer: str | None = None) -> dict:
     if pointer is not None:
         assert pointer in [error["pointer"] for error in problem.get("errors", [])], problem
     return problem
+
+
+# Store topologies the end-to-end tests run on (``store_settings`` in tests/conftest.py).
+STORE_TOPOLOGIES = ("single", "cluster")

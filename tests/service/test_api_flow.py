@@ -1,10 +1,15 @@
-"""End to end: the real app, a real Redis and a real Celery worker process."""
+"""End to end: the real app, a real Redis and a real Celery worker process.
+
+Each test runs twice: the store on a single Redis (also the broker), and the store on a
+real three-primary Redis Cluster (the broker a plain Redis beside it).
+"""
 import pytest
 
-from tests.service.helpers import auth, comment_payload, post_comment, post_raw
+from tests.service.helpers import STORE_TOPOLOGIES, auth, comment_payload, post_comment, post_raw
 from tests.support.polling import wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90),
+              pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)]
 
 
 def wait_for_status(client, api_key, comment_id, statuses=("approved", "pending", "rejected", "spam", "failed"),

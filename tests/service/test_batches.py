@@ -12,8 +12,9 @@ from moderation.app import create_app
 from moderation.processing import process_batch, wake_sites_with_waiting_comments
 from moderation.store import keys
 from moderation.store.comments import QueuedTask
-from tests.service.helpers import post_comment
+from tests.service.helpers import STORE_TOPOLOGIES, post_comment
 from tests.support.polling import wait_until
+from tests.support.round_trips import counting_round_trips
 from workers.celery_app import QUEUE_NAME
 
 WAKE = QueuedTask("test:broker-queue", "drain-message")
@@ -84,6 +85,21 @@ def test_a_batch_is_decided_with_each_comment_on_its_own(comment_store, monkeypa
     assert all(event["request_id"] == "" for event in comment_store.history("s1", ids[0]))
 
 
+def test_a_batch_costs_three_round_trips_and_survives_a_server_that_lost_its_scripts(comment_store, redis_client):
+    ids = [create(comment_store, wake=None).comment_id for _ in range(10)]
+    process_batch(comment_store, "s1", [create(comment_store, wake=None).comment_id])  # scripts loaded
+    comment_store.take_ready("s9", 1, "warm-up", 60)
+    with counting_round_trips() as trips:
+        batch = comment_store.take_ready("s1", 5, "task-1", 60)
+        process_batch(comment_store, "s1", batch.comment_ids)
+    assert trips.count == 3 and len(batch.comment_ids) == 5
+    redis_client.script_flush()  # what a restarted or newly promoted server looks like
+    rest = comment_store.take_ready("s1", 10, "task-2", 60).comment_ids
+    results = process_batch(comment_store, "s1", rest)
+    assert [r.outcome for r in results] == ["decided"] * 5 + ["already_final"]  # the warm-up comment
+    assert {comment_store.get("s1", i).status for i in ids} == {"approved"}
+
+
 def test_the_sweeper_wakes_sites_whose_ready_list_is_not_empty(comment_store, site_store):
     waiting, _ = site_store.create("Waiting News", ["https://waiting.example"])
     idle, _ = site_store.create("Idle News", ["https://idle.example"])
@@ -100,6 +116,7 @@ def wait_all_final(site_comments, comment_ids, timeout=60):
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)
 def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, site_comments, redis_client,
                                                               start_worker):
     responses = [post_comment(client, site_key) for _ in range(40)]
@@ -113,7 +130,7 @@ def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, 
     for response in responses[:5]:
         events = site_comments.history(response.json["id"])
         assert {event["request_id"] for event in events} == {response.headers["X-Request-Id"]}
-    assert redis_client.llen(keys.ready_queue_key(site_comments.site_id)) == 0
+    assert site_comments.store.redis.llen(keys.ready_queue_key(site_comments.site_id)) == 0
 
 
 @pytest.mark.timeout(120)

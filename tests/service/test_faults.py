@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.service.helpers import assert_problem, auth, comment_payload, post_comment
+from tests.service.helpers import STORE_TOPOLOGIES, assert_problem, auth, comment_payload, post_comment
 from tests.support.polling import wait_until
 
 pytestmark = [pytest.mark.fault, pytest.mark.e2e]
@@ -180,6 +180,7 @@ def test_dropped_client_connections_are_reestablished(client, site_key, site_com
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)
 def test_beat_sweeper_rescues_a_comment_whose_message_was_lost(site_comments, site, start_worker):
     # Stored but never enqueued: what a crash between persist and enqueue leaves behind.
     lost = site_comments.get(site_comments.store.create({"site_id": site.id, "thread": "t1", "body": "hello",

@@ -26,3 +26,35 @@ def test_values_are_read_and_typed():
 def test_bad_values_fail_loudly_with_the_variable_name(name, value):
     with pytest.raises(ValueError, match="MODERATION_"):
         Settings.from_env({name: value})
+
+
+def test_a_cluster_store_needs_a_broker_of_its_own():
+    with pytest.raises(ValueError, match="MODERATION_BROKER_URL"):
+        Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "cluster", "MODERATION_REDIS_URL": "redis://a:7000"})
+    settings = Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "cluster", "MODERATION_REDIS_URL": "redis://a:7000",
+                                  "MODERATION_BROKER_URL": "redis://b:6379/0"})
+    assert settings.effective_broker_url == "redis://b:6379/0" and not settings.broker_is_store
+
+
+def test_a_sentinel_store_names_its_primary_and_lends_its_sentinels_to_the_broker():
+    with pytest.raises(ValueError, match="MODERATION_REDIS_SENTINEL_MASTER"):
+        Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "sentinel", "MODERATION_REDIS_URL": "redis://s1:26379"})
+    settings = Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "sentinel", "MODERATION_REDIS_SENTINEL_MASTER": "news",
+                                  "MODERATION_REDIS_URL": "redis://s1:26379/2, s2:26380"})
+    assert settings.effective_broker_url == "sentinel://s1:26379/2;sentinel://s2:26380"
+    assert settings.broker_sentinel_name == "news" and settings.broker_is_store  # the same primary
+
+
+@pytest.mark.parametrize("environ, is_store", [
+    ({}, True),
+    ({"MODERATION_BROKER_URL": "redis://127.0.0.1:6379/0"}, True),  # spelled out, still the store
+    ({"MODERATION_BROKER_URL": "redis://localhost:6379/0"}, False),  # another name: publish through Celery
+    ({"MODERATION_BROKER_URL": "amqp://rabbit//"}, False),
+])
+def test_store_scripts_push_task_messages_only_onto_the_stores_own_redis(environ, is_store):
+    assert Settings.from_env({"MODERATION_REDIS_URL": "redis://127.0.0.1:6379/0", **environ}).broker_is_store is is_store
+
+
+def test_an_unknown_topology_is_refused():
+    with pytest.raises(ValueError, match="MODERATION_REDIS_TOPOLOGY"):
+        Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "galaxy"})

@@ -21,8 +21,9 @@ DATABASES = 1024  # one per test (see tests/conftest.py), never reused within a 
 
 
 class RedisServer:
-    def __init__(self, directory: Path, port: int | None = None):
+    def __init__(self, directory: Path, port: int | None = None, extra_args: list[str] | None = None):
         self.directory = Path(directory)
+        self.extra_args = list(extra_args or [])
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
@@ -36,7 +37,7 @@ class RedisServer:
             "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
             "--save", "", "--maxmemory-policy", "noeviction", "--databases", str(DATABASES),
             "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
-            "--logfile", str(self.directory / "redis.log"),
+            "--logfile", str(self.directory / "redis.log"), *self.extra_args,
         ]
 
     def start(self, timeout: float = 10.0) -> None:

@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 _names = itertools.count(1)
 
 
-def worker_env(redis_url: str, **settings: object) -> dict[str, str]:
+def worker_env(redis_url: str, /, **settings: object) -> dict[str, str]:
     """The environment for a worker: ours, pointed at ``redis_url``, plus MODERATION_* overrides.
 
     ``settings`` use Settings field names: ``worker_env(url, stuck_after=5)``.

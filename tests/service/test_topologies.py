@@ -1,0 +1,87 @@
+"""The store on a real Redis Cluster: sharded by site, one slot per site, reported by readyz
+and the doctor. (The end-to-end flow, idempotency, batches and the sweeper run on the cluster
+too: test_api_flow.py, test_batches.py, test_faults.py.)"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from moderation.store import keys
+from tests.service.helpers import auth, comment_payload, post_comment
+from tests.support.polling import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120),
+              pytest.mark.parametrize("store_settings", ["cluster"], indirect=True)]
+
+SITES = 12
+
+
+def test_sites_spread_over_the_primaries_and_each_keeps_to_one_slot(client, site_store, redis_cluster, worker):
+    created = [site_store.create(f"News {n}", []) for n in range(SITES)]
+    posted = {}
+    for site, api_key in created:
+        first = post_comment(client, api_key, comment_payload(body="First <em>take</em>"), **{"Idempotency-Key": "k1"})
+        reply = post_comment(client, api_key, comment_payload(body="A reply", parent=first.json["id"]))
+        held = post_comment(client, api_key, comment_payload(body="<script>x()</script>"))
+        assert {first.status_code, reply.status_code, held.status_code} == {202}
+        posted[site.id] = (api_key, [first.json["id"], reply.json["id"], held.json["id"]])
+
+    def decided(api_key, comment_id):
+        return client.get(f"/api/v1/comments/{comment_id}", headers=auth(api_key)).json["status"] in (
+            "approved", "pending")
+
+    wait_until(lambda: all(decided(key, cid) for key, ids in posted.values() for cid in ids), 60, interval=0.2,
+               message="every comment of every site decided")
+
+    # Where the keys are: every key of one site in one slot, the sites over several primaries.
+    slots_by_site, owners = defaultdict(set), defaultdict(set)
+    for node in redis_cluster.primary_nodes():
+        plain = node.client()
+        for key in plain.scan_iter("mod:{*", count=1000):
+            site_id = key[len(keys.PREFIX) + 1:key.index("}")]
+            slots_by_site[site_id].add(plain.execute_command("CLUSTER", "KEYSLOT", key))
+            owners[site_id].add(node.port)
+    assert set(slots_by_site) == set(posted)
+    assert all(len(slots) == 1 and len(owners[site]) == 1 for site, slots in slots_by_site.items())
+    assert len({port for ports in owners.values() for port in ports}) >= 2  # 12 sites never all on one of 3
+
+    # Each site reads back its own: its thread, its pending queue, its audit trail.
+    for site_id, (api_key, (first, reply, held)) in posted.items():
+        listing = client.get(f"/api/v1/threads/article-123/comments?site={site_id}").json
+        assert [c["id"] for c in listing["comments"]] == [first, reply]
+        assert site_store.get(site_id) is not None
+        replay = post_comment(client, api_key, comment_payload(body="First <em>take</em>"), **{"Idempotency-Key": "k1"})
+        assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json["id"] == first
+
+
+def test_readyz_and_the_doctor_describe_the_cluster(client, app, worker):
+    ready = wait_until(lambda: (answer := client.get("/readyz")).json["status"] == "ready" and answer, 30)
+    assert ready.json["topology"] == "cluster"
+    assert ready.json["details"]["redis"] == "cluster: 3 primaries, 0 replicas, 16384 of 16384 slots served, state ok"
+    result = app.test_cli_runner().invoke(args=["doctor"])
+    assert "cluster: 3 primaries" in result.output
+    persistence = next(line for line in result.output.splitlines() if "persistence" in line)
+    assert persistence.startswith("OK") and "each of 3 primaries" in persistence
+
+
+def test_a_lost_primary_gives_503s_then_the_cluster_serves_again(client, site_store, redis_cluster):
+    sites = [site_store.create(f"News {n}", []) for n in range(SITES)]
+    lost = redis_cluster.primary_nodes()[0]
+    on_lost = [key for site, key in sites if redis_cluster.slot_owner(keys.site_key(site.id)) is lost]
+    assert on_lost
+    lost.kill9()
+    try:
+        # No replica takes over, so its slots stay unserved (and with Redis's default
+        # cluster-require-full-coverage the whole cluster refuses): 503 with Retry-After, never 500.
+        answer = wait_until(lambda: (reply := client.get("/readyz")).status_code == 503 and reply, 30, interval=0.5)
+        assert answer.json["checks"]["redis"] == "fail" and answer.headers["Retry-After"]
+        assert f"127.0.0.1:{lost.port}" in answer.json["details"]["redis"]
+        refused = post_comment(client, on_lost[0])
+        assert refused.status_code == 503 and refused.headers["Retry-After"], refused.json
+    finally:
+        lost.start()
+        wait_until(redis_cluster.is_healthy, 60, interval=0.2, message="the cluster whole again")
+    accepted = wait_until(lambda: (reply := post_comment(client, on_lost[0])).status_code == 202 and reply, 30,
+                          interval=0.5, message="the site on the restarted primary taking comments again")
+    assert accepted.json["status"] == "queued"
