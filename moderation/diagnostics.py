@@ -13,7 +13,7 @@ import redis
 from kombu import Connection
 
 from moderation.settings import Settings
-from moderation.store.connection import broker_client
+from moderation.store.connection import STORE_ERRORS, broker_client
 from moderation.store.comments import CommentStore
 from moderation.store.states import FAILED, IN_FLIGHT_STATES, QUEUED
 from moderation.store.workers import WorkerRegistry, last_sweep
@@ -42,7 +42,7 @@ def check_redis(client, topology: str = "single") -> Check:
         else:
             client.ping()
         detail = _topology_detail(client, topology)
-    except redis.RedisError as exc:
+    except STORE_ERRORS as exc:
         return Check("redis", FAIL, f"{topology}: unreachable: {type(exc).__name__}: {exc}",
                      "start Redis, or point MODERATION_REDIS_URL (and MODERATION_REDIS_TOPOLOGY) at it")
     if topology == "cluster" and "state ok" not in detail:

@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from moderation.store.comments import CommentStore
+from moderation.store.connection import STORE_ERRORS
 from moderation.store.stats import read_decision_stats
 from moderation.store.workers import WorkerRegistry, last_sweep
 
@@ -53,7 +54,7 @@ class StoreCollector:
         up = GaugeMetricFamily("moderation_redis_up", "1 when the store's Redis answered this scrape")
         try:
             families = list(self._store_families())
-        except redis.RedisError as exc:
+        except STORE_ERRORS as exc:
             log.warning("metrics: the store is unreachable: %s", exc)
             up.add_metric([], 0)
             yield up

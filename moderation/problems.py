@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Flask, Response, json, request
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from werkzeug.exceptions import HTTPException
 
 from moderation import metrics
+from moderation.store.connection import UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -63,7 +63,7 @@ def _as_problem(error: Exception) -> Problem:
         if error.code == 405 and getattr(error, "valid_methods", None):
             headers["Allow"] = ", ".join(error.valid_methods)
         return Problem(error.code or 500, error.name, error.description or "", headers=headers)
-    if isinstance(error, (redis.ConnectionError, redis.TimeoutError, BrokerUnavailable)):
+    if isinstance(error, (*UNAVAILABLE_ERRORS, BrokerUnavailable)):
         log.warning("storage unavailable: %s", error)
         metrics.REDIS_ERRORS.labels("broker" if isinstance(error, BrokerUnavailable) else "store").inc()
         return Problem(503, "Service Unavailable", "The comment store is unreachable; retry shortly.",

@@ -19,7 +19,6 @@ import os
 import socket
 import time
 
-import redis
 from celery import shared_task
 
 from moderation.logs import current_request_id
@@ -29,6 +28,7 @@ from moderation.processing import (
 )
 from moderation.settings import Settings
 from moderation.store import CommentStore, store_client
+from moderation.store.connection import STORE_ERRORS
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import claim_sweep, last_sweep, record_sweep
 from workers.celery_app import DRAIN_COMMENTS_TASK, RENDER_COMMENT_TASK, SWEEP_STUCK_TASK
@@ -79,7 +79,7 @@ def drain_comments(self, site_id: str, comment_ids: list[str] | None = None) -> 
                                 pause_seconds=settings.test_processing_delay, actor=actor_name(self))
         if comment_ids:
             store.forget_batch(site_id, task_id)
-    except redis.RedisError as exc:
+    except STORE_ERRORS as exc:
         # The store is down: try the same batch again shortly. Should even the retry not be
         # published, its comments stay queued/processing and the sweeper sends them.
         count_redis_error()
@@ -110,7 +110,7 @@ def render_comment(self, comment_id: str, site_id: str = "", request_id: str = "
     except Exception as exc:
         # Store down or a render bug: try again shortly. If even the retry cannot be
         # published, the comment stays queued/processing and the sweeper finds it.
-        if isinstance(exc, redis.RedisError):
+        if isinstance(exc, STORE_ERRORS):
             count_redis_error()
         countdown = retry_delay(self.request.retries)
         log.warning("comment %s: %s; retrying in %ss", comment_id, exc, countdown,

@@ -26,6 +26,21 @@ from moderation.settings import TOPOLOGIES, Settings
 
 StoreClient = redis.Redis | RedisCluster
 
+# "The store cannot answer right now": an outage, a failover under way, a resharding step, a
+# cluster missing a shard, a full Redis (noeviction). The API answers 503 with Retry-After and
+# workers retry; nothing accepted is lost. Any other error from Redis is a bug (500).
+UNAVAILABLE_ERRORS = (
+    redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,  # incl. LOADING, no primary known
+    redis.exceptions.ClusterError,  # CLUSTERDOWN, MASTERDOWN, redirections exhausted
+    redis.exceptions.TryAgainError, redis.exceptions.AskError,  # a slot moving between shards
+    redis.exceptions.ReadOnlyError,  # a write reached a primary just demoted to replica
+    redis.exceptions.OutOfMemoryError,  # maxmemory reached with noeviction
+    redis.exceptions.SlotNotCoveredError, redis.exceptions.RedisClusterUnreachableError,
+)
+# Every failure from the store client: redis-py's cluster client raises a few that are not
+# RedisError. Workers retry a task on any of them (the sweeper backs that up).
+STORE_ERRORS = (redis.exceptions.RedisError, redis.exceptions.RedisClusterException)
+
 
 def connect_redis(url: str, socket_timeout: float = 1.0) -> redis.Redis:
     """A Redis client that fails fast: short timeouts and a single immediate retry.

@@ -3,8 +3,10 @@ import json
 import time
 
 import pytest
+import redis
 
 from moderation import create_app
+from moderation.problems import handle_error
 from tests.service.helpers import assert_problem, auth, comment_payload, post_comment, post_raw
 from tests.support.ports import free_port
 
@@ -149,3 +151,23 @@ def test_thread_listing_needs_a_known_site_and_valid_paging(client, site):
     assert_problem(client.get(f"/api/v1/threads/t1/comments?site={site.id}&cursor=-1"), 400)
     empty = client.get(f"/api/v1/threads/t1/comments?site={site.id}")
     assert empty.status_code == 200 and empty.json["comments"] == [] and empty.json["next_cursor"] is None
+
+
+@pytest.mark.parametrize("error", [
+    redis.exceptions.ConnectionError("refused"), redis.exceptions.TimeoutError("slow"),
+    redis.exceptions.BusyLoadingError("LOADING"), redis.exceptions.ReadOnlyError("READONLY demoted"),
+    redis.exceptions.ClusterDownError("CLUSTERDOWN"), redis.exceptions.TryAgainError("TRYAGAIN"),
+    redis.exceptions.SlotNotCoveredError("slot 42"), redis.exceptions.RedisClusterUnreachableError("none"),
+    redis.exceptions.OutOfMemoryError("OOM"), redis.exceptions.MovedError("3999 127.0.0.1:7002"),
+])
+def test_a_store_that_cannot_answer_now_is_a_503_with_retry_after(app, error):
+    with app.test_request_context("/api/v1/comments", method="POST"):
+        response = handle_error(error)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert response.json["type"].endswith("store-unavailable")
+
+
+def test_any_other_redis_error_is_a_500_without_details(app):
+    with app.test_request_context("/api/v1/comments", method="POST"):
+        response = handle_error(redis.exceptions.ResponseError("ERR wrong number of arguments"))
+    assert response.status_code == 500 and "arguments" not in response.get_data(as_text=True)
