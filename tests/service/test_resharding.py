@@ -1,0 +1,135 @@
+"""Slots move between the shards of a Redis Cluster while comments flow (issue #9).
+
+Posters send comments over HTTP to the real API (gunicorn) for several sites, each with an
+Idempotency-Key, retrying the same key on a 503 as a CMS would. Meanwhile
+``redis-cli --cluster reshard`` moves thousands of slots, with their keys, from one primary
+to another and on again. A real worker decides the comments. Afterwards every comment that
+got a 202 exists once, in a final state, listed where it belongs; clients never saw anything
+but 202 and (retried) 503.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+
+import pytest
+from redis.crc import key_slot
+
+from moderation.store import keys
+from moderation.store.comments import FINAL_STATES
+from tests.service.helpers import comment_payload
+from tests.support.polling import wait_until
+from tests.support.redis_cluster import RedisClusterServers
+
+pytestmark = [pytest.mark.e2e, pytest.mark.fault, pytest.mark.timeout(300)]
+
+SITES = 6
+POSTERS = 4
+SLOTS_PER_MOVE = 3000
+
+
+@pytest.fixture(scope="module")
+def moving_cluster(tmp_path_factory):
+    """A cluster of its own: this module moves its slots around."""
+    cluster = RedisClusterServers(tmp_path_factory.mktemp("resharded-cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def store_settings(moving_cluster, redis_url) -> dict:
+    moving_cluster.flush()
+    return {"redis_topology": "cluster", "redis_url": moving_cluster.url, "broker_url": redis_url}
+
+
+def site_ids_in_moving_slots() -> list[str]:
+    """Site ids whose slot lies in 1500-2999. ``redis-cli --cluster reshard`` moves a source's
+    lowest slots first, so the three moves below take these from the first primary (0-5460
+    after ``--cluster create``) to the second, then on to the third, and leave them there."""
+    found = []
+    while len(found) < SITES:
+        site_id = uuid.uuid4().hex[:16]
+        if 1500 <= key_slot(keys.site_key(site_id).encode()) < 3000:
+            found.append(site_id)
+    return found
+
+
+class Poster(threading.Thread):
+    def __init__(self, server, sites: list[tuple[str, str]], number: int):
+        super().__init__(daemon=True, name=f"poster-{number}")
+        self.server, self.sites, self.number = server, sites, number
+        self.accepted: dict[str, tuple[str, str]] = {}  # idempotency key -> (site id, comment id)
+        self.statuses: Counter = Counter()
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        sent = 0
+        while not self.halt.is_set():
+            site_id, api_key = self.sites[sent % len(self.sites)]
+            key = f"p{self.number}-{sent}"
+            body = json.dumps(comment_payload(body=f"Comment {key} https://example.org/{sent}")).encode()
+            headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json",
+                       "Idempotency-Key": key}
+            for _attempt in range(100):  # a CMS retries the same key until it gets an answer
+                try:
+                    reply = self.server.request("POST", "/api/v1/comments", body=body, headers=headers, timeout=10)
+                except OSError:
+                    self.statuses["connection error"] += 1
+                    time.sleep(0.2)
+                    continue
+                self.statuses[reply.status] += 1
+                if reply.status == 202:
+                    self.accepted[key] = (site_id, reply.json()["id"])
+                    break
+                time.sleep(float(reply.headers.get("Retry-After", "1")) / 4)
+            sent += 1
+            time.sleep(0.01)
+
+
+def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_store, start_api_server,
+                                                       start_worker, start_beat, store_redis):
+    sites = [(site.id, api_key) for site, api_key in (site_store.create(f"News {n}", [], site_id=site_id)
+                                                       for n, site_id in enumerate(site_ids_in_moving_slots()))]
+    server = start_api_server()
+    start_worker(sweep_interval=2, stuck_after=10)
+    start_beat(sweep_interval=2, stuck_after=10)
+    posters = [Poster(server, sites, number) for number in range(POSTERS)]
+    for poster in posters:
+        poster.start()
+    first, second, third = moving_cluster.primary_nodes()
+    owners_before = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
+    try:
+        time.sleep(2)
+        moving_cluster.reshard(first, second, SLOTS_PER_MOVE)
+        moving_cluster.reshard(second, third, SLOTS_PER_MOVE)
+        moving_cluster.reshard(third, first, SLOTS_PER_MOVE // 2)
+        time.sleep(2)
+    finally:
+        for poster in posters:
+            poster.halt.set()
+        for poster in posters:
+            poster.join(timeout=60)
+    owners_after = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
+    statuses = sum((poster.statuses for poster in posters), Counter())
+    accepted = {key: found for poster in posters for key, found in poster.accepted.items()}
+    print(f"\nresharding: {len(accepted)} comments accepted, client statuses {dict(statuses)}")
+    # Every site's slot really moved twice while comments flowed: first -> second -> third.
+    assert set(owners_before.values()) == {first.port} and set(owners_after.values()) == {third.port}
+    assert set(statuses) <= {202, 503}, statuses  # never a 500, a 4xx or a dropped connection
+    assert len(accepted) > 100 and all(not poster.is_alive() for poster in posters)
+
+    def status(site_id: str, comment_id: str) -> str | None:
+        return store_redis.hget(keys.comment_key(site_id, comment_id), "status")
+
+    wait_until(lambda: all(status(*found) in FINAL_STATES for found in accepted.values()), 120, interval=1,
+               message="every accepted comment final")
+    # Exactly one comment per accepted key, and each approved one listed once in its thread.
+    for site_id, _api_key in sites:
+        stored = [key for key in store_redis.scan_iter(keys.comment_key(site_id, "*"), count=1000)]
+        ours = [found for found in accepted.values() if found[0] == site_id]
+        assert len(stored) == len(ours), site_id
+        listed = store_redis.zrange(keys.thread_approved_key(site_id, "article-123"), 0, -1)
+        assert sorted(listed) == sorted(comment_id for _site, comment_id in ours)
