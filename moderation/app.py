@@ -39,7 +39,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.json.sort_keys = False
 
     client = store_client(settings)
-    comments = CommentStore(client, settings.audit_stream_max)
+    comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms)
     celery = make_celery(settings)
     app.extensions[EXTENSION_NAME] = Services(
         settings=settings,

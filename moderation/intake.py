@@ -43,7 +43,9 @@ class IdempotentRequest:
 @dataclass(frozen=True)
 class IntakeResult:
     """``outcome``: ``accepted`` (``response`` is the 202; ``replayed`` for a retry), or a refusal:
-    ``rate_limited`` (``retry_after`` s), ``no_parent``, ``in_progress``, ``key_reused``."""
+    ``rate_limited`` (``retry_after`` s), ``no_parent``, ``in_progress``, ``key_reused``, or
+    ``not_replicated``: stored, but not on MODERATION_WAIT_REPLICAS replicas in time (the comment
+    stays and is processed; a retry with the same Idempotency-Key gets the 202)."""
 
     outcome: str
     response: StoredResponse | None = None
@@ -71,7 +73,11 @@ class Intake:
             return self._accept(site_id, submission, client_address, respond, request_id)
         claim = self.idempotency.claim(site_id, idempotent.key, idempotent.fingerprint)
         if claim.outcome == "replay":
-            return IntakeResult("accepted", claim.response, claim.response.body.get("id", ""), replayed=True)
+            comment_id = claim.response.body.get("id", "")
+            # The first try may have been refused as not yet replicated: the replay waits too.
+            if self.comments.wait_replicas and not self.comments.replicated_so_far(site_id):
+                return IntakeResult("not_replicated", comment_id=comment_id, retry_after=1)
+            return IntakeResult("accepted", claim.response, comment_id, replayed=True)
         if claim.outcome in ("in_progress", "mismatch"):
             return IntakeResult("in_progress" if claim.outcome == "in_progress" else "key_reused")
         try:
@@ -111,4 +117,7 @@ class Intake:
                 self.wake(site_id)
             except Exception:  # the broker is down; the comment is stored and the sweeper wakes its site
                 log.exception("waking the workers for comment %s failed; left for the sweeper", comment_id)
+        if not created.replicated:
+            log.warning("comment %s is stored but not yet on %d replicas", comment_id, self.comments.wait_replicas)
+            return IntakeResult("not_replicated", comment_id=comment_id, retry_after=1)
         return IntakeResult("accepted", response, comment_id)

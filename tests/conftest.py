@@ -11,14 +11,18 @@ Fixtures (all documented for reuse by fault-injection tests):
 - ``redis_client``: a plain client on that database (``decode_responses=True``).
 - ``redis_cluster`` (session, started on first use): a real Redis Cluster of three primaries
   (:class:`~tests.support.redis_cluster.RedisClusterServers`).
+- ``redis_sentinel`` (session, started on first use): a primary, a replica and three sentinels
+  (:class:`~tests.support.redis_sentinel.SentinelCluster`).
 - ``store_settings``: where the store lives (Settings names): the test's database by default;
   ``@pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)`` (helpers) runs a test on a
-  single Redis and on the cluster (the broker stays the test's database). The app, workers,
+  single Redis, on the cluster (the broker stays the test's database) and under Sentinel
+  (store and broker on the Sentinel-managed primary). The app, workers,
   beat, API servers and store fixtures all follow it.
 - ``settings_overrides``: MODERATION_* overrides (Settings field names) shared by
   the app and the workers; override this fixture in a test module to change them.
 - ``app`` / ``client``: ``create_app`` on that database and its Flask test client.
-- ``store_redis`` / ``comment_store`` / ``site_store``: a client and the store classes on the store.
+- ``store_redis`` / ``comment_store`` / ``site_store``: a client and the store classes on the store;
+  ``broker_redis``: a client where the broker's queue list lives.
 - ``site`` / ``site_key``: a site allowed from ``https://news.example`` and its API key.
 - ``site_comments``: the comment store seen from that site (:class:`~tests.support.site_comments.SiteComments`).
 - ``start_worker``: a factory starting :class:`~tests.support.workers.WorkerProcess`
@@ -42,6 +46,7 @@ from moderation.formats import registry
 from moderation.store import CommentStore, SiteStore, connect_store
 from tests.support.api_server import ApiServer
 from tests.support.redis_cluster import RedisClusterServers
+from tests.support.redis_sentinel import MASTER_NAME, SentinelCluster
 from tests.support.redis_server import DATABASES, RedisServer
 from tests.support.site_comments import SiteComments
 from tests.support.workers import BeatProcess, WorkerProcess, worker_env
@@ -110,11 +115,23 @@ def redis_cluster(tmp_path_factory):
     cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    setup = SentinelCluster(tmp_path_factory.mktemp("redis-sentinel")).start()
+    yield setup
+    setup.stop()
+
+
 @pytest.fixture
 def store_settings(request, redis_url) -> dict:
     topology = getattr(request, "param", "single")
     if topology == "single":
         return {"redis_topology": "single", "redis_url": redis_url, "broker_url": ""}
+    if topology == "sentinel":  # the broker is the same Sentinel-managed primary (sentinel://)
+        setup = request.getfixturevalue("redis_sentinel")
+        setup.flush()
+        return {"redis_topology": "sentinel", "redis_url": setup.url, "redis_sentinel_master": MASTER_NAME,
+                "broker_url": ""}
     cluster = request.getfixturevalue("redis_cluster")
     cluster.flush()
     return {"redis_topology": "cluster", "redis_url": cluster.url, "broker_url": redis_url}
@@ -140,9 +157,17 @@ def client(app):
 @pytest.fixture
 def store_redis(store_settings):
     """A client on the store (a cluster client on the cluster)."""
-    client = connect_store(store_settings["redis_topology"], store_settings["redis_url"])
+    client = connect_store(store_settings["redis_topology"], store_settings["redis_url"],
+                           sentinel_master=store_settings.get("redis_sentinel_master", ""))
     yield client
     client.close()
+
+
+@pytest.fixture
+def broker_redis(store_settings, store_redis, redis_client):
+    """A client on the broker's Redis, where Celery's queue list lives: the test's database, or
+    the Sentinel-managed primary."""
+    return store_redis if store_settings["redis_topology"] == "sentinel" else redis_client
 
 
 @pytest.fixture

@@ -73,6 +73,10 @@ def _refusal(result: IntakeResult) -> Problem:
                        type_slug="rate-limited", headers={"Retry-After": str(result.retry_after)})
     if result.outcome == "no_parent":
         return validation_problem([{"pointer": "/parent", "detail": "no such comment in this thread"}])
+    if result.outcome == "not_replicated":
+        return Problem(503, "Service Unavailable", "The comment is stored but not yet on enough replicas; retry "
+                       "with the same Idempotency-Key.", type_slug="not-replicated",
+                       headers={"Retry-After": str(result.retry_after)})
     if result.outcome == "key_reused":
         return Problem(422, "Idempotency-Key reused", "This Idempotency-Key was used for a different request.",
                        type_slug="idempotency-key-reused")

@@ -121,6 +121,7 @@ class CreateResult:
     seq: int = 0
     retry_after: int = 0
     wake: bool = False
+    replicated: bool = True  # False: fewer replicas than ``wait_replicas`` acknowledged it in time
 
 
 @dataclass(frozen=True)
@@ -188,9 +189,12 @@ class QueueState:
 class CommentStore:
     """Comment persistence over one Redis client (``decode_responses=True``)."""
 
-    def __init__(self, client: redis.Redis, audit_stream_max: int = DEFAULT_AUDIT_STREAM_MAX):
+    def __init__(self, client: redis.Redis, audit_stream_max: int = DEFAULT_AUDIT_STREAM_MAX,
+                 wait_replicas: int = 0, wait_timeout_ms: int = 500):
         self.redis = client
         self.audit_stream_max = audit_stream_max
+        self.wait_replicas = wait_replicas  # MODERATION_WAIT_REPLICAS: see create()
+        self.wait_timeout_ms = wait_timeout_ms
         self._create = scripts.register(client, "create_comment")
         self._begin_attempt = scripts.register(client, "begin_attempt")
         self._transition = scripts.register(client, "transition")
@@ -208,6 +212,8 @@ class CommentStore:
         Pass the ``comment_id`` the guarded response names (see :func:`new_comment_id`).
         ``wake``: the drain message pushed in the same step when the comment finds its site's
         ready list empty (the broker being this Redis); see :attr:`CreateResult.wake`.
+        With ``wait_replicas``, WAIT follows the script on its connection, in the same round trip
+        (:attr:`CreateResult.replicated`).
         """
         comment_id = comment_id or new_comment_id()
         site_id, thread = fields_by_name.get("site_id") or "", fields_by_name.get("thread") or ""
@@ -226,12 +232,29 @@ class CommentStore:
                 rate.limit if rate else 0, rate.expire_seconds if rate else 0, parent, site_id, thread,
                 guard.token if guard else "", guard.record if guard else "", guard.ttl_seconds if guard else 0,
                 wake.message if wake else "", submission]
-        outcome, number, woke = self._create(keys=script_keys, args=args)
+        replicated = True
+        if self.wait_replicas:
+            reply, acknowledged = scripts.run_then_wait(self.redis, self._create, script_keys, args,
+                                                        self.wait_replicas, self.wait_timeout_ms)
+            replicated = acknowledged >= self.wait_replicas
+        else:
+            reply = self._create(keys=script_keys, args=args)
+        outcome, number, woke = reply
         if outcome == "conflict":
             raise IdempotencyConflict(comment_id)
         if outcome == "limited":
             return CreateResult(outcome, comment_id, retry_after=max(1, int(number)))
-        return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1)
+        return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1, replicated=replicated)
+
+    def replicated_so_far(self, site_id: str) -> bool:
+        """True once ``wait_replicas`` replicas hold every write made before this call: one
+        write of the site's replication fence, then WAIT on its connection (one round trip).
+        Replication is ordered, so a replica that has the fence has what came before it."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(keys.replication_fence_key(site_id))
+        pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+        _fence, acknowledged = pipe.execute()
+        return int(acknowledged) >= self.wait_replicas
 
     def get(self, site_id: str, comment_id: str) -> Comment | None:
         data = self.redis.hgetall(keys.comment_key(site_id, comment_id))

@@ -115,6 +115,12 @@ def idempotency_key(site_id: str, client_key: str) -> str:
     return f"{site_prefix(site_id)}idem:{digest}"
 
 
+def replication_fence_key(site_id: str) -> str:
+    """Counter: written only so that WAIT has a write to wait for (MODERATION_WAIT_REPLICAS): a
+    replayed 202 is answered once the replicas have everything before it."""
+    return f"{site_prefix(site_id)}replication-fence"
+
+
 def rate_limit_key(site_id: str, client: str, window_start: int) -> str:
     """Counter (with TTL): submissions from one client of one site in one fixed window."""
     digest = hashlib.sha256(client.encode("utf-8", "surrogatepass")).hexdigest()[:32]

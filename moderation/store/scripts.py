@@ -64,3 +64,22 @@ def _evalsha_pipeline(client, script: Script, calls: list[tuple[list[str], list]
     for keys, args in calls:
         pipe.evalsha(script.sha, len(keys), *keys, *args)
     return pipe.execute(raise_on_error=False)
+
+
+def run_then_wait(client, script: Script, keys: list[str], args: list, replicas: int,
+                  timeout_ms: int) -> tuple[object, int]:
+    """Run ``script``, then WAIT for ``replicas`` on the same connection, in one round trip:
+    its reply and how many replicas acknowledged the write (fewer when ``timeout_ms`` passed)."""
+    for attempt in (1, 2):
+        pipe = client.pipeline(transaction=False)
+        pipe.evalsha(script.sha, len(keys), *keys, *args)
+        pipe.execute_command("WAIT", replicas, timeout_ms)
+        reply, acknowledged = pipe.execute(raise_on_error=False)
+        if attempt == 1 and isinstance(reply, NoScriptError):
+            script.sha = client.script_load(script.script)
+            continue
+        for answer in (reply, acknowledged):
+            if isinstance(answer, Exception):
+                raise answer
+        return reply, int(acknowledged)
+    raise AssertionError("unreachable")

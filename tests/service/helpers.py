@@ -45,4 +45,4 @@ def assert_problem(response, status: int, pointer: str | None = None) -> dict:
 
 
 # Store topologies the end-to-end tests run on (``store_settings`` in tests/conftest.py).
-STORE_TOPOLOGIES = ("single", "cluster")
+STORE_TOPOLOGIES = ("single", "cluster", "sentinel")

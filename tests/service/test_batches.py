@@ -117,11 +117,11 @@ def wait_all_final(site_comments, comment_ids, timeout=60):
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("store_settings", STORE_TOPOLOGIES, indirect=True)
-def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, site_comments, redis_client,
+def test_a_burst_of_comments_travels_as_one_message_per_batch(client, site_key, site_comments, broker_redis,
                                                               start_worker):
     responses = [post_comment(client, site_key) for _ in range(40)]
     assert {response.status_code for response in responses} == {202}
-    assert redis_client.llen(QUEUE_NAME) == 1  # one drain message for the whole burst
+    assert broker_redis.llen(QUEUE_NAME) == 1  # one drain message for the whole burst
     ids = [response.json["id"] for response in responses]
     start_worker(worker_batch=8)
     wait_all_final(site_comments, ids)

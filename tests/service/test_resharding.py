@@ -84,7 +84,7 @@ class Poster(threading.Thread):
                 if reply.status == 202:
                     self.accepted[key] = (site_id, reply.json()["id"])
                     break
-                time.sleep(float(reply.headers.get("Retry-After", "1")) / 4)
+                time.sleep(0.25)
             sent += 1
             time.sleep(0.01)
 
