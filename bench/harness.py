@@ -152,18 +152,20 @@ def tree_cpu_seconds(root: int) -> tuple[float, list[int]]:
 class RedisServer:
     """``redis-server`` on a free loopback port in ``directory``: AOF on, no eviction, no RDB."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, extra_args: list[str] | None = None):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        # As config/redis.conf: comment hashes stay listpacks (docs/operations.md, capacity).
+        self.extra_args = ["--hash-max-listpack-value", "4096", *(extra_args or [])]
 
     def start(self) -> "RedisServer":
         ensure_tools("redis-server")
         command = [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
                    "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
                    "--maxmemory-policy", "noeviction", "--save", "", "--daemonize", "no",
-                   "--protected-mode", "no", "--loglevel", "warning"]
+                   "--protected-mode", "no", "--loglevel", "warning", *self.extra_args]
         self.process = start_group(command, child_env(), self.directory / "redis.log")
         wait_until(self._ping, 15, message=f"redis-server on port {self.port}")
         return self

@@ -74,7 +74,8 @@ def demo(port: str) -> None:
 @click.command("doctor")
 @with_appcontext
 def doctor() -> None:
-    """Check the deployment: Redis persistence and eviction, broker, workers, sweeper, queues.
+    """Check the deployment: Redis topology, persistence, eviction and memory layout, broker,
+    workers, sweeper, queues.
 
     One line per check (OK, WARN or FAIL) with the fix for anything not OK.
     Exits 1 when a check fails, so it can gate a deploy or feed a cron alert.
@@ -84,7 +85,8 @@ def doctor() -> None:
     client = svc.comments.redis
     checks = [diagnostics.check_redis(client, settings.redis_topology)]
     if checks[0].status == diagnostics.OK:
-        checks += [diagnostics.check_persistence(client), diagnostics.check_eviction(client)]
+        checks += [diagnostics.check_persistence(client), diagnostics.check_eviction(client),
+                   diagnostics.check_memory_layout(client)]
     checks.append(diagnostics.check_broker(settings, client))
     if checks[0].status == diagnostics.OK:
         checks += [diagnostics.check_workers(svc.workers, svc.comments, settings.worker_stale_after),

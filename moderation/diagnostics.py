@@ -19,6 +19,7 @@ from moderation.store.states import FAILED, IN_FLIGHT_STATES, QUEUED
 from moderation.store.workers import WorkerRegistry, last_sweep
 
 OK, WARN, FAIL = "ok", "warn", "fail"
+RECOMMENDED_LISTPACK_VALUE = 4096  # bytes: config/redis.conf
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,19 @@ def check_persistence(client) -> Check:
 def check_eviction(client) -> Check:
     """noeviction on every Redis holding store data (the worst one is reported)."""
     return _worst(_check_eviction(address, node) for address, node in data_nodes(client))
+
+
+def check_memory_layout(client) -> Check:
+    """hash-max-listpack-value on every Redis holding store data: a comment's hash stays compact."""
+    return _worst(_check_memory_layout(address, node) for address, node in data_nodes(client))
+
+
+def _check_memory_layout(address: str, client: redis.Redis) -> Check:
+    value = int(client.config_get("hash-max-listpack-value").get("hash-max-listpack-value", "0"))
+    if value < RECOMMENDED_LISTPACK_VALUE:
+        return Check("memory", WARN, f"{address}: hash-max-listpack-value {value}: each comment takes about 1.5x "
+                     "the memory it needs", f"hash-max-listpack-value {RECOMMENDED_LISTPACK_VALUE} (config/redis.conf)")
+    return Check("memory", OK, f"hash-max-listpack-value {value}")
 
 
 def _worst(checks) -> Check:

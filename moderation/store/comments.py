@@ -38,6 +38,9 @@ from moderation.store.states import (  # noqa: F401 - re-exported: callers impor
 # Trimming target of each site's audit stream (MODERATION_AUDIT_STREAM_MAX).
 DEFAULT_AUDIT_STREAM_MAX = 1_000_000
 
+# The entries of a comment's history (its hash field ``history``, written by lua/prelude.lua).
+HISTORY_FIELDS = ("at", "from", "to", "actor", "detail", "request_id")
+
 # Fields of a comment that the intake writes; the rest are written by the store and processing.
 SUBMISSION_FIELDS = (
     "site_id", "thread", "thread_url", "thread_title", "parent", "author_name",
@@ -223,7 +226,7 @@ class CommentStore:
         submission = json.dumps({name: fields_by_name.get(name) or "" for name in SUBMISSION_FIELDS},
                                 ensure_ascii=False)
         script_keys = [comment_key, keys.comment_sequence_key(site_id), keys.audit_stream_key(site_id),
-                       keys.in_flight_key(site_id, QUEUED), keys.comment_history_key(site_id, comment_id),
+                       keys.in_flight_key(site_id, QUEUED),
                        rate.key if rate else comment_key,  # unused keys repeat the comment's (same slot)
                        keys.comment_key(site_id, parent) if parent else comment_key,
                        guard.key if guard else comment_key,
@@ -299,8 +302,8 @@ class CommentStore:
     def _begin_attempt_call(self, comment_id: str, site_id: str, max_attempts: int, actor: str,
                             now: float | None, request_id: str) -> tuple[list[str], list]:
         return ([keys.comment_key(site_id, comment_id), keys.audit_stream_key(site_id),
-                 keys.comment_history_key(site_id, comment_id), keys.in_flight_key(site_id, QUEUED),
-                 keys.in_flight_key(site_id, PROCESSING), keys.dead_letter_key(site_id),
+                 keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING),
+                 keys.dead_letter_key(site_id),
                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
                 [comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max])
 
@@ -333,8 +336,8 @@ class CommentStore:
         reasons = change.decision_reasons
         site_id = comment.site_id
         return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
-                 keys.comment_history_key(site_id, comment.id), keys.in_flight_key(site_id, QUEUED),
-                 keys.in_flight_key(site_id, PROCESSING), keys.pending_queue_key(site_id),
+                 keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING),
+                 keys.pending_queue_key(site_id),
                  target, keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
                  change.detail, change.request_id, self.audit_stream_max, kind, score,
@@ -421,11 +424,15 @@ class CommentStore:
         return self.redis.lrange(keys.dead_letter_key(site_id), 0, limit - 1)
 
     def history(self, site_id: str, comment_id: str) -> list[dict]:
-        """Every state change of one comment, oldest first (kept as long as the comment)."""
-        return [json.loads(entry) for entry in self.redis.lrange(keys.comment_history_key(site_id, comment_id), 0, -1)]
+        """Every state change of one comment, oldest first (kept as long as the comment): dicts
+        of at, from, to, actor, detail, request_id."""
+        history, request_id = self.redis.hmget(keys.comment_key(site_id, comment_id), "history", "request_id")
+        return [dict(zip(HISTORY_FIELDS, entry), request_id=entry[5] or request_id or "")
+                for entry in json.loads(history or "[]")]
 
     def audit_events(self, site_id: str, comment_id: str | None = None, count: int = 10000) -> list[dict]:
-        """The site's audit stream (oldest first, capped), or one comment's history."""
+        """The site's audit stream, oldest first (capped): comment, from, to, actor, and ``id``
+        (the stream entry's, whose first part is the time in ms); or one comment's full history."""
         if comment_id is not None:
             return [dict(event, comment=comment_id) for event in self.history(site_id, comment_id)]
         entries = self.redis.xrange(keys.audit_stream_key(site_id), count=count)

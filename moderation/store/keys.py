@@ -40,14 +40,6 @@ def comment_key(site_id: str, comment_id: str) -> str:
     return f"{site_prefix(site_id)}comment:{comment_id}"
 
 
-def comment_history_key(site_id: str, comment_id: str) -> str:
-    """List (JSON entries, oldest first): every state change of one comment, kept as long as it.
-
-    The site's audit stream is capped; a comment's own history is not.
-    """
-    return f"{site_prefix(site_id)}history:{comment_id}"
-
-
 def comment_sequence_key(site_id: str) -> str:
     """Counter: INCR gives each new comment of the site its posting-order number (``seq``)."""
     return f"{site_prefix(site_id)}seq"
@@ -89,9 +81,9 @@ def dead_letter_key(site_id: str) -> str:
 
 
 def audit_stream_key(site_id: str) -> str:
-    """Stream: one entry per state change of the site's comments (comment, from, to, at, actor,
-    detail, request_id), trimmed to about MODERATION_AUDIT_STREAM_MAX entries (each comment's
-    history is kept apart)."""
+    """Stream: one entry per state change of the site's comments (comment, from, to, actor; the
+    entry id gives the time), trimmed to about MODERATION_AUDIT_STREAM_MAX entries. The details
+    (detail, request_id) are in each comment's own history, which is never trimmed."""
     return f"{site_prefix(site_id)}audit"
 
 

@@ -150,11 +150,15 @@ def test_doctor_reports_each_check_with_a_fix_and_fails_without_workers(app, red
     assert any(line.startswith("FAIL") and "workers" in line for line in lines)
     assert any(line.startswith("WARN") and "sweeper" in line for line in lines)
     assert "fix:" in result.output
+    assert any(line.startswith("OK") and "hash-max-listpack-value 4096" in line for line in lines)
     admin = redis_server.client()
     admin.config_set("maxmemory-policy", "allkeys-lru")
+    admin.config_set("hash-max-listpack-value", "64")
     try:
         result = app.test_cli_runner().invoke(args=["doctor"])
     finally:
         admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("hash-max-listpack-value", "4096")
     assert any(line.startswith("FAIL") and "eviction" in line for line in result.output.splitlines())
     assert "maxmemory-policy noeviction" in result.output
+    assert any(line.startswith("WARN") and "hash-max-listpack-value 64" in line for line in result.output.splitlines())

@@ -36,6 +36,7 @@ class RedisServer:
             self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
             "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "everysec",
             "--save", "", "--maxmemory-policy", "noeviction", "--databases", str(DATABASES),
+            "--hash-max-listpack-value", "4096",  # as config/redis.conf
             "--daemonize", "no", "--protected-mode", "no", "--loglevel", "warning",
             "--logfile", str(self.directory / "redis.log"), *self.extra_args,
         ]

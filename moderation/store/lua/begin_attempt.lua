@@ -3,9 +3,9 @@
 -- task, or a worker that died) is resumed without a new event; past the attempt cap it becomes
 -- failed and is dead-lettered instead. Returns {outcome, previous state, attempts, fields...}
 -- with the comment's hash as field/value pairs when the worker should process it.
-local comment_key, audit_key, history_key = KEYS[1], KEYS[2], KEYS[3]
-local queued_key, processing_key, dead_letter_key = KEYS[4], KEYS[5], KEYS[6]
-local decisions_key, latency_key = KEYS[7], KEYS[8]
+local comment_key, audit_key = KEYS[1], KEYS[2]
+local queued_key, processing_key, dead_letter_key = KEYS[3], KEYS[4], KEYS[5]
+local decisions_key, latency_key = KEYS[6], KEYS[7]
 local comment_id, now, max_attempts, actor = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local request_id, audit_max = ARGV[5], ARGV[6]
 
@@ -21,7 +21,7 @@ if attempts > max_attempts then
   local detail = 'gave up after ' .. (attempts - 1) .. ' attempts'
   redis.call('HSET', comment_key, 'status', STATE.failed, 'updated_at', now, 'failure', detail,
              'decided_at', now)
-  record_change(audit_key, history_key, audit_max, comment_id, current, STATE.failed, now, actor, detail,
+  record_change(audit_key, comment_key, audit_max, comment_id, current, STATE.failed, now, actor, detail,
                 request_id)
   redis.call('ZREM', queued_key, comment_id)
   redis.call('ZREM', processing_key, comment_id)
@@ -37,8 +37,8 @@ local outcome = 'resumed'
 if current == STATE.queued then
   outcome = 'started'
   redis.call('HSET', comment_key, 'status', STATE.processing, 'updated_at', now)
-  record_change(audit_key, history_key, audit_max, comment_id, current, STATE.processing, now, actor,
-                'attempt ' .. attempts, request_id)
+  record_change(audit_key, comment_key, audit_max, comment_id, current, STATE.processing, now, actor,
+                'attempt ' .. attempts, request_id, false)
 end
 local reply = {outcome, current, attempts}
 for _, value in ipairs(redis.call('HGETALL', comment_key)) do reply[#reply + 1] = value end

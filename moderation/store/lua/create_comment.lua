@@ -8,8 +8,8 @@
 -- workers/task_messages.py); otherwise the reply asks the API to publish one. While the list is
 -- not empty, a drain message is already on its way (take_ready.lua keeps one going).
 local comment_key, sequence_key, audit_key, queued_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local history_key, rate_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local broker_queue_key, ready_key = KEYS[9], KEYS[10]
+local rate_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7]
+local broker_queue_key, ready_key = KEYS[8], KEYS[9]
 local comment_id, now, request_id, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local rate_limit, rate_window = tonumber(ARGV[5]), ARGV[6]   -- rate_limit 0: no limit
 local parent_id, site_id, thread = ARGV[7], ARGV[8], ARGV[9]  -- parent_id '': no parent
@@ -46,7 +46,7 @@ for name, value in pairs(submission) do
   fields[#fields + 1] = value
 end
 redis.call('HSET', comment_key, unpack(fields))
-record_change(audit_key, history_key, audit_max, comment_id, '', STATE.queued, now, 'api', 'submitted',
+record_change(audit_key, comment_key, audit_max, comment_id, '', STATE.queued, now, 'api', 'submitted',
               request_id)
 redis.call('ZADD', queued_key, now, comment_id)
 if claim_token ~= '' then redis.call('SET', idempotency_key, response, 'EX', response_ttl) end

@@ -2,9 +2,9 @@
 -- event, the membership that goes with the new state (thread set, pending queue, dead-letter
 -- list, or the queued/processing set), and for a decision its counters.
 -- Returns {'changed', previous} or {'skipped', current} or {'missing', ''}.
-local comment_key, audit_key, history_key = KEYS[1], KEYS[2], KEYS[3]
-local queued_key, processing_key, pending_key, target_key = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local decisions_key, latency_key = KEYS[8], KEYS[9]
+local comment_key, audit_key = KEYS[1], KEYS[2]
+local queued_key, processing_key, pending_key, target_key = KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local decisions_key, latency_key = KEYS[7], KEYS[8]
 local comment_id, allowed_from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local actor, detail, request_id, audit_max = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local target_kind, target_score = ARGV[9], ARGV[10]  -- 'zset' | 'list' | 'none'
@@ -21,7 +21,7 @@ if not allowed then return {'skipped', current} end
 
 redis.call('HSET', comment_key, 'status', to, 'updated_at', now)
 if #ARGV >= FIRST_FIELD then redis.call('HSET', comment_key, unpack(ARGV, FIRST_FIELD)) end
-record_change(audit_key, history_key, audit_max, comment_id, current, to, now, actor, detail, request_id)
+record_change(audit_key, comment_key, audit_max, comment_id, current, to, now, actor, detail, request_id)
 if to ~= STATE.queued then redis.call('ZREM', queued_key, comment_id) end
 if to ~= STATE.processing then redis.call('ZREM', processing_key, comment_id) end
 if current == STATE.pending then redis.call('ZREM', pending_key, comment_id) end
