@@ -217,6 +217,30 @@ class RedisServer:
             stop_group(self.process)
 
 
+def start_cluster(directory: Path, primaries: int = 3) -> list[RedisServer]:
+    """A Redis Cluster of ``primaries`` nodes (no replicas), joined with redis-cli; its servers."""
+    import redis
+
+    ensure_tools("redis-server")  # Debian's redis-server brings redis-cli (redis-tools)
+    nodes = []
+    for index in range(primaries):
+        node = RedisServer(directory / f"node-{index}", ["--cluster-enabled", "yes", "--cluster-config-file",
+                                                         "nodes.conf", "--cluster-node-timeout", "5000"])
+        while node.port + 10000 > 65535:  # the cluster bus listens on port + 10000
+            node.port = free_port()
+        nodes.append(node.start())
+    subprocess.run([shutil.which("redis-cli"), "--cluster", "create",
+                    *(f"127.0.0.1:{node.port}" for node in nodes), "--cluster-yes"],
+                   check=True, capture_output=True, timeout=60)
+
+    def healthy() -> bool:
+        return all("cluster_state:ok" in redis.Redis(port=node.port, decode_responses=True)
+                   .execute_command("CLUSTER", "INFO") for node in nodes)
+
+    wait_until(healthy, 60, message="cluster_state:ok on every node")
+    return nodes
+
+
 # -- output ----------------------------------------------------------------------
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     """A plain-text table: first column left-aligned, the others right-aligned."""

@@ -102,7 +102,8 @@ end
 class Gunicorn:
     """One gunicorn master with config/gunicorn.conf.py, in its own process group."""
 
-    def __init__(self, name: str, workdir: Path, redis_url: str, workers: int, app: str | None = None):
+    def __init__(self, name: str, workdir: Path, redis_url: str, workers: int, app: str | None = None,
+                 extra_env: dict[str, str] | None = None):
         self.name, self.app, self.workers = name, app, workers
         self.port = harness.free_port()
         self.log_path = workdir / f"{name}.log"
@@ -110,7 +111,8 @@ class Gunicorn:
         metrics_dir.mkdir()
         self.env = harness.child_env(
             MODERATION_REDIS_URL=redis_url, MODERATION_RATE_LIMIT=RATE_LIMIT, PORT=str(self.port),
-            HOST="127.0.0.1", WEB_CONCURRENCY=str(workers), PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+            HOST="127.0.0.1", WEB_CONCURRENCY=str(workers), PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+            **(extra_env or {}))
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Gunicorn":

@@ -2,12 +2,13 @@
 
     python bench/run_all.py [--quick] [--no-docs] [--json-dir DIR]
 
-Runs bench/formats.py, bench/intake.py and bench/worker.py one after the other
-(their own output goes to the terminal), then replaces what lies between
-``<!-- bench:service:start -->`` and ``<!-- bench:service:end -->`` in
-docs/benchmarks.md (the markers are appended at the end of the file the first
-time; nothing else in the file is touched) with the intake and worker results,
-and writes the latency plot docs/bench-intake-latency.svg that it shows.
+Runs bench/formats.py, bench/intake.py, bench/worker.py, bench/memory.py and
+bench/topologies.py one after the other (their own output goes to the terminal),
+then replaces what lies between ``<!-- bench:service:start -->`` and
+``<!-- bench:service:end -->`` in docs/benchmarks.md (the markers are appended at
+the end of the file the first time; nothing else in the file is touched) with
+their results, and writes the latency plot docs/bench-intake-latency.svg that it
+shows.
 """
 from __future__ import annotations
 
@@ -140,10 +141,52 @@ def worker_section(result: dict) -> list[str]:
     return lines
 
 
-def section(intake: dict, worker: dict, quick: bool, svg_name: str) -> str:
+def memory_section(result: dict) -> list[str]:
+    settings = result["settings"]
+    rows = [[f"{r['shape']}, hash-max-listpack-value {r['redis']}", f"{r['per_comment']:.0f}", f"{r['hash']:.0f}",
+             f"{r['hash_data']:.0f}", f"{r['audit']:.0f}", r["encoding"], f"{r['comments_per_gb'] / 1000:.0f}k",
+             f"{r['days_per_gb']:.1f}"] for r in result["results"]]
+    return [
+        "### Memory: bytes of Redis per stored comment (`bench/memory.py`)", "",
+        f"{settings['comments']} comments with a 450-byte body, stored and decided (approved) as the service "
+        f"does it, over {settings['threads']} threads of one site; Redis's `used_memory` before and after. "
+        "`cms`: the fields a CMS sends (author, thread URL and title, IP); `browser`: also a full user agent and "
+        "a referrer. "hash" is `MEMORY USAGE` of one comment's hash; "audit" its share of the site's stream.",
+        "",
+        *md_table(["case", "bytes/comment", "hash", "hash data", "audit", "encoding", "comments per GB",
+                   f"days per GB at {settings['per_day'] // 1000}k comments/day"], rows),
+        "",
+    ]
+
+
+def topologies_section(result: dict) -> list[str]:
+    settings = result["settings"]
+    intake_rows = [[name, f"{run['rps']:.0f}", f"{run['cpu_ms_per_req']:.3f}", f"{run['p99_ms']:.1f}"]
+                   for name, run in result["best_intake"].items()]
+    worker_rows = [[f"{count} worker{'s' if count != '1' else ''}", f"{run['per_second']:.0f}",
+                    f"{run['worker_cpu_ms_per_comment']:.3f}", f"{run['worker_cpu_share'] * 100:.0f}%",
+                    f"{run['redis_cpu_share'] * 100:.0f}%"] for count, run in result["best_workers"].items()]
+    ratio_rows = [[label, f"**{value['best']:.2f}×**", ", ".join(f"{v:.2f}" for v in value["rounds"])]
+                  for label, value in result["ratios"].items()]
+    return [
+        "### Past one machine: cluster intake, two workers (`bench/topologies.py`)", "",
+        f"Intake: the API under gunicorn twice, store on a single Redis and on a three-primary Redis Cluster on "
+        f"the same machine, wrk for {settings['seconds']} s per run. Workers: {settings['comments']} comments "
+        "over four sites stored first, then one and two solo-pool workers drain them, from the first drain "
+        f"task to the last decision. Best of {settings['rounds']} rounds, the sides taking turns; "
+        f"{settings['cpus']} CPUs shared with Redis and the load generator.",
+        "",
+        *md_table(["store", "req/s", "CPU ms/req", "p99 ms"], intake_rows), "",
+        *md_table(["workers", "comments/s", "worker CPU ms/comment", "workers busy (of one CPU)",
+                   "Redis busy (of one CPU)"], worker_rows), "",
+        *md_table(["ratio", "best runs", "each round (paired)"], ratio_rows), "",
+    ]
+
+
+def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: bool, svg_name: str) -> str:
     lines = [
         START,
-        "## Service: intake and worker",
+        "## Service: intake, worker, memory, topologies",
         "",
         "Written by `make bench` (`bench/run_all.py`) between these markers; edit the scripts, not this text.",
         "",
@@ -154,6 +197,8 @@ def section(intake: dict, worker: dict, quick: bool, svg_name: str) -> str:
         "",
         *intake_section(intake, svg_name),
         *worker_section(worker),
+        *memory_section(memory),
+        *topologies_section(topologies),
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -178,7 +223,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="pass --quick to every benchmark")
     parser.add_argument("--no-docs", action="store_true", help="print the section instead of writing it")
-    parser.add_argument("--json-dir", type=Path, help="keep intake.json and worker.json here")
+    parser.add_argument("--json-dir", type=Path, help="keep every benchmark's JSON here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-results-") as scratch:
         json_dir = args.json_dir or Path(scratch)
@@ -187,12 +232,14 @@ def main() -> None:
         run("formats.py", *quick)
         run("intake.py", *quick, "--json", str(json_dir / "intake.json"))
         run("worker.py", *quick, "--json", str(json_dir / "worker.json"))
-        intake = json.loads((json_dir / "intake.json").read_text())
-        worker = json.loads((json_dir / "worker.json").read_text())
+        run("memory.py", *(["--comments", "1000"] if args.quick else []), "--json", str(json_dir / "memory.json"))
+        run("topologies.py", *quick, "--json", str(json_dir / "topologies.json"))
+        intake, worker, memory, topologies = (json.loads((json_dir / f"{name}.json").read_text())
+                                              for name in ("intake", "worker", "memory", "topologies"))
 
     svg = percentile_svg({target: run["latency_ms"] for target, run in intake["best"].items()},
                          title="POST latency by percentile (wrk, best run of each target)")
-    text = section(intake, worker, args.quick, SVG.name)
+    text = section(intake, worker, memory, topologies, args.quick, SVG.name)
     if args.no_docs:
         print("\n" + text)
         return
