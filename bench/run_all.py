@@ -151,7 +151,7 @@ def memory_section(result: dict) -> list[str]:
         f"{settings['comments']} comments with a 450-byte body, stored and decided (approved) as the service "
         f"does it, over {settings['threads']} threads of one site; Redis's `used_memory` before and after. "
         "`cms`: the fields a CMS sends (author, thread URL and title, IP); `browser`: also a full user agent and "
-        "a referrer. "hash" is `MEMORY USAGE` of one comment's hash; "audit" its share of the site's stream.",
+        "a referrer. 'hash' is `MEMORY USAGE` of one comment's hash; 'audit' its share of the site's stream.",
         "",
         *md_table(["case", "bytes/comment", "hash", "hash data", "audit", "encoding", "comments per GB",
                    f"days per GB at {settings['per_day'] // 1000}k comments/day"], rows),
