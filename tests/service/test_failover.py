@@ -14,8 +14,6 @@ expects some and reports how many. With ``wait_replicas=1`` none may be lost.
 """
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections import Counter
 
@@ -23,7 +21,8 @@ import pytest
 
 from moderation.store import CommentStore, connect_store, keys
 from moderation.store.comments import FINAL_STATES
-from tests.service.helpers import comment_payload, post_comment
+from tests.service.helpers import post_comment
+from tests.support.http_posters import RetryingPoster, run_posters, stop_posters
 from tests.support.polling import wait_until
 from tests.support.redis_sentinel import MASTER_NAME
 from tests.support.round_trips import counting_round_trips
@@ -82,40 +81,6 @@ def test_a_comment_not_yet_replicated_is_a_503_until_a_replica_has_it(client, si
     assert retry.headers["Idempotent-Replayed"] == "true"
 
 
-class Poster(threading.Thread):
-    """Posts over HTTP with an Idempotency-Key per comment, retrying it as a CMS would."""
-
-    def __init__(self, server, api_key: str, number: int):
-        super().__init__(daemon=True, name=f"poster-{number}")
-        self.server, self.api_key, self.number = server, api_key, number
-        self.acknowledged: dict[str, str] = {}  # idempotency key -> comment id
-        self.statuses: Counter = Counter()
-        self.halt = threading.Event()
-
-    def run(self) -> None:
-        sent = 0
-        while not self.halt.is_set():
-            key = f"p{self.number}-{sent}"
-            body = json.dumps(comment_payload(body=f"Comment {key}")).encode()
-            headers = {"Authorization": f"Bearer {self.api_key}", "Content-Type": "application/json",
-                       "Idempotency-Key": key}
-            for _attempt in range(200):
-                try:
-                    reply = self.server.request("POST", "/api/v1/comments", body=body, headers=headers, timeout=10)
-                except OSError:
-                    self.statuses["connection error"] += 1
-                    time.sleep(0.2)
-                    continue
-                retry_after = {name.lower(): value for name, value in reply.headers.items()}.get("retry-after")
-                self.statuses[reply.status if reply.status == 202 or retry_after else f"{reply.status} bare"] += 1
-                if reply.status == 202:
-                    self.acknowledged[key] = reply.json()["id"]
-                    break
-                time.sleep(0.1)
-            sent += 1
-            time.sleep(0.005)
-
-
 @pytest.mark.parametrize("settings_overrides", [
     {"wait_replicas": 0, "sweep_interval": 2, "stuck_after": 10, "rate_limit": "1000000/minute"},
     {"wait_replicas": 1, "wait_timeout_ms": 500, "redis_socket_timeout": 2.0, "sweep_interval": 2,
@@ -127,9 +92,8 @@ def test_a_primary_killed_mid_load_loses_no_acknowledged_comment_with_wait(
     server = start_api_server()
     start_worker()
     start_beat()
-    posters = [Poster(server, api_key, number) for number in range(POSTERS)]
-    for poster in posters:
-        poster.start()
+    posters = [RetryingPoster(server, [(site.id, api_key)], number, pause=0.005) for number in range(POSTERS)]
+    run_posters(posters)
     try:
         time.sleep(3)
         old_port = redis_sentinel.primary_port()
@@ -149,12 +113,8 @@ def test_a_primary_killed_mid_load_loses_no_acknowledged_comment_with_wait(
         redis_sentinel.restart(killed)  # back as a replica of the new primary (WAIT needs one)
         time.sleep(3)
     finally:
-        for poster in posters:
-            poster.halt.set()
-        for poster in posters:
-            poster.join(timeout=60)
-    statuses = sum((poster.statuses for poster in posters), Counter())
-    acknowledged = {key: cid for poster in posters for key, cid in poster.acknowledged.items()}
+        statuses, acknowledged_by_key = stop_posters(posters)
+    acknowledged = {key: comment_id for key, (_site, comment_id) in acknowledged_by_key.items()}
     # Never a 500 or a dropped connection: 503 while the store switches, and 409 for a retry whose
     # first try's Idempotency-Key claim was left on the store (it lapses within seconds); both
     # with Retry-After.

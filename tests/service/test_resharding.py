@@ -9,18 +9,15 @@ but 202 and (retried) 503.
 """
 from __future__ import annotations
 
-import json
-import threading
 import time
 import uuid
-from collections import Counter
 
 import pytest
 from redis.crc import key_slot
 
 from moderation.store import keys
 from moderation.store.comments import FINAL_STATES
-from tests.service.helpers import comment_payload
+from tests.support.http_posters import RetryingPoster, run_posters, stop_posters
 from tests.support.polling import wait_until
 from tests.support.redis_cluster import RedisClusterServers
 
@@ -57,38 +54,6 @@ def site_ids_in_moving_slots() -> list[str]:
     return found
 
 
-class Poster(threading.Thread):
-    def __init__(self, server, sites: list[tuple[str, str]], number: int):
-        super().__init__(daemon=True, name=f"poster-{number}")
-        self.server, self.sites, self.number = server, sites, number
-        self.accepted: dict[str, tuple[str, str]] = {}  # idempotency key -> (site id, comment id)
-        self.statuses: Counter = Counter()
-        self.halt = threading.Event()
-
-    def run(self) -> None:
-        sent = 0
-        while not self.halt.is_set():
-            site_id, api_key = self.sites[sent % len(self.sites)]
-            key = f"p{self.number}-{sent}"
-            body = json.dumps(comment_payload(body=f"Comment {key} https://example.org/{sent}")).encode()
-            headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json",
-                       "Idempotency-Key": key}
-            for _attempt in range(100):  # a CMS retries the same key until it gets an answer
-                try:
-                    reply = self.server.request("POST", "/api/v1/comments", body=body, headers=headers, timeout=10)
-                except OSError:
-                    self.statuses["connection error"] += 1
-                    time.sleep(0.2)
-                    continue
-                self.statuses[reply.status] += 1
-                if reply.status == 202:
-                    self.accepted[key] = (site_id, reply.json()["id"])
-                    break
-                time.sleep(0.25)
-            sent += 1
-            time.sleep(0.01)
-
-
 def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_store, start_api_server,
                                                        start_worker, start_beat, store_redis):
     sites = [(site.id, api_key) for site, api_key in (site_store.create(f"News {n}", [], site_id=site_id)
@@ -96,9 +61,8 @@ def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_stor
     server = start_api_server()
     start_worker(sweep_interval=2, stuck_after=10)
     start_beat(sweep_interval=2, stuck_after=10)
-    posters = [Poster(server, sites, number) for number in range(POSTERS)]
-    for poster in posters:
-        poster.start()
+    posters = [RetryingPoster(server, sites, number) for number in range(POSTERS)]
+    run_posters(posters)
     first, second, third = moving_cluster.primary_nodes()
     owners_before = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
     try:
@@ -108,18 +72,13 @@ def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_stor
         moving_cluster.reshard(third, first, SLOTS_PER_MOVE // 2)
         time.sleep(2)
     finally:
-        for poster in posters:
-            poster.halt.set()
-        for poster in posters:
-            poster.join(timeout=60)
+        statuses, accepted = stop_posters(posters)
     owners_after = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
-    statuses = sum((poster.statuses for poster in posters), Counter())
-    accepted = {key: found for poster in posters for key, found in poster.accepted.items()}
     print(f"\nresharding: {len(accepted)} comments accepted, client statuses {dict(statuses)}")
     # Every site's slot really moved twice while comments flowed: first -> second -> third.
     assert set(owners_before.values()) == {first.port} and set(owners_after.values()) == {third.port}
     assert set(statuses) <= {202, 503}, statuses  # never a 500, a 4xx or a dropped connection
-    assert len(accepted) > 100 and all(not poster.is_alive() for poster in posters)
+    assert len(accepted) > 100
 
     def status(site_id: str, comment_id: str) -> str | None:
         return store_redis.hget(keys.comment_key(site_id, comment_id), "status")
