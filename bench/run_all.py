@@ -115,7 +115,7 @@ def worker_section(result: dict) -> list[str]:
         "### Worker: one worker draining a backlog (`bench/worker.py`)", "",
         f"{s['comments']} comments of the mixed corpus, created with `CommentStore.create` as the intake "
         "creates them (on the site's ready list; the first wakes a drain task) before the worker starts "
-        f"(`{s['worker_command']}`, pool `{s['pool']}`, default batch of 32); timed from its ready (first "
+        f"(`{s['worker_command']}`, pool `{s['pool']}`, default batch); timed from its ready (first "
         "heartbeat) until no comment is queued or processing. Raw loop, in the benchmark process: "
         "HGETALL, `render()`, one pipelined HSET + ZADD. Best of "
         f"{s['rounds']} rounds, the two sides taking turns. CPU: the worker's processes (or the benchmark "
