@@ -69,8 +69,11 @@ def data_nodes(client) -> list[tuple[str, redis.Redis]]:
     """(address, client) of each Redis holding store data: every primary of a cluster, else the one."""
     if hasattr(client, "get_primaries"):
         return [(node.name, node.redis_connection) for node in client.get_primaries()]
-    kwargs = client.connection_pool.connection_kwargs
-    return [(f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}", client)]
+    pool = client.connection_pool
+    if hasattr(pool, "get_master_address"):  # Sentinel: the primary it names now
+        host, port = pool.get_master_address()
+        return [(f"{host}:{port}", client)]
+    return [(f"{pool.connection_kwargs.get('host', '?')}:{pool.connection_kwargs.get('port', '?')}", client)]
 
 
 def check_broker(settings: Settings, store=None) -> Check:

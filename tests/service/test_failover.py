@@ -62,6 +62,19 @@ def test_wait_counts_the_replicas_that_hold_the_comment(store_settings, redis_se
     assert store.get("s1", late.comment_id).status == "queued"  # kept all the same
 
 
+def test_readyz_and_the_doctor_name_the_primary_sentinel_chose(client, app, redis_sentinel):
+    ready = client.get("/readyz").json
+    primary = redis_sentinel.primary_port()
+    assert ready["topology"] == "sentinel" and ready["checks"]["redis"] == "ok"
+    assert ready["details"]["redis"] == f"sentinel '{MASTER_NAME}': primary 127.0.0.1:{primary}, 1 replicas"
+    assert ready["details"]["broker"] == "the same Redis as the store"
+    output = app.test_cli_runner().invoke(args=["doctor"]).output
+    persistence = next(line for line in output.splitlines() if "persistence" in line)
+    assert persistence.startswith("OK"), output
+    redis_line = next(line for line in output.splitlines() if line.split()[1:2] == ["redis"])
+    assert f"primary 127.0.0.1:{primary}" in redis_line
+
+
 @pytest.mark.parametrize("settings_overrides", [{"wait_replicas": 1, "wait_timeout_ms": 300}])
 def test_a_comment_not_yet_replicated_is_a_503_until_a_replica_has_it(client, site_key, redis_sentinel):
     replica = replica_of(redis_sentinel)
