@@ -21,7 +21,8 @@ from tests.support.http_posters import RetryingPoster, run_posters, stop_posters
 from tests.support.polling import wait_until
 from tests.support.redis_cluster import RedisClusterServers
 
-pytestmark = [pytest.mark.e2e, pytest.mark.fault, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.fault, pytest.mark.timeout(300),
+              pytest.mark.parametrize("store_settings", ["cluster"], indirect=True)]
 
 SITES = 6
 POSTERS = 4
@@ -29,17 +30,11 @@ SLOTS_PER_MOVE = 3000
 
 
 @pytest.fixture(scope="module")
-def moving_cluster(tmp_path_factory):
-    """A cluster of its own: this module moves its slots around."""
+def redis_cluster(tmp_path_factory):
+    """A cluster of its own (overriding the session's): this module moves its slots around."""
     cluster = RedisClusterServers(tmp_path_factory.mktemp("resharded-cluster")).start()
     yield cluster
     cluster.stop()
-
-
-@pytest.fixture
-def store_settings(moving_cluster, redis_url) -> dict:
-    moving_cluster.flush()
-    return {"redis_topology": "cluster", "redis_url": moving_cluster.url, "broker_url": redis_url}
 
 
 def site_ids_in_moving_slots() -> list[str]:
@@ -54,7 +49,7 @@ def site_ids_in_moving_slots() -> list[str]:
     return found
 
 
-def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_store, start_api_server,
+def test_slots_move_between_shards_while_comments_flow(redis_cluster, site_store, start_api_server,
                                                        start_worker, start_beat, store_redis):
     sites = [(site.id, api_key) for site, api_key in (site_store.create(f"News {n}", [], site_id=site_id)
                                                        for n, site_id in enumerate(site_ids_in_moving_slots()))]
@@ -63,17 +58,17 @@ def test_slots_move_between_shards_while_comments_flow(moving_cluster, site_stor
     start_beat(sweep_interval=2, stuck_after=10)
     posters = [RetryingPoster(server, sites, number) for number in range(POSTERS)]
     run_posters(posters)
-    first, second, third = moving_cluster.primary_nodes()
-    owners_before = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
+    first, second, third = redis_cluster.primary_nodes()
+    owners_before = {site_id: redis_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
     try:
         time.sleep(2)
-        moving_cluster.reshard(first, second, SLOTS_PER_MOVE)
-        moving_cluster.reshard(second, third, SLOTS_PER_MOVE)
-        moving_cluster.reshard(third, first, SLOTS_PER_MOVE // 2)
+        redis_cluster.reshard(first, second, SLOTS_PER_MOVE)
+        redis_cluster.reshard(second, third, SLOTS_PER_MOVE)
+        redis_cluster.reshard(third, first, SLOTS_PER_MOVE // 2)
         time.sleep(2)
     finally:
         statuses, accepted = stop_posters(posters)
-    owners_after = {site_id: moving_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
+    owners_after = {site_id: redis_cluster.slot_owner(keys.site_key(site_id)).port for site_id, _key in sites}
     print(f"\nresharding: {len(accepted)} comments accepted, client statuses {dict(statuses)}")
     # Every site's slot really moved twice while comments flowed: first -> second -> third.
     assert set(owners_before.values()) == {first.port} and set(owners_after.values()) == {third.port}
