@@ -55,7 +55,9 @@ def check_redis(client, topology: str = "single") -> Check:
 def _topology_detail(client, topology: str) -> str:
     if topology == "cluster":
         info = client.cluster_info()
-        return (f"cluster: {len(client.get_primaries())} primaries, {len(client.get_replicas())} replicas, "
+        # CLUSTER NODES, not the client's slot map: a replica still syncing is not in the map.
+        replicas = sum("slave" in node["flags"] and "fail" not in node["flags"] for node in client.cluster_nodes().values())
+        return (f"cluster: {len(client.get_primaries())} primaries, {replicas} replicas, "
                 f"{info.get('cluster_slots_ok', '?')} of 16384 slots served, state {info.get('cluster_state')}")
     if topology == "sentinel":
         pool = client.connection_pool

@@ -9,8 +9,8 @@ Fixtures (all documented for reuse by fault-injection tests):
   (numbers are never reused in a session; flushed at start), used both as the
   store and as the Celery broker, exactly like production.
 - ``redis_client``: a plain client on that database (``decode_responses=True``).
-- ``redis_cluster`` (session, started on first use): a real Redis Cluster of three primaries
-  (:class:`~tests.support.redis_cluster.RedisClusterServers`).
+- ``redis_cluster`` (session, started on first use): a real Redis Cluster of three primaries,
+  each with a replica (:class:`~tests.support.redis_cluster.RedisClusterServers`).
 - ``redis_sentinel`` (session, started on first use): a primary, a replica and three sentinels
   (:class:`~tests.support.redis_sentinel.SentinelCluster`).
 - ``store_settings``: where the store lives (Settings names): the test's database by default;
@@ -110,7 +110,7 @@ def settings_overrides() -> dict:
 
 @pytest.fixture(scope="session")
 def redis_cluster(tmp_path_factory):
-    cluster = RedisClusterServers(tmp_path_factory.mktemp("redis-cluster")).start()
+    cluster = RedisClusterServers(tmp_path_factory.mktemp("redis-cluster"), replicas_per_primary=1).start()
     yield cluster
     cluster.stop()
 

@@ -33,7 +33,9 @@ class RedisClusterServers:
             port = free_port_pair(BUS_PORT_OFFSET)
             node = RedisServer(self.directory / f"node-{index}", port=port, extra_args=[
                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", "3000", "--databases", "1"])
+                "--cluster-node-timeout", "3000", "--databases", "1",
+                # Start a replica's first sync at once (Redis waits 5 s for more replicas by default).
+                "--repl-diskless-sync-delay", "0"])
             node.start()
             self.nodes.append(node)
         addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
@@ -41,7 +43,13 @@ class RedisClusterServers:
                         str(self.replicas_per_primary), "--cluster-yes"],
                        check=True, capture_output=True, timeout=timeout)
         wait_until(self.is_healthy, timeout, interval=0.2, message="cluster_state:ok on every node")
+        wait_until(self.replicas_in_sync, timeout, interval=0.2, message="every replica in sync")
         return self
+
+    def replicas_in_sync(self) -> bool:
+        """Every replica's link to its primary is up (a replica that never synced cannot take over)."""
+        links = [node.client().info("replication") for node in self.nodes]
+        return all(link.get("master_link_status") == "up" for link in links if link["role"] == "slave")
 
     def is_healthy(self) -> bool:
         for node in self.nodes:
