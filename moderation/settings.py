@@ -55,7 +55,7 @@ class Settings:
     # Replicas that must hold an accepted comment before the API answers 202 (Redis WAIT on the
     # write's own connection); 0: answer once the primary has it. With one replica under Sentinel,
     # a failover then loses no acknowledged comment; it costs a replication round trip per POST.
-    # Not with the "cluster" topology (yet).
+    # On a cluster, the replicas of the comment's shard.
     wait_replicas: int = 0
     # Milliseconds to wait for those replicas; past it the API answers 503 with Retry-After (the
     # comment is kept, and a retry with the same Idempotency-Key gets its 202).
@@ -154,8 +154,6 @@ class Settings:
                              "Redis Cluster (Celery's Redis transport does not speak Cluster)")
         if settings.redis_topology == "sentinel" and not settings.redis_sentinel_master:
             raise ValueError(f"{PREFIX}REDIS_SENTINEL_MASTER must name the store's primary (topology 'sentinel')")
-        if settings.wait_replicas and settings.redis_topology == "cluster":
-            raise ValueError(f"{PREFIX}WAIT_REPLICAS is not supported with the cluster topology")
         if settings.wait_replicas and settings.wait_timeout_ms >= settings.redis_socket_timeout * 1000:
             raise ValueError(f"{PREFIX}WAIT_TIMEOUT_MS must be shorter than MODERATION_REDIS_SOCKET_TIMEOUT")
         if settings.log_format not in ("json", "text"):

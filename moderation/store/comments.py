@@ -253,8 +253,9 @@ class CommentStore:
         """True once ``wait_replicas`` replicas hold every write made before this call: one
         write of the site's replication fence, then WAIT on its connection (one round trip).
         Replication is ordered, so a replica that has the fence has what came before it."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.incr(keys.replication_fence_key(site_id))
+        fence = keys.replication_fence_key(site_id)
+        pipe = scripts.node_for(self.redis, fence).pipeline(transaction=False)
+        pipe.incr(fence)
         pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
         _fence, acknowledged = pipe.execute()
         return int(acknowledged) >= self.wait_replicas

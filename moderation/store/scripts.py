@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 from redis.commands.core import Script
-from redis.exceptions import NoScriptError
+from redis.exceptions import MovedError, NoScriptError
 
 from moderation.store.states import ALL_STATES, LATENCY_BUCKETS
 
@@ -66,17 +66,34 @@ def _evalsha_pipeline(client, script: Script, calls: list[tuple[list[str], list]
     return pipe.execute(raise_on_error=False)
 
 
+def node_for(client, key: str):
+    """Where a write and its WAIT go, on one connection: on a cluster the node serving ``key``'s
+    slot (WAIT names no key, so the cluster client cannot route it), else ``client`` itself."""
+    if hasattr(client, "get_node_from_key"):
+        return client.get_redis_connection(client.get_node_from_key(key))
+    return client
+
+
 def run_then_wait(client, script: Script, keys: list[str], args: list, replicas: int,
                   timeout_ms: int) -> tuple[object, int]:
     """Run ``script``, then WAIT for ``replicas`` on the same connection, in one round trip:
-    its reply and how many replicas acknowledged the write (fewer when ``timeout_ms`` passed)."""
-    for attempt in (1, 2):
-        pipe = client.pipeline(transaction=False)
+    its reply and how many replicas acknowledged the write (fewer when ``timeout_ms`` passed).
+
+    On a cluster both go to the node serving the first key. A node that answers NOSCRIPT, or
+    MOVED (the slot changed hands: nothing ran), gets the call again once the script is loaded
+    or the slot map refreshed; an ASK (a slot half-way through a move) is raised: 503, retry.
+    """
+    for attempt in (1, 2, 3):
+        node = node_for(client, keys[0])
+        pipe = node.pipeline(transaction=False)
         pipe.evalsha(script.sha, len(keys), *keys, *args)
         pipe.execute_command("WAIT", replicas, timeout_ms)
         reply, acknowledged = pipe.execute(raise_on_error=False)
-        if attempt == 1 and isinstance(reply, NoScriptError):
-            script.sha = client.script_load(script.script)
+        if attempt < 3 and isinstance(reply, NoScriptError):
+            script.sha = node.script_load(script.script)
+            continue
+        if attempt < 3 and isinstance(reply, MovedError) and node is not client:
+            client.nodes_manager.initialize()
             continue
         for answer in (reply, acknowledged):
             if isinstance(answer, Exception):

@@ -7,9 +7,10 @@ from collections import defaultdict
 
 import pytest
 
-from moderation.store import keys
+from moderation.store import CommentStore, connect_store, keys
 from tests.service.helpers import auth, comment_payload, post_comment
 from tests.support.polling import wait_until
+from tests.support.round_trips import counting_round_trips
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120),
               pytest.mark.parametrize("store_settings", ["cluster"], indirect=True)]
@@ -96,3 +97,22 @@ def test_a_killed_primary_is_replaced_by_its_replica_while_clients_retry(client,
         lost.start()  # it rejoins as a replica of the promoted node
         wait_until(lambda: redis_cluster.is_healthy() and redis_cluster.replicas_in_sync(), 60, interval=0.2,
                    message="the cluster whole again")
+
+
+def test_wait_replicas_counts_the_replica_of_the_comments_shard(store_settings, redis_cluster):
+    store = CommentStore(connect_store("cluster", redis_cluster.url, 2.0), wait_replicas=1, wait_timeout_ms=300)
+    fields = {"site_id": "s1", "thread": "t1", "body": "hello", "format": "plain_text"}
+    store.create(fields)  # loads the script on the shard
+    with counting_round_trips() as trips:
+        created = store.create(fields)
+    assert created.replicated and trips.count == 1  # the script and WAIT, on the shard's primary
+    assert store.replicated_so_far("s1")
+    primary = redis_cluster.slot_owner(keys.comment_key("s1", created.comment_id))
+    replica = next(node for node in redis_cluster.nodes
+                   if node.client().info("replication").get("master_port") == primary.port)
+    replica.freeze()
+    try:
+        late = store.create(fields)
+    finally:
+        replica.thaw()
+    assert not late.replicated and store.get("s1", late.comment_id).status == "queued"
