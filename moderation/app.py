@@ -41,15 +41,16 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     client = store_client(settings)
     comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms)
     celery = make_celery(settings)
+    broker = broker_client(settings, client)  # one per app: metrics, /readyz and the doctor share it
     app.extensions[EXTENSION_NAME] = Services(
         settings=settings,
         comments=comments,
         sites=SiteStore(client, settings.site_cache_seconds),
         intake=build_intake(settings, client, comments, celery),
         workers=WorkerRegistry(client),
-        store_collector=StoreCollector(client, comments, broker_client(settings, client), QUEUE_NAME,
-                                       settings.worker_stale_after),
+        store_collector=StoreCollector(client, comments, broker, QUEUE_NAME, settings.worker_stale_after),
         celery=celery,
+        broker=broker,
     )
     problems.init_app(app)
     request_hooks.init_app(app)

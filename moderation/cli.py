@@ -87,7 +87,7 @@ def doctor() -> None:
     if checks[0].status == diagnostics.OK:
         checks += [diagnostics.check_persistence(client), diagnostics.check_eviction(client),
                    diagnostics.check_memory_layout(client)]
-    checks.append(diagnostics.check_broker(settings, client))
+    checks.append(diagnostics.check_broker(settings, svc.broker))
     if checks[0].status == diagnostics.OK:
         checks += [diagnostics.check_workers(svc.workers, svc.comments, settings.worker_stale_after),
                    diagnostics.check_sweeper(client, settings.sweep_interval),

@@ -13,7 +13,7 @@ import redis
 from kombu import Connection
 
 from moderation.settings import Settings
-from moderation.store.connection import STORE_ERRORS, broker_client
+from moderation.store.connection import STORE_ERRORS
 from moderation.store.comments import CommentStore
 from moderation.store.states import FAILED, IN_FLIGHT_STATES, QUEUED
 from moderation.store.workers import WorkerRegistry, last_sweep
@@ -78,17 +78,13 @@ def data_nodes(client) -> list[tuple[str, redis.Redis]]:
     return [(f"{pool.connection_kwargs.get('host', '?')}:{pool.connection_kwargs.get('port', '?')}", client)]
 
 
-def check_broker(settings: Settings, store=None) -> Check:
-    """The broker answers (a PING on its Redis; other brokers through kombu). ``store``: the
-    store's client, used when the broker's queue lives there."""
+def check_broker(settings: Settings, client: redis.Redis | None) -> Check:
+    """The broker answers: a PING through ``client``, the app's client on the broker's Redis
+    (:func:`moderation.store.connection.broker_client`); a broker that is not Redis (``client``
+    None) through kombu."""
     try:
-        client = broker_client(settings, store)
         if client is not None:
-            try:
-                client.ping()
-            finally:
-                if client is not store:
-                    client.close()
+            client.ping()
         else:
             with Connection(settings.effective_broker_url, connect_timeout=settings.redis_socket_timeout) as conn:
                 conn.ensure_connection(max_retries=1)

@@ -5,6 +5,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import redis
 from celery import Celery
 from flask import current_app, request
 
@@ -31,6 +32,7 @@ class Services:
     workers: WorkerRegistry
     store_collector: StoreCollector
     celery: Celery
+    broker: redis.Redis | None  # a client on the broker's Redis (the store's when it lives there), else None
 
 
 def wake_site(celery: Celery, site_id: str) -> None:

@@ -33,7 +33,7 @@ def readyz():
     if svc.settings.broker_is_store:
         checks.append(diagnostics.Check("broker", redis_check.status, "the same Redis as the store"))
     else:
-        checks.append(diagnostics.check_broker(svc.settings, svc.comments.redis))
+        checks.append(diagnostics.check_broker(svc.settings, svc.broker))
     if redis_check.status == diagnostics.OK:
         checks.append(diagnostics.check_workers(svc.workers, svc.comments, svc.settings.worker_stale_after))
     body = {"topology": svc.settings.redis_topology, "checks": {check.name: check.status for check in checks},

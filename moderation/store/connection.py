@@ -124,7 +124,7 @@ def broker_client(settings: Settings, store: StoreClient) -> redis.Redis | None:
         return store
     url = settings.effective_broker_url
     scheme = urlsplit(url).scheme
-    if scheme in ("redis", "rediss"):
+    if scheme in ("redis", "rediss", "unix"):
         return connect_redis(url, settings.redis_socket_timeout)
     if scheme == "sentinel":
         sentinels = ",".join(f"redis://{part.split('://', 1)[-1]}" for part in url.split(";") if part.strip())
