@@ -99,6 +99,17 @@ end
 """
 
 
+def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int) -> dict:
+    """One wrk run with ``script`` (from :func:`wrk_script`); the JSON line it prints at the end."""
+    command = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+               "--timeout", "10s", "-s", str(script), url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.split(" ", 1)[1])
+    raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
 class Gunicorn:
     """One gunicorn master with config/gunicorn.conf.py, in its own process group."""
 
@@ -199,13 +210,7 @@ class Bench:
         }
 
     def _wrk(self, url: str, seconds: int) -> dict:
-        command = ["wrk", "-t", str(self.threads), "-c", str(self.connections), "-d", f"{seconds}s",
-                   "--timeout", "10s", "-s", str(self.script), url]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
-        for line in done.stdout.splitlines():
-            if line.startswith("BENCH_RESULT "):
-                return json.loads(line.split(" ", 1)[1])
-        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return run_wrk(url, self.script, seconds, self.connections, self.threads)
 
     def _stored(self, target: str) -> tuple[int, int]:
         """Comments the target stored, and how many of them are on their way to a worker.

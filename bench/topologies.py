@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import harness  # noqa: E402
-from bench.intake import API_KEY, RATE_LIMIT, SITE_ID, Gunicorn, comment_payload, wrk_script  # noqa: E402
+from bench.intake import API_KEY, RATE_LIMIT, SITE_ID, Gunicorn, comment_payload, run_wrk, wrk_script  # noqa: E402
 from bench.worker import corpus_bodies  # noqa: E402
 from moderation.settings import Settings  # noqa: E402
 from moderation.store import CommentStore, SiteStore, connect_redis, connect_store, keys  # noqa: E402
@@ -40,17 +40,6 @@ WORKER_SITES = [f"bench-site-{n}" for n in range(4)]
 
 
 # -- 1. intake: cluster against single --------------------------------------------
-def run_wrk(url: str, script: Path, seconds: int, connections: int, threads: int) -> dict:
-    import subprocess
-
-    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-                           "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 60)
-    for line in done.stdout.splitlines():
-        if line.startswith("BENCH_RESULT "):
-            return json.loads(line.split(" ", 1)[1])
-    raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-
 def intake_rounds(workdir: Path, rounds: int, seconds: int) -> dict:
     single = harness.RedisServer(workdir / "single").start()
     nodes = harness.start_cluster(workdir / "cluster")
