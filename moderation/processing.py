@@ -125,21 +125,20 @@ def _decide(start: AttemptStart, max_attempts: int, actor: str, request_id: str)
     report = rendered.report.to_dict()
     decision = decide(report, rendered.html)
     codes = [reason["code"] for reason in decision.reasons]
-    return StateChange(
-        comment, allowed_from={PROCESSING}, to=decision.status, actor=actor, detail=", ".join(codes),
-        request_id=request_id, decision_reasons=codes,
-        extra={
-            "html": rendered.html,
-            # What the render found: zero counts, empty maps and false flags are left out (about
-            # 170 bytes less per comment); RenderReport().to_dict() gives the defaults.
-            "report": json.dumps({name: value for name, value in report.items() if value}, sort_keys=True,
-                                 separators=(",", ":")),
-            "reasons": json.dumps(decision.reasons, separators=(",", ":")),
-            "format_version": str(rendered.format_version),
-            "policy_version": decision.policy_version,
-            "decided_at": f"{time.time():.6f}",
-        },
-    )
+    extra = {
+        "html": rendered.html,
+        "reasons": json.dumps(decision.reasons, separators=(",", ":")),
+        "format_version": str(rendered.format_version),
+        "policy_version": decision.policy_version,
+        "decided_at": f"{time.time():.6f}",
+    }
+    # What the render found: zero counts, empty maps and false flags are left out (about 170
+    # bytes less per comment), and a report that found nothing is no field at all;
+    # RenderReport().to_dict() gives the defaults.
+    found = {name: value for name, value in report.items() if value}
+    extra["report"] = json.dumps(found, sort_keys=True, separators=(",", ":")) if found else None
+    return StateChange(comment, allowed_from={PROCESSING}, to=decision.status, actor=actor,
+                       detail=", ".join(codes), request_id=request_id, decision_reasons=codes, extra=extra)
 
 
 def _failure(comment: Comment, reason: str, code: str, actor: str, request_id: str) -> StateChange:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from moderation.store import keys, scripts
+from moderation.store import body_packing, keys, scripts
 from moderation.store.idempotency import CreateGuard
 from moderation.store.ratelimit import RateWindow
 from moderation.store.states import (  # noqa: F401 - re-exported: callers import states from here
@@ -83,7 +83,10 @@ class Comment:
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "Comment":
-        """Each field from its hash field, converted by its declared type; absent ones default."""
+        """Each field from its hash field, converted by its declared type; absent ones default.
+        A packed body (``body_z``, see body_packing) is unpacked against the stored HTML."""
+        if body_packing.PACKED_FIELD in data:
+            data = {**data, "body": body_packing.unpack(data[body_packing.PACKED_FIELD], data.get("html", ""))}
         values = {}
         for spec in dataclasses.fields(cls):
             raw = data.get(spec.name)
@@ -159,7 +162,7 @@ class StateChange:
     to: str
     actor: str
     detail: str = ""
-    extra: dict[str, str] | None = None
+    extra: dict[str, str | None] | None = None  # fields to store with the new state; None deletes one
     now: float | None = None
     request_id: str = ""
     decision_reasons: list[str] | None = None
@@ -223,7 +226,8 @@ class CommentStore:
         parent = fields_by_name.get("parent") or ""
         comment_key = keys.comment_key(site_id, comment_id)
         # One JSON argument rather than ~26: packing each argument costs more than decoding in Lua.
-        submission = json.dumps({name: fields_by_name.get(name) or "" for name in SUBMISSION_FIELDS},
+        # Empty fields are left out of the hash (Comment.from_hash reads them as empty): ~15 bytes each.
+        submission = json.dumps({name: fields_by_name[name] for name in SUBMISSION_FIELDS if fields_by_name.get(name)},
                                 ensure_ascii=False)
         script_keys = [comment_key, keys.comment_sequence_key(site_id), keys.audit_stream_key(site_id),
                        keys.in_flight_key(site_id, QUEUED),
@@ -309,14 +313,17 @@ class CommentStore:
                 [comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max])
 
     def transition(self, comment: Comment, *, allowed_from: frozenset[str] | set[str], to: str,
-                   actor: str, detail: str = "", extra: dict[str, str] | None = None,
+                   actor: str, detail: str = "", extra: dict[str, str | None] | None = None,
                    now: float | None = None, request_id: str = "",
                    decision_reasons: list[str] | None = None) -> bool:
         """Compare-and-set the status; True when this call made the change.
 
-        ``comment``: the comment as read (its site, thread and seq place it). The membership follows the new state: approved -> its thread's set, pending ->
-        the moderation queue, failed -> the dead-letter list. ``decision_reasons`` (reason codes)
-        marks a decision: it is counted in the site's decision and latency statistics.
+        ``comment``: the comment as read (its site, thread and seq place it). The membership
+        follows the new state: approved -> its thread's set, pending -> the moderation queue,
+        failed -> the dead-letter list. ``decision_reasons`` (reason codes) marks a decision: it
+        is counted in the site's decision and latency statistics. ``extra``: fields written with
+        the new state, a None value deleting that field; with ``html``, the raw body is stored
+        packed against it (body_packing).
         """
         change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons)
         script_keys, args = self._transition_call(change)
@@ -331,9 +338,16 @@ class CommentStore:
     def _transition_call(self, change: StateChange) -> tuple[list[str], list]:
         comment = change.comment
         target, kind, score = self._membership_for(comment, change.to, change.now)
+        extra = dict(change.extra or {})
+        if extra.get("html") is not None:  # a body packed against the previous HTML is packed again
+            packed = body_packing.pack(comment.body, extra["html"])
+            extra.update({body_packing.PACKED_FIELD: packed, "body": None} if packed
+                         else {body_packing.PACKED_FIELD: None, "body": comment.body})
         pairs: list[str] = []
-        for name, value in (change.extra or {}).items():
-            pairs += [name, value]
+        for name, value in extra.items():
+            if value is not None:
+                pairs += [name, value]
+        dropped = ",".join(name for name, value in extra.items() if value is None)
         reasons = change.decision_reasons
         site_id = comment.site_id
         return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
@@ -342,7 +356,7 @@ class CommentStore:
                  target, keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
                  change.detail, change.request_id, self.audit_stream_max, kind, score,
-                 "1" if reasons is not None else "0", ",".join(reasons or ()), *pairs])
+                 "1" if reasons is not None else "0", ",".join(reasons or ()), dropped, *pairs])
 
     @staticmethod
     def _membership_for(comment: Comment, status: str, now: float | None) -> tuple[str, str, float]:

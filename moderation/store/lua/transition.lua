@@ -9,7 +9,8 @@ local comment_id, allowed_from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local actor, detail, request_id, audit_max = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local target_kind, target_score = ARGV[9], ARGV[10]  -- 'zset' | 'list' | 'none'
 local is_decision, reason_codes = ARGV[11] == '1', ARGV[12]  -- reason codes comma-separated
-local FIRST_FIELD = 13  -- ARGV[13..]: field/value pairs to store with the new state
+local dropped_fields = ARGV[13]  -- comma-separated fields to delete (a body stored packed: body_z)
+local FIRST_FIELD = 14  -- ARGV[14..]: field/value pairs to store with the new state
 
 local current = redis.call('HGET', comment_key, 'status')
 if not current then return {'missing', ''} end
@@ -21,6 +22,9 @@ if not allowed then return {'skipped', current} end
 
 redis.call('HSET', comment_key, 'status', to, 'updated_at', now)
 if #ARGV >= FIRST_FIELD then redis.call('HSET', comment_key, unpack(ARGV, FIRST_FIELD)) end
+for name in string.gmatch(dropped_fields, '[^,]+') do redis.call('HDEL', comment_key, name) end
+-- When the current attempt started matters only while it runs (the history keeps every start).
+if to ~= STATE.processing then redis.call('HDEL', comment_key, 'attempt_started_at') end
 record_change(audit_key, comment_key, audit_max, comment_id, current, to, now, actor, detail, request_id)
 if to ~= STATE.queued then redis.call('ZREM', queued_key, comment_id) end
 if to ~= STATE.processing then redis.call('ZREM', processing_key, comment_id) end
