@@ -39,7 +39,8 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.json.sort_keys = False
 
     client = store_client(settings)
-    comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms)
+    comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms,
+                            policy_file=settings.policy_file)
     celery = make_celery(settings)
     broker = broker_client(settings, client)  # one per app: metrics, /readyz and the doctor share it
     app.extensions[EXTENSION_NAME] = Services(

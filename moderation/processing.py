@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from moderation.decision import decide
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
+from moderation.policy import Policy, evaluate
 from moderation.store.comments import FAILED, PROCESSING, AttemptStart, Comment, CommentStore, StateChange
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
             results[index] = ProcessingResult(comment_id, "failed" if failed else "already_final",
                                               FAILED if failed else start.previous_status, start.attempts)
         else:
-            change = _decide(start, max_attempts, actor, request_id or start.comment.request_id)
+            change = _decide(start, store.policies.current(start.comment.site_id), max_attempts, actor,
+                             request_id or start.comment.request_id)
             if isinstance(change, Exception):
                 results[index] = ProcessingResult(comment_id, "retry", PROCESSING, start.attempts, error=change)
             else:
@@ -110,7 +111,8 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
     return results
 
 
-def _decide(start: AttemptStart, max_attempts: int, actor: str, request_id: str) -> StateChange | Exception:
+def _decide(start: AttemptStart, policy: Policy, max_attempts: int, actor: str,
+            request_id: str) -> StateChange | Exception:
     """The state change that stores one comment's decision, or the rendering error to retry on."""
     comment = start.comment
     try:
@@ -123,14 +125,18 @@ def _decide(start: AttemptStart, max_attempts: int, actor: str, request_id: str)
             return _failure(comment, f"render error: {type(exc).__name__}", "render_error", actor, request_id)
         return exc
     report = rendered.report.to_dict()
-    decision = decide(report, rendered.html)
-    codes = [reason["code"] for reason in decision.reasons]
+    decision = evaluate(policy, rendered.html, report, thread=comment.thread, author_email=comment.author_email)
+    codes = decision.reason_codes or ["no_findings"]
     extra = {
         "html": rendered.html,
-        "reasons": json.dumps(decision.reasons, separators=(",", ":")),
+        # Every finding, acting or not, with its evidence (docs/moderation.md).
+        "reasons": json.dumps([finding.to_dict() for finding in decision.findings], separators=(",", ":"),
+                              ensure_ascii=False),
         "format_version": str(rendered.format_version),
         "policy_version": decision.policy_version,
         "decided_at": f"{time.time():.6f}",
+        "score": f"{decision.score:.4f}" if decision.score is not None else None,
+        "classifier": decision.classifier or None,
     }
     # What the render found: zero counts, empty maps and false flags are left out (about 170
     # bytes less per comment), and a report that found nothing is no field at all;

@@ -93,6 +93,9 @@ class Settings:
     # Entries kept in the service-wide audit stream (approximately; each comment's history is kept
     # in full with the comment). About 200 bytes of Redis memory each.
     audit_stream_max: int = 1_000_000
+    # The moderation policy of every site that has not saved its own (docs/moderation.md);
+    # empty: config/policy.toml.
+    policy_file: str = ""
     # Seconds between two heartbeats of a worker (its entry in Redis: alive, last task taken).
     worker_heartbeat_interval: float = 5.0
     # Seconds without a heartbeat (or without a task taken while comments wait) before /readyz,
@@ -117,6 +120,12 @@ class Settings:
     # Bearer token that GET /metrics requires; empty: /metrics is open (keep it off the public
     # internet, e.g. at the proxy).
     metrics_token: str = ""
+    # The admin API's Bearer token (/api/v1/admin/...): moderators' and admins' tools. Give it
+    # as its SHA-256 in hex (MODERATION_ADMIN_TOKEN_SHA256, so the plain token is in no
+    # environment) or plain (MODERATION_ADMIN_TOKEN, e.g. for `make run`). Neither: the admin API
+    # refuses every request.
+    admin_token: str = ""
+    admin_token_sha256: str = ""
     # Log lines: "json" (one object per line, with request ids) or "text" (for a terminal).
     log_format: str = "json"
     # One log line per HTTP request (method, path, status, duration, request id).

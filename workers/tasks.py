@@ -46,7 +46,7 @@ def worker_settings() -> Settings:
 @functools.cache
 def comment_store() -> CommentStore:
     settings = worker_settings()
-    return CommentStore(store_client(settings), settings.audit_stream_max)
+    return CommentStore(store_client(settings), settings.audit_stream_max, policy_file=settings.policy_file)
 
 
 def retry_delay(retries: int) -> int:

@@ -24,12 +24,14 @@ import dataclasses
 import json
 import time
 import uuid
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import redis
 
 from moderation.store import body_packing, keys, scripts
 from moderation.store.idempotency import CreateGuard
+from moderation.store.policies import PolicyStore
 from moderation.store.ratelimit import RateWindow
 from moderation.store.states import (  # noqa: F401 - re-exported: callers import states from here
     ALL_STATES, APPROVED, FAILED, FINAL_STATES, IN_FLIGHT_STATES, PENDING, PROCESSING, QUEUED, REJECTED, SPAM,
@@ -78,8 +80,13 @@ class Comment:
     reasons: list = field(default_factory=list)
     format_version: str = ""
     policy_version: str = ""
+    score: float | None = None  # the offensive-language score, when the policy ran a classifier
+    classifier: str = ""        # which classifier (provider and model version)
     decided_at: float | None = None
     failure: str = ""
+    moderated_by: str = ""       # the last moderator who acted on it (moderator_actions)
+    moderation_reason: str = ""  # their reason code, for a rejection
+    moderated_at: float | None = None
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "Comment":
@@ -196,8 +203,10 @@ class CommentStore:
     """Comment persistence over one Redis client (``decode_responses=True``)."""
 
     def __init__(self, client: redis.Redis, audit_stream_max: int = DEFAULT_AUDIT_STREAM_MAX,
-                 wait_replicas: int = 0, wait_timeout_ms: int = 500):
+                 wait_replicas: int = 0, wait_timeout_ms: int = 500, policy_file: str = ""):
         self.redis = client
+        # The sites' moderation policies, which decide the comments (moderation.policy).
+        self.policies = PolicyStore(client, Path(policy_file) if policy_file else None)
         self.audit_stream_max = audit_stream_max
         self.wait_replicas = wait_replicas  # MODERATION_WAIT_REPLICAS: see create()
         self.wait_timeout_ms = wait_timeout_ms
@@ -337,7 +346,6 @@ class CommentStore:
 
     def _transition_call(self, change: StateChange) -> tuple[list[str], list]:
         comment = change.comment
-        target, kind, score = self._membership_for(comment, change.to, change.now)
         extra = dict(change.extra or {})
         if extra.get("html") is not None:  # a body packed against the previous HTML is packed again
             packed = body_packing.pack(comment.body, extra["html"])
@@ -351,25 +359,20 @@ class CommentStore:
         reasons = change.decision_reasons
         site_id = comment.site_id
         return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
-                 keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING),
-                 keys.pending_queue_key(site_id),
-                 target, keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
+                 keys.decision_stats_key(site_id), keys.latency_stats_key(site_id),
+                 *self._state_indexes(site_id, comment.thread)],
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
-                 change.detail, change.request_id, self.audit_stream_max, kind, score,
+                 change.detail, change.request_id, self.audit_stream_max,
                  "1" if reasons is not None else "0", ",".join(reasons or ()), dropped, *pairs])
 
     @staticmethod
-    def _membership_for(comment: Comment, status: str, now: float | None) -> tuple[str, str, float]:
-        site_id = comment.site_id
-        if status == APPROVED:
-            return keys.thread_approved_key(site_id, comment.thread), "zset", comment.seq
-        if status == PENDING:
-            return keys.pending_queue_key(site_id), "zset", comment.seq
-        if status == FAILED:
-            return keys.dead_letter_key(site_id), "list", 0
-        if status in IN_FLIGHT_STATES:
-            return keys.in_flight_key(site_id, status), "zset", float(_timestamp(now))
-        return keys.pending_queue_key(site_id), "none", 0  # a key in the same slot; not written
+    def _state_indexes(site_id: str, thread: str) -> list[str]:
+        """The index of each state, in transition.lua's order: queued, processing, approved (the
+        thread's), pending, rejected, spam, failed (the dead-letter list)."""
+        return [keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING),
+                keys.thread_approved_key(site_id, thread), keys.pending_queue_key(site_id),
+                keys.status_queue_key(site_id, REJECTED), keys.status_queue_key(site_id, SPAM),
+                keys.dead_letter_key(site_id)]
 
     # -- sweeper --------------------------------------------------------------
     def site_ids(self) -> list[str]:
@@ -430,6 +433,42 @@ class CommentStore:
         if (found_site, found_thread) != (site_id, thread) or not seq:
             raise InvalidCursor(cursor)
         return int(seq)
+
+    def status_page(self, site_id: str, status: str, *, thread: str = "", after: str | None = None,
+                    limit: int = 50) -> ThreadPage:
+        """Comments of the site in ``status``, oldest first (posting order), after the comment
+        ``after``: pending, rejected or spam (site-wide queues), approved (one ``thread``'s),
+        failed (the dead-letter list, newest first, no cursor)."""
+        if status == FAILED:
+            ids = self.redis.lrange(keys.dead_letter_key(site_id), 0, limit - 1)
+            return ThreadPage(self._get_many(site_id, ids), None)
+        if status == APPROVED:
+            index = keys.thread_approved_key(site_id, thread)
+        elif status == PENDING:
+            index = keys.pending_queue_key(site_id)
+        elif status in (REJECTED, SPAM):
+            index = keys.status_queue_key(site_id, status)
+        else:
+            raise ValueError(f"no listing of {status!r} comments")
+        after_seq = 0
+        if after is not None:
+            score = self.redis.zscore(index, after)
+            seq = score if score is not None else self.redis.hget(keys.comment_key(site_id, after), "seq")
+            if seq is None:
+                raise InvalidCursor(after)
+            after_seq = float(seq)
+        ids = self.redis.zrange(index, f"({after_seq}", "+inf", byscore=True, offset=0, num=limit + 1)
+        comments = self._get_many(site_id, ids[:limit])
+        return ThreadPage(comments, comments[-1].id if len(ids) > limit and comments else None)
+
+    def status_counts(self, site_id: str) -> dict[str, int]:
+        """How many comments wait in each reviewable queue: pending, rejected, spam, failed."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(keys.pending_queue_key(site_id))
+        pipe.zcard(keys.status_queue_key(site_id, REJECTED))
+        pipe.zcard(keys.status_queue_key(site_id, SPAM))
+        pipe.llen(keys.dead_letter_key(site_id))
+        return dict(zip((PENDING, REJECTED, SPAM, FAILED), pipe.execute()))
 
     def pending_ids(self, site_id: str, limit: int = 100) -> list[str]:
         """The site's moderation queue, oldest first."""

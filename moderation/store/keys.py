@@ -35,6 +35,18 @@ def site_key(site_id: str) -> str:
     return f"{site_prefix(site_id)}site"
 
 
+def policy_key(site_id: str) -> str:
+    """Hash: the site's current moderation policy (``version``, ``settings`` JSON, ``updated_at``,
+    ``updated_by``); absent while the site uses the defaults file's."""
+    return f"{site_prefix(site_id)}policy"
+
+
+def policy_history_key(site_id: str) -> str:
+    """List: every saved version of the site's policy, newest first (JSON: version, settings,
+    updated_at, updated_by), so that any decision's ``policy_version`` can be read back."""
+    return f"{site_prefix(site_id)}policy:history"
+
+
 def comment_key(site_id: str, comment_id: str) -> str:
     """Hash: one comment (raw body, state, rendered HTML, report, decision, timestamps)."""
     return f"{site_prefix(site_id)}comment:{comment_id}"
@@ -53,6 +65,12 @@ def thread_approved_key(site_id: str, thread: str) -> str:
 def pending_queue_key(site_id: str) -> str:
     """Sorted set: the site's comments held for review (``pending``), scored by ``seq``."""
     return f"{site_prefix(site_id)}queue:pending"
+
+
+def status_queue_key(site_id: str, state: str) -> str:
+    """Sorted set: the site's comments in ``state`` (``rejected`` or ``spam``), scored by ``seq``:
+    what moderators review after the fact."""
+    return f"{site_prefix(site_id)}queue:{state}"
 
 
 def in_flight_key(site_id: str, state: str) -> str:

@@ -60,7 +60,7 @@ def test_metrics_count_intake_decisions_queues_and_latency(client, site_key, sit
     assert grew("moderation_intake_total", outcome="unauthorized", status="401") == 1
     assert after[("moderation_queue_depth", (("state", "queued"),))] == 1
     assert after[("moderation_decisions_total", (("outcome", "approved"),))] == 1
-    assert after[("moderation_decision_reasons_total", (("outcome", "approved"), ("reason", "no_active_content")))] == 1
+    assert after[("moderation_decision_reasons_total", (("outcome", "approved"), ("reason", "no_findings")))] == 1
     assert after[("moderation_processing_latency_seconds_count", ())] == 1
     assert after[("moderation_processing_latency_seconds_bucket", (("le", "+Inf"),))] == 1
     assert after[("moderation_redis_up", ())] == 1

@@ -1,16 +1,20 @@
 -- Compare-and-set a comment's state: it moves only from one of the allowed states. One audit
--- event, the membership that goes with the new state (thread set, pending queue, dead-letter
--- list, or the queued/processing set), and for a decision its counters.
+-- event, the comment leaves the index of its old state and joins the index of the new one
+-- (queued/processing sets, the thread's approved set, the pending, rejected and spam queues,
+-- the dead-letter list), and for a decision its counters.
 -- Returns {'changed', previous} or {'skipped', current} or {'missing', ''}.
 local comment_key, audit_key = KEYS[1], KEYS[2]
-local queued_key, processing_key, pending_key, target_key = KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local decisions_key, latency_key = KEYS[7], KEYS[8]
+local decisions_key, latency_key = KEYS[3], KEYS[4]
+-- Each state's index (KEYS[5..11]): sorted sets scored by seq, but the in-flight ones (by time)
+-- and the dead-letter list.
+local index = {[STATE.queued] = KEYS[5], [STATE.processing] = KEYS[6], [STATE.approved] = KEYS[7],
+               [STATE.pending] = KEYS[8], [STATE.rejected] = KEYS[9], [STATE.spam] = KEYS[10],
+               [STATE.failed] = KEYS[11]}
 local comment_id, allowed_from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local actor, detail, request_id, audit_max = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local target_kind, target_score = ARGV[9], ARGV[10]  -- 'zset' | 'list' | 'none'
-local is_decision, reason_codes = ARGV[11] == '1', ARGV[12]  -- reason codes comma-separated
-local dropped_fields = ARGV[13]  -- comma-separated fields to delete (a body stored packed: body_z)
-local FIRST_FIELD = 14  -- ARGV[14..]: field/value pairs to store with the new state
+local is_decision, reason_codes = ARGV[9] == '1', ARGV[10]  -- reason codes comma-separated
+local dropped_fields = ARGV[11]  -- comma-separated fields to delete (a body stored packed: body_z)
+local FIRST_FIELD = 12  -- ARGV[12..]: field/value pairs to store with the new state
 
 local current = redis.call('HGET', comment_key, 'status')
 if not current then return {'missing', ''} end
@@ -26,13 +30,24 @@ for name in string.gmatch(dropped_fields, '[^,]+') do redis.call('HDEL', comment
 -- When the current attempt started matters only while it runs (the history keeps every start).
 if to ~= STATE.processing then redis.call('HDEL', comment_key, 'attempt_started_at') end
 record_change(audit_key, comment_key, audit_max, comment_id, current, to, now, actor, detail, request_id)
-if to ~= STATE.queued then redis.call('ZREM', queued_key, comment_id) end
-if to ~= STATE.processing then redis.call('ZREM', processing_key, comment_id) end
-if current == STATE.pending then redis.call('ZREM', pending_key, comment_id) end
-if target_kind == 'zset' then
-  redis.call('ZADD', target_key, target_score, comment_id)
-elseif target_kind == 'list' then
-  redis.call('LPUSH', target_key, comment_id)
+
+-- Indexes: out of every in-flight set and the old state's, into the new state's.
+for _, state in ipairs({STATE.queued, STATE.processing}) do
+  if state ~= to then redis.call('ZREM', index[state], comment_id) end
+end
+if current ~= to then
+  if current == STATE.failed then
+    redis.call('LREM', index[current], 0, comment_id)
+  elseif index[current] and current ~= STATE.queued and current ~= STATE.processing then
+    redis.call('ZREM', index[current], comment_id)
+  end
+  if to == STATE.failed then
+    redis.call('LPUSH', index[to], comment_id)
+  elseif to == STATE.queued or to == STATE.processing then
+    redis.call('ZADD', index[to], now, comment_id)
+  else
+    redis.call('ZADD', index[to], redis.call('HGET', comment_key, 'seq'), comment_id)
+  end
 end
 if is_decision then
   record_decision_stats(decisions_key, latency_key, to, reason_codes,

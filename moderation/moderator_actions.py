@@ -1,0 +1,92 @@
+"""What a moderator can do to a comment: approve, reject, mark spam, hold, take down.
+
+One code path for every caller (the admin API now, the dashboard next): each action is one
+compare-and-set state change (``CommentStore.transition``) from the states it may start from,
+audited with who did it and why (the comment's history and the site's audit stream). Doing
+the same action again changes nothing ("unchanged"); an action its state does not allow is a
+conflict. Approving renders the raw text again with the current format version, so what is
+published is what today's rules make of it.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from moderation.formats import render
+from moderation.formats.registry import UnknownFormat
+from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, CommentStore
+
+# action -> (states it may start from, state it leads to)
+ACTIONS = {
+    "approve": (frozenset({PENDING, REJECTED, SPAM, FAILED}), APPROVED),
+    "reject": (frozenset({PENDING, APPROVED, SPAM}), REJECTED),
+    "spam": (frozenset({PENDING, APPROVED, REJECTED}), SPAM),
+    "hold": (frozenset({APPROVED, REJECTED, SPAM}), PENDING),
+    "take_down": (frozenset({APPROVED}), REJECTED),
+}
+REJECT_REASONS = ("offensive", "abusive", "spam", "off_topic", "legal", "other")
+MAX_NOTE = 2000
+
+
+class ActionError(Exception):
+    """An action that cannot be done: ``status`` 404 (no such comment), 409 (not from its
+    state), 422 (a wrong action, reason or note)."""
+
+    def __init__(self, status: int, message: str, current_status: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.current_status = current_status
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    outcome: str  # "changed" | "unchanged"
+    comment: Comment
+
+
+def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str, actor: str,
+                 reason: str = "", note: str = "") -> ActionResult:
+    """Do ``action`` on the comment as ``actor`` (module docstring)."""
+    allowed_from, to = _check(action, reason, note)
+    comment = store.get(site_id, comment_id)
+    if comment is None:
+        raise ActionError(404, "No such comment.")
+    if comment.status == to:
+        return ActionResult("unchanged", comment)
+    if comment.status not in allowed_from:
+        raise ActionError(409, f"A {comment.status} comment cannot be given '{action}' "
+                               f"(only from {', '.join(sorted(allowed_from))}).", comment.status)
+    detail = " ".join(part for part in (action, f"({reason})" if reason else "", f"- {note}" if note else "") if part)
+    extra = {"moderated_by": actor, "moderation_reason": reason or None, "moderated_at": f"{time.time():.6f}"}
+    if to == APPROVED:
+        extra.update(_rendered_again(comment))
+    changed = store.transition(comment, allowed_from=allowed_from, to=to, actor=actor, detail=detail, extra=extra)
+    now = store.get(site_id, comment_id)
+    if changed:
+        return ActionResult("changed", now)
+    if now is not None and now.status == to:  # another moderator did the same meanwhile
+        return ActionResult("unchanged", now)
+    raise ActionError(409, "The comment changed state meanwhile; read it again.", now.status if now else "")
+
+
+def _check(action: str, reason: str, note: str) -> tuple[frozenset, str]:
+    if action not in ACTIONS:
+        raise ActionError(422, f"Unknown action {action!r}; one of {', '.join(ACTIONS)}.")
+    if action in ("reject", "take_down") and reason not in REJECT_REASONS:
+        raise ActionError(422, f"'{action}' needs a reason: one of {', '.join(REJECT_REASONS)}.")
+    if reason and reason not in REJECT_REASONS:
+        raise ActionError(422, f"Unknown reason {reason!r}; one of {', '.join(REJECT_REASONS)}.")
+    if len(note) > MAX_NOTE:
+        raise ActionError(422, f"The note is longer than {MAX_NOTE} characters.")
+    return ACTIONS[action]
+
+
+def _rendered_again(comment: Comment) -> dict:
+    try:
+        rendered = render(comment.body, comment.format)
+    except UnknownFormat as exc:
+        raise ActionError(409, f"The comment's format is unknown now ({exc}); it cannot be published.") from None
+    report = {name: value for name, value in rendered.report.to_dict().items() if value}
+    return {"html": rendered.html, "format_version": str(rendered.format_version),
+            "report": json.dumps(report, sort_keys=True, separators=(",", ":")) if report else None}

@@ -1,0 +1,196 @@
+"""A site's moderation policy: its settings, their defaults (``config/policy.toml``) and checks.
+
+A policy is plain data, validated as a whole: :meth:`Policy.from_dict` takes what an admin
+sends (or the defaults file) and either returns a policy or raises :class:`PolicyError` with
+one message per wrong setting, as JSON pointers for the API's 422. ``version`` is given by the
+store when the policy is saved; the defaults are version ``default-<digest>``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from moderation.policy.classifier import known_providers  # the module loads no model
+
+MODES = ("post", "pre", "pre_links")
+THREAD_MODES = ("pre", "closed")
+OUTCOMES = ("approved", "pending", "rejected", "spam")
+DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used: ``errors`` lists ``{"pointer", "detail"}``."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__("; ".join(f"{error['pointer']}: {error['detail']}" for error in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Words:
+    banned: tuple[str, ...] = ()
+    suspect: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Links:
+    max: int = 2
+    banned_domains: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] = ()
+    shorteners: tuple[str, ...] = ()
+    shortener_outcome: str = "spam"
+
+
+@dataclass(frozen=True)
+class ActiveContent:
+    outcome: str = "pending"
+
+
+@dataclass(frozen=True)
+class Switch:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Classifier:
+    provider: str = "profanity-check"
+    threshold: float = 0.85
+    shadow: bool = False
+    on_failure: str = "pending"
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str = "post"
+    languages: tuple[str, ...] = ("en", "fr", "de")
+    threads: dict = field(default_factory=dict)
+    words: Words = Words()
+    links: Links = Links()
+    active_content: ActiveContent = ActiveContent()
+    threats: Switch = Switch()
+    personal_data: Switch = Switch()
+    spam_phrases: Switch = Switch()
+    classifier: Classifier = Classifier()
+    version: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict, version: str = "") -> "Policy":
+        """A policy from its JSON/TOML form; a missing setting takes its default here
+        (``merged_over`` fills them from another policy, such as the defaults file's)."""
+        errors: list[dict] = []
+        values = _section(cls, data, "", errors, skip={"version"})  # wrong types: left at defaults
+        policy = cls(**values, version=version)
+        _check(policy, errors)
+        if errors:
+            raise PolicyError(errors)
+        return policy
+
+    def to_dict(self) -> dict:
+        """The settings as JSON-ready data (no version)."""
+        data = dataclasses.asdict(self)
+        data.pop("version")
+        return json.loads(json.dumps(data))  # tuples -> lists
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+    def thread_mode(self, thread: str) -> str:
+        return self.threads.get(thread) or self.mode
+
+
+def _section(kind, data, pointer: str, errors: list[dict], skip=frozenset()) -> dict:
+    """The fields of dataclass ``kind`` from ``data``, converted, or errors."""
+    if not isinstance(data, dict):
+        errors.append({"pointer": pointer or "/", "detail": "must be an object"})
+        return {}
+    known = {spec.name: spec for spec in dataclasses.fields(kind) if spec.name not in skip}
+    for name in data:
+        if name not in known:
+            errors.append({"pointer": f"{pointer}/{name}", "detail": f"unknown setting (known: {', '.join(known)})"})
+    values = {}
+    for name, spec in known.items():
+        if name not in data:
+            continue
+        value, where = data[name], f"{pointer}/{name}"
+        default = spec.default if spec.default is not dataclasses.MISSING else spec.default_factory()
+        if dataclasses.is_dataclass(default):
+            values[name] = type(default)(**_section(type(default), value, where, errors))
+        elif isinstance(default, bool):
+            _typed(values, name, value, bool, where, errors)
+        elif isinstance(default, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                errors.append({"pointer": where, "detail": "must be a number"})
+            else:
+                values[name] = type(default)(value)
+        elif isinstance(default, tuple):
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                errors.append({"pointer": where, "detail": "must be a list of strings"})
+            else:
+                values[name] = tuple(item.strip() for item in value if item.strip())
+        else:
+            _typed(values, name, value, type(default), where, errors)
+    return values
+
+
+def _typed(values: dict, name: str, value, kind: type, where: str, errors: list[dict]) -> None:
+    if isinstance(value, kind):
+        values[name] = value
+    else:
+        errors.append({"pointer": where, "detail": f"must be {'true or false' if kind is bool else 'a ' + kind.__name__}"})
+
+
+def _check(policy: Policy, errors: list[dict]) -> None:
+    """The checks that look at values, not types."""
+    def require(ok: bool, pointer: str, detail: str) -> None:
+        if not ok:
+            errors.append({"pointer": pointer, "detail": detail})
+
+    require(policy.mode in MODES, "/mode", f"must be one of {', '.join(MODES)}")
+    for thread, mode in policy.threads.items():
+        require(mode in THREAD_MODES, f"/threads/{thread}", f"must be one of {', '.join(THREAD_MODES)}")
+    for language in policy.languages:
+        require(language in available_languages(), "/languages",
+                f"{language!r} has no word list (available: {', '.join(available_languages())})")
+    require(0 <= policy.links.max <= 1000, "/links/max", "must be between 0 and 1000")
+    require(policy.links.shortener_outcome in ("pending", "spam"), "/links/shortener_outcome", "must be pending or spam")
+    require(policy.active_content.outcome in ("pending", "spam"), "/active_content/outcome", "must be pending or spam")
+    require(0 < policy.classifier.threshold <= 1, "/classifier/threshold", "must be above 0 and at most 1")
+    require(policy.classifier.on_failure in ("pending", "approved"), "/classifier/on_failure",
+            "must be pending or approved")
+    providers = known_providers()
+    require(policy.classifier.provider in providers, "/classifier/provider", f"must be one of {', '.join(providers)}")
+    for pointer, terms in (("/words/banned", policy.words.banned), ("/words/suspect", policy.words.suspect)):
+        require(len(terms) <= 50_000, pointer, "at most 50,000 terms")
+        require(all(len(term) <= 200 for term in terms), pointer, "terms are at most 200 characters")
+
+
+def wordlists_dir() -> Path:
+    return DEFAULT_POLICY_FILE.parent / "wordlists"
+
+
+def available_languages() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in wordlists_dir().glob("*.json")))
+
+
+def default_policy(path: Path | None = None) -> Policy:
+    """The defaults file's policy (``MODERATION_POLICY_FILE``, default config/policy.toml),
+    version ``default-<digest of its settings>``."""
+    with (path or DEFAULT_POLICY_FILE).open("rb") as handle:
+        policy = Policy.from_dict(tomllib.load(handle))
+    return dataclasses.replace(policy, version=f"default-{policy.digest()}")
+
+
+def merged_over(base: Policy, changes: dict) -> dict:
+    """``changes`` laid over ``base``'s settings, section by section (for a partial update)."""
+    merged = base.to_dict()
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(name), dict) and name != "threads":
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
+    return merged

@@ -1,0 +1,79 @@
+"""Threats of violence: explicit ones (intent + violence against someone, "I know where you
+live") reject; veiled ones ("watch your back") hold for a human. Read on the folded text
+(``policy.folding``), so ``k1ll`` and ``I'll k i l l you`` are seen; the patterns are written
+in plain words and folded the same way when compiled."""
+import re
+
+from moderation.policy.findings import Finding
+from moderation.policy.folding import fold
+
+RULE = "threats"
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def _folded_pattern(source: str) -> re.Pattern:
+    """``source`` with each plain word folded (stage by stage, as a comment's text is)."""
+    return re.compile(_WORD.sub(lambda word: re.escape(fold(word.group())), source))
+
+
+_INTENT = (r"(?:(?:i|we) (?:will|shall|am going to|are going to|am gonna|want to|wanna|would love to|intend to|"
+           r"plan to|gonna|going to)|i'll|we'll|i'm going to|i'm gonna|we're going to|we're gonna|imma|ima)")
+_VIOLENCE = (r"(?:kill|shoot|stab|murder|hang|behead|rape|strangle|slit|butcher|execute|lynch|gut|torture|choke|"
+             r"slaughter|shank|hunt down|gun down|burn alive|slit the throat of)")
+_HARM = r"(?:beat|hurt|punch|smash|break|find|burn|bomb|run over|blow up|get|deal with|visit)"
+_TARGET = r"(?:you|u|ya|him|her|them|your|his|their|every one of you|all of you)"
+
+EXPLICIT = [_folded_pattern(source) for source in (
+    rf"\b{_INTENT} {_VIOLENCE} {_TARGET}\b",
+    r"\b(?:i|we) (?:know|found|found out|have) where (?:you|u|she|he|they|your \w+) (?:live|lives|work|works|sleep)",
+    r"\b(?:someone|somebody|people|you|they|we) (?:should|ought to|need to|must) (?:kill|shoot|hang|stab|lynch|"
+    r"execute|behead|burn|murder|gas|rape)\b",
+    r"\b(?:should|ought to|deserves? to|needs? to|must) be (?:shot|killed|hanged|hung|lynched|executed|"
+    r"beheaded|burned|burnt|murdered|gassed|raped|stabbed|put down)\b",
+    r"\b(?:deserves? to|should|must|hope (?:you|u|he|she|they)) (?:die|dies|burn|rot|get shot|gets shot|"
+    r"get raped|gets raped|get killed|gets killed)\b",
+    r"\b(?:kill|hang|shoot) (?:yourself|urself|yourselves)\b|\bkys\b",
+    r"\bbullet (?:in|through|between) (?:your|his|her|their|the) (?:head|skull|eyes|brain)",
+    # French
+    r"\b(?:je vais|j'vais|on va|nous allons|je veux) (?:te|vous|le|la|les) (?:tuer|buter|crever|égorger|egorger|"
+    r"frapper|défoncer|defoncer|brûler|bruler|pendre|fumer|flinguer|descendre|massacrer|retrouver)\b",
+    r"\b(?:je sais|on sait|nous savons) (?:où|ou) (?:tu|vous|il|elle) (?:habite|habites|habitez|vit|vis|vivez)",
+    r"\b(?:mérite|mérites|méritent|merite|merites|meritent) (?:de mourir|la mort|une balle|d'être pendu)",
+    r"\bcrève\b|\bcreve\b",
+    # German
+    r"\bich (?:bringe?|werde|will|würde) (?:dich|euch|ihn|sie) (?:um|umbringen|abstechen|erschießen|erschiessen|"
+    r"abknallen|aufhängen|aufhaengen|fertigmachen|töten|toeten|finden)\b",
+    r"\b(?:ich|wir) (?:weiß|weiss|wissen) wo (?:du|ihr|er|sie) (?:wohnst|wohnt|wohnen|arbeitest)",
+    r"\b(?:gehört|gehoert|gehören|gehoeren|sollte|sollten) (?:erschossen|aufgehängt|aufgehaengt|vergast|"
+    r"umgebracht|abgeknallt|gehängt|gehaengt)\b",
+    r"\b(?:verdient|verdienst|verdienen) (?:den tod|eine kugel|zu sterben)\b",
+)]
+
+VEILED = [_folded_pattern(source) for source in (
+    rf"\b{_INTENT} {_HARM} (?:you|u|ya)\b",
+    r"\bwatch your (?:back|step|family|kids)\b",
+    r"\b(?:you'll|you will) (?:regret|pay for) (?:this|that|it)\b",
+    r"\byour days are numbered\b",
+    r"\bsleep with one eye open\b",
+    r"\b(?:we'll|we will) be (?:waiting|watching)(?: for you)?\b",
+    r"\bsomething (?:bad )?(?:could|might|will) happen to (?:you|your|her|him)\b",
+    r"\b(?:i|we) (?:know|see) (?:what|which) school (?:your|her|his|their) (?:kids|children|son|daughter)",
+    r"\bfais gaffe à toi\b|\bpass auf dich auf\b|\bdu wirst es bereuen\b|\btu vas le regretter\b",
+)]
+
+
+def check(subject) -> list[Finding]:
+    if not subject.policy.threats.enabled:
+        return []
+    explicit = [item for pattern in EXPLICIT for item in subject.folded_matches(pattern)]
+    if explicit:
+        return [Finding(RULE, "rejected", "threat", "a threat of violence: " + _quote(explicit), tuple(explicit))]
+    veiled = [item for pattern in VEILED for item in subject.folded_matches(pattern)]
+    if veiled:
+        return [Finding(RULE, "pending", "veiled_threat", "may be a threat: " + _quote(veiled), tuple(veiled))]
+    return []
+
+
+def _quote(evidence) -> str:
+    return ", ".join(repr(item.text) for item in evidence[:3])

@@ -1,0 +1,52 @@
+"""What the rules look at: one rendered comment with its policy, read once, shared by all."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from moderation.policy.findings import Evidence
+from moderation.policy.folding import Folded, fold, fold_mapped
+from moderation.policy.model import Policy
+from moderation.policy.text import CommentText, comment_text
+
+
+@dataclass
+class Subject:
+    """A comment as the rules read it. ``compiled``: the policy's matchers and classifier
+    (``policy.engine.CompiledPolicy``)."""
+
+    policy: object  # Policy
+    compiled: object  # CompiledPolicy
+    html: str
+    report: dict = field(default_factory=dict)
+    thread: str = ""
+    author_email: str = ""
+    score: float | None = None  # set by the classifier rule when it ran
+
+    @cached_property
+    def text(self) -> CommentText:
+        return comment_text(self.html)
+
+    @cached_property
+    def folded(self) -> str:
+        """The text folded (``policy.folding``): for patterns that must see through evasions."""
+        return fold(self.text.text)
+
+    @cached_property
+    def folded_mapped(self) -> Folded:
+        return fold_mapped(self.text.text)
+
+    def evidence(self, start: int, end: int, note: str = "") -> Evidence:
+        return Evidence(self.text.text[start:end], start, end, note)
+
+    def folded_matches(self, pattern: re.Pattern, note: str = "") -> list[Evidence]:
+        """Matches of ``pattern`` in the folded text, as evidence in the reader's characters."""
+        if not pattern.search(self.folded):
+            return []
+        mapped = self.folded_mapped
+        return [self.evidence(*mapped.span_in_original(match.start(), match.end()), note)
+                for match in pattern.finditer(mapped.text) if match.end() > match.start()]
+
+
+__all__ = ["Subject", "Policy"]
