@@ -1,4 +1,4 @@
-"""Command line: ``flask --app moderation sites create|list``, ``demo`` and ``doctor``."""
+"""Command line: ``flask --app moderation sites create|list``, ``policy ...``, ``demo`` and ``doctor``."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from moderation import diagnostics
 from moderation.api.deps import services
+from moderation.policy_cli import policy_cli
 
 sites_cli = AppGroup("sites", help="Manage the sites allowed to post comments.")
 DEMO_SITE_ID = "demo"
@@ -102,5 +103,6 @@ def doctor() -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
+    app.cli.add_command(policy_cli)
     app.cli.add_command(demo)
     app.cli.add_command(doctor)

@@ -43,7 +43,8 @@ class IdempotentRequest:
 @dataclass(frozen=True)
 class IntakeResult:
     """``outcome``: ``accepted`` (``response`` is the 202; ``replayed`` for a retry), or a refusal:
-    ``rate_limited`` (``retry_after`` s), ``no_parent``, ``in_progress``, ``key_reused``, or
+    ``rate_limited`` (``retry_after`` s), ``no_parent``, ``thread_closed`` (the site's policy
+    closed the thread), ``in_progress``, ``key_reused``, or
     ``not_replicated``: stored, but not on MODERATION_WAIT_REPLICAS replicas in time (the comment
     stays and is processed; a retry with the same Idempotency-Key gets the 202)."""
 
@@ -93,6 +94,8 @@ class Intake:
     def _accept(self, site_id: str, submission: CommentSubmission, client_address: str,
                 respond: Callable[[str], StoredResponse], request_id: str,
                 idempotent: IdempotentRequest | None = None, claim_token: str = "") -> IntakeResult:
+        if self.comments.policies.current(site_id).threads.get(submission.thread) == "closed":
+            return IntakeResult("thread_closed")
         comment_id = new_comment_id()
         response = respond(comment_id)
         guard = None

@@ -2,7 +2,8 @@
 
 One code path for every caller (the admin API now, the dashboard next): each action is one
 compare-and-set state change (``CommentStore.transition``) from the states it may start from,
-audited with who did it and why (the comment's history and the site's audit stream). Doing
+audited with who did it and why (the comment's history and the site's audit stream), and
+teaching the site's spam model (spam and approvals of held comments). Doing
 the same action again changes nothing ("unchanged"); an action its state does not allow is a
 conflict. Approving renders the raw text again with the current format version, so what is
 published is what today's rules make of it.
@@ -15,6 +16,10 @@ from dataclasses import dataclass
 
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
+from moderation.policy.spam_model import HAM as HAM_LABEL
+from moderation.policy.spam_model import SPAM as SPAM_LABEL
+from moderation.policy.spam_model import tokens as spam_tokens
+from moderation.policy.text import comment_text
 from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, CommentStore
 
 # action -> (states it may start from, state it leads to)
@@ -64,6 +69,7 @@ def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str
     changed = store.transition(comment, allowed_from=allowed_from, to=to, actor=actor, detail=detail, extra=extra)
     now = store.get(site_id, comment_id)
     if changed:
+        _teach_spam_model(store, site_id, comment, now, action, reason)
         return ActionResult("changed", now)
     if now is not None and now.status == to:  # another moderator did the same meanwhile
         return ActionResult("unchanged", now)
@@ -90,3 +96,19 @@ def _rendered_again(comment: Comment) -> dict:
     report = {name: value for name, value in rendered.report.to_dict().items() if value}
     return {"html": rendered.html, "format_version": str(rendered.format_version),
             "report": json.dumps(report, sort_keys=True, separators=(",", ":")) if report else None}
+
+
+def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after: Comment, action: str,
+                      reason: str) -> None:
+    """Moderators' decisions feed the site's spam model: spam (or a rejection for spam) counts
+    as spam; approving a comment the machine held or refused counts as not spam."""
+    if action == "spam" or reason == "spam":
+        label = SPAM_LABEL
+    elif action == "approve" and before.status in (PENDING, REJECTED, SPAM):
+        label = HAM_LABEL
+    else:
+        return
+    text = comment_text(after.html or "")
+    links = text.links
+    store.spam_feedback.record(site_id, label, spam_tokens(text.text, sum(not link.is_email for link in links),
+                                                           sum(link.is_email for link in links)))

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
-from moderation.policy import Policy, evaluate
+from moderation.policy import evaluate
+from moderation.policy.near_duplicates import EarlierCopies, RecentCopies, band_keys
+from moderation.policy.text import comment_text
 from moderation.store.comments import FAILED, PROCESSING, AttemptStart, Comment, CommentStore, StateChange
 
 log = logging.getLogger(__name__)
@@ -76,11 +78,13 @@ def process_batch(store: CommentStore, site_id: str, comment_ids: list[str], *, 
 
 def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_attempts: int,
             pause_seconds: float, actor: str, request_id: str) -> list[ProcessingResult]:
-    """Everything after the attempts began: render, decide and store, one pipeline of changes."""
+    """Everything after the attempts began: render, look up earlier copies (one round trip),
+    decide, store (one pipeline of changes), index the texts for later copies (one round trip)."""
     results: list[ProcessingResult | None] = [None] * len(started)
-    changes: list[tuple[int, StateChange]] = []
     if pause_seconds > 0 and any(start.should_process for _, start in started):
         time.sleep(pause_seconds)
+    rendered: list[tuple[int, AttemptStart, Rendered]] = []
+    changes: list[tuple[int, StateChange]] = []
     for index, (comment_id, start) in enumerate(started):
         if start.outcome == "missing":
             log.warning("comment %s does not exist", comment_id)
@@ -90,13 +94,18 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
             results[index] = ProcessingResult(comment_id, "failed" if failed else "already_final",
                                               FAILED if failed else start.previous_status, start.attempts)
         else:
-            change = _decide(start, store.policies.current(start.comment.site_id), max_attempts, actor,
-                             request_id or start.comment.request_id)
-            if isinstance(change, Exception):
-                results[index] = ProcessingResult(comment_id, "retry", PROCESSING, start.attempts, error=change)
+            outcome = _render(start, max_attempts, actor, request_id or start.comment.request_id)
+            if isinstance(outcome, Exception):
+                results[index] = ProcessingResult(comment_id, "retry", PROCESSING, start.attempts, error=outcome)
+            elif isinstance(outcome, StateChange):
+                changes.append((index, outcome))
             else:
-                changes.append((index, change))
+                rendered.append((index, start, outcome))
+    copies = _earlier_copies(store, rendered)
+    for (index, start, result), earlier in zip(rendered, copies):
+        changes.append((index, _decide(store, start, result, earlier, actor, request_id or start.comment.request_id)))
     made = store.transitions([change for _, change in changes]) if changes else []
+    store.near_duplicates.add([(_ref(start.comment), result.bands) for _, start, result in rendered])
     for (index, change), changed in zip(changes, made):
         comment_id, start = started[index]
         codes = tuple(change.decision_reasons or ())
@@ -111,9 +120,18 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
     return results
 
 
-def _decide(start: AttemptStart, policy: Policy, max_attempts: int, actor: str,
-            request_id: str) -> StateChange | Exception:
-    """The state change that stores one comment's decision, or the rendering error to retry on."""
+@dataclass(frozen=True)
+class Rendered:
+    """A comment rendered, with what the policy reads of it before deciding."""
+
+    html: str
+    report: dict
+    format_version: str
+    bands: tuple[str, ...]  # its near-duplicate band keys
+
+
+def _render(start: AttemptStart, max_attempts: int, actor: str, request_id: str) -> Rendered | StateChange | Exception:
+    """The comment rendered; or the state change of a permanent failure; or the error to retry on."""
     comment = start.comment
     try:
         rendered = render(comment.body, comment.format)
@@ -124,15 +142,43 @@ def _decide(start: AttemptStart, policy: Policy, max_attempts: int, actor: str,
         if start.attempts >= max_attempts:
             return _failure(comment, f"render error: {type(exc).__name__}", "render_error", actor, request_id)
         return exc
-    report = rendered.report.to_dict()
-    decision = evaluate(policy, rendered.html, report, thread=comment.thread, author_email=comment.author_email)
+    return Rendered(rendered.html, rendered.report.to_dict(), str(rendered.format_version),
+                    band_keys(comment_text(rendered.html).text))
+
+
+def _ref(comment: Comment) -> str:
+    return f"{comment.site_id}/{comment.id}"
+
+
+def _earlier_copies(store: CommentStore, rendered: list[tuple[int, AttemptStart, Rendered]]) -> list[EarlierCopies]:
+    """For each rendered comment, the copies of its text seen before: in the store's index, and
+    earlier in this same batch."""
+    if not rendered:
+        return []
+    indexed = store.near_duplicates.find([result.bands for _, _, result in rendered])
+    in_batch = RecentCopies()
+    copies = []
+    for (_, start, result), found in zip(rendered, indexed):
+        copies.append(found.plus(in_batch.seen(result.bands)))
+        in_batch.add(_ref(start.comment), result.bands)
+    return copies
+
+
+def _decide(store: CommentStore, start: AttemptStart, rendered: Rendered, earlier: EarlierCopies, actor: str,
+            request_id: str) -> StateChange:
+    """The state change that stores one rendered comment's decision under its site's policy."""
+    comment = start.comment
+    site_id = comment.site_id
+    decision = evaluate(store.policies.current(site_id), rendered.html, rendered.report, thread=comment.thread,
+                        author_email=comment.author_email, site_spam=store.spam_feedback.counts(site_id),
+                        earlier_copies=earlier, own_ref=_ref(comment))
     codes = decision.reason_codes or ["no_findings"]
     extra = {
         "html": rendered.html,
         # Every finding, acting or not, with its evidence (docs/moderation.md).
         "reasons": json.dumps([finding.to_dict() for finding in decision.findings], separators=(",", ":"),
                               ensure_ascii=False),
-        "format_version": str(rendered.format_version),
+        "format_version": rendered.format_version,
         "policy_version": decision.policy_version,
         "decided_at": f"{time.time():.6f}",
         "score": f"{decision.score:.4f}" if decision.score is not None else None,
@@ -141,7 +187,7 @@ def _decide(start: AttemptStart, policy: Policy, max_attempts: int, actor: str,
     # What the render found: zero counts, empty maps and false flags are left out (about 170
     # bytes less per comment), and a report that found nothing is no field at all;
     # RenderReport().to_dict() gives the defaults.
-    found = {name: value for name, value in report.items() if value}
+    found = {name: value for name, value in rendered.report.items() if value}
     extra["report"] = json.dumps(found, sort_keys=True, separators=(",", ":")) if found else None
     return StateChange(comment, allowed_from={PROCESSING}, to=decision.status, actor=actor,
                        detail=", ".join(codes), request_id=request_id, decision_reasons=codes, extra=extra)

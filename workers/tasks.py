@@ -19,9 +19,10 @@ import os
 import socket
 import time
 
-from celery import shared_task
+from celery import shared_task, signals
 
 from moderation.logs import current_request_id
+from moderation.policy.engine import warm_up
 from moderation.processing import (
     ProcessingResult, process_batch, process_comment, sweep_stuck_comments as sweep_stuck,
     wake_sites_with_waiting_comments,
@@ -47,6 +48,16 @@ def worker_settings() -> Settings:
 def comment_store() -> CommentStore:
     settings = worker_settings()
     return CommentStore(store_client(settings), settings.audit_stream_max, policy_file=settings.policy_file)
+
+
+@signals.worker_init.connect(weak=False)
+def warm_up_policy(**_kwargs) -> None:
+    """Word lists, the classifier's model and the spam model are loaded before the worker takes
+    its first comment (about a second, once), not while that comment waits."""
+    try:
+        warm_up(comment_store().policies.defaults())
+    except Exception:  # the first comment will try again, and its failure is handled there
+        log.exception("loading the default moderation policy failed")
 
 
 def retry_delay(retries: int) -> int:

@@ -71,6 +71,8 @@ def _refusal(result: IntakeResult) -> Problem:
         limit, _window = services().settings.rate_limit_window
         return Problem(429, "Too Many Requests", f"At most {limit} comments per client in this window.",
                        type_slug="rate-limited", headers={"Retry-After": str(result.retry_after)})
+    if result.outcome == "thread_closed":
+        return Problem(409, "Thread closed", "This thread takes no new comments.", type_slug="thread-closed")
     if result.outcome == "no_parent":
         return validation_problem([{"pointer": "/parent", "detail": "no such comment in this thread"}])
     if result.outcome == "not_replicated":

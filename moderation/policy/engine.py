@@ -31,13 +31,28 @@ class CompiledPolicy:
 
 
 def evaluate(policy: Policy, html: str, report: dict | None = None, *, thread: str = "",
-             author_email: str = "") -> Decision:
-    """The decision on one rendered comment (its HTML and render report) under ``policy``."""
-    subject = Subject(policy, compiled(policy), html, report or {}, thread, author_email)
+             author_email: str = "", site_spam=None, earlier_copies=None, own_ref: str = "") -> Decision:
+    """The decision on one rendered comment (its HTML and render report) under ``policy``.
+    What the store knows goes in as plain values: ``site_spam``, the site's moderators' spam
+    counts (``spam_model.SpamCounts``); ``earlier_copies``, what the near-duplicate index
+    found (``store.near_duplicates.EarlierCopies``) and ``own_ref``, this comment's name there."""
+    subject = Subject(policy, compiled(policy), html, report or {}, thread, author_email, site_spam,
+                      earlier_copies, own_ref)
     findings = [finding for rule in RULES for finding in rule.check(subject)]
     classifier = subject.compiled.classifier
     return Decision.of(findings, policy.version, subject.score,
                        classifier.version if classifier is not None and subject.score is not None else "")
+
+
+def warm_up(policy: Policy) -> None:
+    """Build the policy's matchers, load its classifier's model and the spam model now (about
+    a second), rather than on the first comment."""
+    classifier = compiled(policy).classifier
+    if hasattr(classifier, "load"):
+        classifier.load()
+    from moderation.policy.spam_model import seed_model  # noqa: PLC0415
+
+    seed_model()
 
 
 _lock = threading.Lock()

@@ -12,7 +12,8 @@ the comment and for the list's terms:
    space to one space;
 2. **single letters**: three or more one-letter words in a row, split by spaces or
    punctuation, are joined (``f u c k``, ``i.d.i.o.t``);
-3. **separators inside words**: ``.``, ``-``, ``_``, ``*``, apostrophes between two letters go;
+3. **separators inside words**: ``.``, ``-``, ``_`` between two letters go (an asterisk stays:
+   ``f*ck`` is a masked word, which the word lists match as such);
 4. **runs**: a letter or space repeated is kept once (``fuuuck``).
 
 Two implementations: :func:`fold_mapped` is the reference, and also says for each folded
@@ -40,7 +41,8 @@ LOOK_ALIKES = {
 # Leetspeak that stands for a letter wherever it is. '1' reads as 'i' (sh1t, 1d10t) rather
 # than 'l'. '!' and '|' only count between letters (stage 1b), else "idiot!" would fold to
 # "idioti".
-LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e", "£": "l"}
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "€": "e", "£": "l",
+        "’": "'", "ʼ": "'"}  # (and typographic apostrophes are apostrophes)
 _LETTER_LIKE = "[^\\W\\d_]"  # a letter of any script (digits are letters only once folded)
 # Stage 1b: '!' or '|' between two letters is an 'i' (sh!t).
 _BAR_AS_I = re.compile(rf"(?<={_LETTER_LIKE})[!|](?={_LETTER_LIKE})")
@@ -48,8 +50,10 @@ _BAR_AS_I = re.compile(rf"(?<={_LETTER_LIKE})[!|](?={_LETTER_LIKE})")
 # (so "a b.a.s.t.a.r.d" keeps its article apart).
 _SPLIT_LETTERS = re.compile(r"(?<!\w)\w([ .\-_*·•]+)\w(?!\w)(?:\1\w(?!\w))+")
 _SPLIT_SEPARATORS = re.compile(r"[ .\-_*·•]+")
-# Stage 3: a separator between two letters.
-_INNER_SEPARATOR = re.compile(rf"(?<={_LETTER_LIKE})[.\-_*·'’](?={_LETTER_LIKE})")
+# Stage 3: a separator between two letters. Not an apostrophe: "who're" is not a listed word,
+# and "bitch's" or "d'enculés" must keep their word edge.
+# Nor an asterisk: "f*ck" keeps its mask, which the word lists match (wordlists.masked_forms).
+_INNER_SEPARATOR = re.compile(rf"(?<={_LETTER_LIKE})[.\-_·](?={_LETTER_LIKE})")
 # Stage 4: a letter or a space repeated.
 _RUN = re.compile(rf"({_LETTER_LIKE}| )\1+")
 

@@ -35,6 +35,7 @@ class Words:
     banned: tuple[str, ...] = ()
     suspect: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
+    suspect_to_reject: int = 2  # this many different suspect words (not quoted) reject; 0: never
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,19 @@ class Switch:
 
 
 @dataclass(frozen=True)
+class SpamModelSettings:
+    enabled: bool = True
+    spam_at: float = 0.91
+    hold_at: float = 0.86
+
+
+@dataclass(frozen=True)
+class Copies:
+    enabled: bool = True
+    spam_after: int = 2  # earlier copies in two days that make a comment spam (one holds it)
+
+
+@dataclass(frozen=True)
 class Classifier:
     provider: str = "profanity-check"
     threshold: float = 0.85
@@ -67,7 +81,7 @@ class Classifier:
 @dataclass(frozen=True)
 class Policy:
     mode: str = "post"
-    languages: tuple[str, ...] = ("en", "fr", "de")
+    languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl")
     threads: dict = field(default_factory=dict)
     words: Words = Words()
     links: Links = Links()
@@ -75,6 +89,8 @@ class Policy:
     threats: Switch = Switch()
     personal_data: Switch = Switch()
     spam_phrases: Switch = Switch()
+    spam_model: SpamModelSettings = SpamModelSettings()
+    copies: Copies = Copies()
     classifier: Classifier = Classifier()
     version: str = ""
 
@@ -157,9 +173,13 @@ def _check(policy: Policy, errors: list[dict]) -> None:
         require(language in available_languages(), "/languages",
                 f"{language!r} has no word list (available: {', '.join(available_languages())})")
     require(0 <= policy.links.max <= 1000, "/links/max", "must be between 0 and 1000")
+    require(0 <= policy.words.suspect_to_reject <= 100, "/words/suspect_to_reject", "must be between 0 and 100")
+    require(1 <= policy.copies.spam_after <= 1000, "/copies/spam_after", "must be between 1 and 1000")
     require(policy.links.shortener_outcome in ("pending", "spam"), "/links/shortener_outcome", "must be pending or spam")
     require(policy.active_content.outcome in ("pending", "spam"), "/active_content/outcome", "must be pending or spam")
     require(0 < policy.classifier.threshold <= 1, "/classifier/threshold", "must be above 0 and at most 1")
+    require(0 < policy.spam_model.hold_at <= policy.spam_model.spam_at <= 1, "/spam_model",
+            "needs 0 < hold_at <= spam_at <= 1")
     require(policy.classifier.on_failure in ("pending", "approved"), "/classifier/on_failure",
             "must be pending or approved")
     providers = known_providers()

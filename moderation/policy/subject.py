@@ -22,7 +22,11 @@ class Subject:
     report: dict = field(default_factory=dict)
     thread: str = ""
     author_email: str = ""
+    site_spam: object | None = None  # the site's moderators' spam counts (spam_model.SpamCounts)
+    earlier_copies: object | None = None  # store.near_duplicates.EarlierCopies, when looked up
+    own_ref: str = ""  # "site/id" of this comment, as the near-duplicate index names it
     score: float | None = None  # set by the classifier rule when it ran
+    spam_probability: float | None = None  # set by the spam model rule when it ran
 
     @cached_property
     def text(self) -> CommentText:

@@ -6,9 +6,14 @@ over the folded comment, so the cost grows with the comment, not with the size o
 
 A match counts only on word edges: ``Scunthorpe``, ``Essex``, ``cocktail`` hold no listed
 word. A term ending in ``*`` also matches the words it starts (``fuck*``: fucking); a word in
-the ``allow`` list never matches (``anal*`` would otherwise catch ``analysis``). Folding keeps
-a repeated letter once, so a term with a double letter also requires it in the comment
-(``ass`` matches ``asss`` but not ``as``).
+the ``allow`` list never matches (``anal*`` would otherwise catch ``analysis``), compared
+before repeated letters are folded (allowing ``Niger`` does not allow the slur).
+
+Folding keeps a repeated letter once, so the letters' counts are checked afterwards: a double
+letter of the term is required in the comment (``ass`` matches ``asss`` but not ``as``), and a
+single letter of the term matches a single letter or a run of three or more (``fuuuck``) but
+not a double, which is how ordinary words spell (``boner`` does not match ``Bonner``, nor
+``shite`` ``Shiite``).
 
 Most comments hold no listed word: they are read only through the fast fold. Only when the
 fast fold finds a candidate is the comment folded again with the map back
@@ -41,7 +46,7 @@ class _Term:
     term: str
     list_name: str
     prefix: bool
-    doubles: re.Pattern | None  # the term's repeated letters, required in the comment
+    counts: re.Pattern  # the term's letters with their counts (module docstring), on word edges
 
 
 class WordMatcher:
@@ -53,14 +58,14 @@ class WordMatcher:
             for term in terms:
                 prefix = term.endswith("*")
                 core = term.rstrip("*").strip()
-                before_runs, folded = fold_stages(core)
-                if not folded.strip():
-                    continue
-                doubles = _doubles_pattern(before_runs, prefix) if before_runs != folded else None
-                by_folded.setdefault(folded, []).append(_Term(term, list_name, prefix, doubles))
+                for form in (core, *masked_forms(fold_stages(core)[0])):
+                    before_runs, folded = fold_stages(form)
+                    if folded.strip():
+                        by_folded.setdefault(folded, []).append(
+                            _Term(term, list_name, prefix, _counts_pattern(before_runs, prefix)))
         self._patterns = list(by_folded)
         self._terms = [by_folded[pattern] for pattern in self._patterns]
-        self._allow = frozenset(fold(word).strip() for word in allow)
+        self._allow = frozenset(fold_stages(word)[0].strip() for word in allow)
         self._automaton = (ahocorasick_rs.AhoCorasick(self._patterns, matchkind=ahocorasick_rs.MATCHKIND_STANDARD)
                            if self._patterns else None)
 
@@ -81,8 +86,9 @@ class WordMatcher:
                 word_end = self._word_end(mapped.text, start, end, term)
                 if word_end is None:
                     continue
-                if term.doubles and not term.doubles.fullmatch(mapped.before_runs,
-                                                               *mapped.span_before_runs(start, word_end)):
+                run_start, run_end = mapped.span_before_runs(start, word_end)
+                if (not term.counts.fullmatch(mapped.before_runs, run_start, run_end)
+                        or mapped.before_runs[run_start:run_end] in self._allow):
                     continue
                 original_start, original_end = mapped.span_in_original(start, word_end)
                 matches.append(WordMatch(term.term, term.list_name, original_start, original_end,
@@ -94,14 +100,12 @@ class WordMatcher:
         also with its double): most comments end here."""
         for pattern_index, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
             for term in self._terms[pattern_index]:
-                if self._word_end(folded, start, end, term) is not None and (
-                        term.doubles is None or term.doubles.search(before_runs)):
+                if self._word_end(folded, start, end, term) is not None and term.counts.search(before_runs):
                     return True
         return False
 
     def _word_end(self, folded: str, start: int, end: int, term: _Term) -> int | None:
-        """Where the matched word ends, or None when the match is not on word edges or the
-        word is allowed."""
+        """Where the matched word ends, or None when the match is not on word edges."""
         if start > 0 and folded[start - 1].isalnum():
             return None
         word_end = end
@@ -110,16 +114,31 @@ class WordMatcher:
                 word_end += 1
         elif end < len(folded) and folded[end].isalnum():
             return None
-        if folded[start:word_end] in self._allow:
-            return None
         return word_end
 
 
-def _doubles_pattern(before_runs: str, prefix: bool) -> re.Pattern:
-    """A pattern for the term's letters with each repeated letter required at least as often
-    (``ass``: ``a+s{2,}``), on word edges; searched in a text folded up to its runs."""
+def masked_forms(word: str) -> list[str]:
+    """How readers mask a listed word with asterisks: one vowel (``f*ck``, ``sh*t``), or every
+    letter but the first (``f***``) or but the first and the last (``f**k``). Only for words of
+    four letters or more, and only matched where the comment has the asterisks."""
+    if len(word) < 4 or not word.isalpha():
+        return []
+    forms = {word[:index] + "*" + word[index + 1:] for index in range(1, len(word) - 1) if word[index] in "aeiouy"}
+    forms |= {word[0] + "*" * (len(word) - 1), word[0] + "*" * (len(word) - 2) + word[-1]}
+    return sorted(forms)
+
+
+def _counts_pattern(before_runs: str, prefix: bool) -> re.Pattern:
+    """The term's letters with their counts (module docstring: ``ass`` is ``as{2,}``, ``fuck``
+    is ``f(?:ff+)?u(?:uu+)?...``, each letter once or three times and more), on word edges;
+    searched in, or matched against, a text folded up to its runs."""
     parts = []
     for run in re.finditer(r"(.)\1*", before_runs):
         char, count = re.escape(run.group(1)), len(run.group())
-        parts.append(f"{char}{{{count},}}" if count > 1 and _RUN.match(run.group(1) * 2) else f"{char}+")
+        if not _RUN.match(run.group(1) * 2):  # not a letter nor a space: as it is
+            parts.append(char * count)
+        elif count > 1:
+            parts.append(f"{char}{{{count},}}")
+        else:
+            parts.append(f"{char}(?:{char}{{2,}})?")
     return re.compile(r"(?<!\w)" + "".join(parts) + (r"\w*" if prefix else r"(?!\w)"))

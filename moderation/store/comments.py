@@ -32,6 +32,8 @@ import redis
 from moderation.store import body_packing, keys, scripts
 from moderation.store.idempotency import CreateGuard
 from moderation.store.policies import PolicyStore
+from moderation.store.spam_feedback import SpamFeedbackStore
+from moderation.store.near_duplicates import NearDuplicateIndex
 from moderation.store.ratelimit import RateWindow
 from moderation.store.states import (  # noqa: F401 - re-exported: callers import states from here
     ALL_STATES, APPROVED, FAILED, FINAL_STATES, IN_FLIGHT_STATES, PENDING, PROCESSING, QUEUED, REJECTED, SPAM,
@@ -207,6 +209,10 @@ class CommentStore:
         self.redis = client
         # The sites' moderation policies, which decide the comments (moderation.policy).
         self.policies = PolicyStore(client, Path(policy_file) if policy_file else None)
+        # The sites' moderators' spam decisions, which the spam model learns from.
+        self.spam_feedback = SpamFeedbackStore(client)
+        # Recent comments' texts, to find copy-paste campaigns (global: they cross sites).
+        self.near_duplicates = NearDuplicateIndex(client)
         self.audit_stream_max = audit_stream_max
         self.wait_replicas = wait_replicas  # MODERATION_WAIT_REPLICAS: see create()
         self.wait_timeout_ms = wait_timeout_ms

@@ -47,6 +47,19 @@ def policy_history_key(site_id: str) -> str:
     return f"{site_prefix(site_id)}policy:history"
 
 
+def near_duplicates_key(day: str) -> str:
+    """Hash, GLOBAL (no site: campaigns cross sites), one per UTC day ``YYYYMMDD``, expiring
+    after three days: band key -> the first comment seen with it (``site/id``), and
+    ``band#n`` -> how many comments had it. Single-key commands only."""
+    return f"{PREFIX}near-dup:{day}"
+
+
+def spam_counts_key(site_id: str) -> str:
+    """Hash: the site's moderators' spam model counts: ``docs:spam``, ``docs:ham``, and per
+    token ``spam:<token>`` and ``ham:<token>`` (moderation/policy/spam_model.py)."""
+    return f"{site_prefix(site_id)}spam-model"
+
+
 def comment_key(site_id: str, comment_id: str) -> str:
     """Hash: one comment (raw body, state, rendered HTML, report, decision, timestamps)."""
     return f"{site_prefix(site_id)}comment:{comment_id}"

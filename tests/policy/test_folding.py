@@ -38,5 +38,5 @@ def test_evasions_fold_to_the_plain_word():
 
 
 def test_ordinary_text_keeps_its_words_apart():
-    assert fold("The mayor's plan, in 2027: a new tram line.") == "the mayors plan, in 2o2t: a new tram line."
+    assert fold("The mayor's plan, in 2027: a new tram line.") == "the mayor's plan, in 2o2t: a new tram line."
     assert fold("Scunthorpe") == "scunthorpe" and fold("Essex") == "esex"

@@ -7,7 +7,7 @@ from moderation.formats import render
 from moderation.policy import Policy, PolicyError, evaluate
 from moderation.policy.rules.active_content import has_visible_text
 
-BASE = {"languages": [], "classifier": {"provider": "none"},
+BASE = {"languages": [], "classifier": {"provider": "none"}, "spam_model": {"enabled": False},
         "words": {"banned": ["fuck*", "bastard*", "cunt*"], "suspect": ["idiot*", "moron*"], "allow": []},
         "links": {"max": 2, "shorteners": ["bit.ly"], "banned_domains": ["casino.example"]}}
 
@@ -59,7 +59,9 @@ def test_a_suspect_word_holds():
 @pytest.mark.parametrize("body, code, outcome", [
     ("I will kill you.", "threat", "rejected"),
     ("I'm gonna k1ll you and your family", "threat", "rejected"),
-    ("I know where you live, Sarah.", "threat", "rejected"),
+    ("I know where you live, Sarah.", "veiled_threat", "pending"),
+    ("I'll break every finger on your hands.", "threat", "rejected"),
+    ("He deserves a bullet in the head.", "threat", "rejected"),
     ("Someone should shoot the mayor.", "threat", "rejected"),
     ("He deserves to die.", "threat", "rejected"),
     ("Je vais te buter.", "threat", "rejected"),
@@ -83,8 +85,12 @@ def test_news_about_violence_is_not_a_threat(body):
 
 def test_personal_data_holds():
     assert codes(decide("Her mobile is 07700 900123, call her.")) == ["phone_number"]
-    assert codes(decide("He lives at 42 Acacia Avenue, go and tell him.")) == ["street_address"]
+    assert codes(decide("He lives at 42 Acacia Avenue, go and tell him.")) == ["street_address", "personal_details"]
+    assert codes(decide("Her kids go to St Anne's on Beech Road.")) == ["personal_details"]
     assert codes(decide("Mail him at john.smith@mailbox.example")) == ["email_address"]
+    assert codes(decide("Mail lena1987@partner-paper.example")) == []  # an organisation's domain, no name
+    assert codes(decide("Mail her: lena1987@gmail.com")) == ["email_address"]
+    assert decide("Objections to highways@northfield-council.example by Friday").status == "approved"
     assert decide("Write to letters@paper.example or press@council.example").status == "approved"
     assert decide("Mail me at me@example.org", author_email="me@example.org").status == "approved"
     assert decide("Budget 2027-2028: 1,250,000 euros").status == "approved"

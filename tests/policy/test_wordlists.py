@@ -6,9 +6,9 @@ import pytest
 from moderation.policy.wordlists import WordMatcher
 
 LISTS = {"banned": ["fuck*", "cunt", "shit", "ass", "asshole", "arschloch*", "anal*", "butt", "son of a bitch",
-                    "connard*"],
+                    "connard*", "boner", "shite", "whore", "bitch", "enculé*", "nigger*", "salope"],
          "suspect": ["idiot*", "moron", "shut up"]}
-ALLOW = ["analysis", "analyst", "buttery"]
+ALLOW = ["analysis", "analyst", "buttery", "Niger"]
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,9 @@ def matcher():
     ("Quel connard.", "connard*", "connard"),
     ("you son of a bitch", "son of a bitch", "son of a bitch"),
     ("please SHUT   UP", "shut up", "SHUT   UP"),
+    ("that bitch's car", "bitch", "bitch"),
+    ("bande d'enculés", "enculé*", "enculés"),
+    ("a n1gger", "nigger*", "n1gger"),  # allowing Niger does not allow the slur
 ])
 def test_evasions_are_found_with_the_readers_own_characters(matcher, text, term, matched):
     found = [(match.term, match.matched, text[match.start:match.end]) for match in matcher.find(text)]
@@ -42,6 +45,7 @@ def test_evasions_are_found_with_the_readers_own_characters(matcher, text, term,
     "the analyst said", "a sextant and a compass", "as far as I know", "but not today", "buttery croissants",
     "Middlesex and Sussex", "a class act", "the passage of the bill", "shiitake mushrooms", "I was there",
     "Dickens wrote it", "in the cockpit", "the therapist", "grapefruit juice", "a classic", "Penistone road",
+    "Senator Bonner said", "Shiite and Sunni leaders", "who're they kidding", "the Niger delta", "a saloppe jacket",
 ])
 def test_innocent_words_stay_clean(matcher, text):
     assert matcher.find(text) == []

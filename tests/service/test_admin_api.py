@@ -138,3 +138,13 @@ def test_a_dry_run_reports_what_a_proposed_policy_would_change(client, site, sit
     assert after == before  # nothing changed
     assert_problem(client.post(f"/api/v1/admin/sites/{site.id}/policy/replay", json={"policy": {"mode": "x"}},
                                headers=ADMIN), 422, "/mode")
+
+
+def test_a_closed_thread_refuses_new_comments(client, site, site_key, site_comments):
+    saved = client.patch(f"/api/v1/admin/sites/{site.id}/policy", json={"threads": {"article-123": "closed"}},
+                         headers=ADMIN)
+    assert saved.status_code == 200
+    site_comments.store.policies.cache_seconds = 0
+    problem = assert_problem(post_comment(client, site_key, comment_payload()), 409)
+    assert problem["type"] == "/problems/thread-closed"
+    assert post_comment(client, site_key, comment_payload(thread="another-story")).status_code == 202

@@ -1,4 +1,5 @@
 """flask --app moderation sites create|list and demo."""
+import json
 import re
 
 from tests.service.helpers import auth, comment_payload
@@ -38,3 +39,27 @@ def test_demo_without_a_fixed_key_issues_a_new_one(app, client):
     output = app.test_cli_runner().invoke(args=["demo"]).output
     api_key = re.search(r"Demo API key: (\S+)", output).group(1)
     assert client.post("/api/v1/comments", json=comment_payload(), headers=auth(api_key)).status_code == 202
+
+
+def test_policy_set_show_versions_and_replay(app, client, site, site_key, site_comments, tmp_path):
+    runner = app.test_cli_runner()
+    for body in ("A calm note on the budget.", "Links: https://a.example/1 and more"):
+        response = client.post("/api/v1/comments", json=comment_payload(body=body), headers=auth(site_key))
+        site_comments.process(response.json["id"])
+    proposal = tmp_path / "proposal.json"
+    proposal.write_text('{"mode": "pre_links"}')
+    replayed = runner.invoke(args=["policy", "replay", site.id, str(proposal)])
+    assert replayed.exit_code == 0, replayed.output
+    report = json.loads(replayed.stdout[replayed.stdout.index("{"):])
+    assert (report["compared"], report["changed"], report["directions"]) == (2, 1, {"approved -> pending": 1})
+
+    saved = runner.invoke(args=["policy", "set", site.id, str(proposal), "--actor", "desk-editor"])
+    assert saved.exit_code == 0 and "saved v1" in saved.output
+    shown = json.loads(runner.invoke(args=["policy", "show", site.id]).output)
+    assert shown["version"] == "v1" and shown["settings"]["mode"] == "pre_links"
+    assert "desk-editor" in runner.invoke(args=["policy", "versions", site.id]).output
+
+    proposal.write_text('{"mode": "never"}')
+    refused = runner.invoke(args=["policy", "set", site.id, str(proposal)])
+    assert refused.exit_code != 0 and "/mode" in refused.output
+    assert runner.invoke(args=["policy", "show", "no-such-site"]).exit_code != 0

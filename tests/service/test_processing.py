@@ -5,9 +5,10 @@ from moderation.processing import process_comment, sweep_stuck_comments
 from moderation.store import keys
 
 
-def new_comment(store, body="Hello <em>there</em> https://example.org", fmt="filtered_html", thread="t1"):
-    created = store.create({"site_id": "s1", "thread": thread, "body": body, "format": fmt, "author_name": "Ada"})
-    return store.get("s1", created.comment_id)
+def new_comment(store, body="Hello <em>there</em> https://example.org", fmt="filtered_html", thread="t1",
+                site_id="s1"):
+    created = store.create({"site_id": site_id, "thread": thread, "body": body, "format": fmt, "author_name": "Ada"})
+    return store.get(site_id, created.comment_id)
 
 
 def transitions(store, comment_id):
@@ -105,3 +106,22 @@ def test_sweeper_re_enqueues_only_stuck_comments(comment_store, site_store):
     for comment_id in enqueued:  # what the re-enqueued tasks will do
         process_comment(comment_store, "s1", comment_id)
     assert {comment_store.get("s1", c).status for c in enqueued} == {"approved"}
+
+
+def test_copies_across_threads_and_sites_are_held_then_spam(comment_store, redis_client):
+    campaign = ("Finally a newspaper telling the truth about energy prices! Everyone should read this and share "
+                "it with friends and family before it gets taken down.")
+    statuses = []
+    for index, (site_id, thread) in enumerate([("s1", "t1"), ("s1", "t2"), ("s2", "t9"), ("s2", "t3")]):
+        comment = new_comment(comment_store, site_id=site_id, thread=thread,
+                              body=campaign if index % 2 == 0 else campaign.replace("!", "!!"))
+        process_comment(comment_store, site_id, comment.id)
+        statuses.append(comment_store.get(site_id, comment.id))
+    assert [comment.status for comment in statuses] == ["approved", "pending", "spam", "spam"]
+    assert statuses[1].reasons[-1]["code"] == "near_duplicate" and "s1/" + statuses[0].id in statuses[1].reasons[-1]["detail"]
+    assert {finding["code"] for finding in statuses[3].reasons} >= {"copy_campaign"}
+    # Deciding a comment again does not count it as its own copy.
+    again = new_comment(comment_store, site_id="s3", thread="x", body="A completely different remark about the "
+                        "weather this week and the flooding in the lower town, which was worse than forecast.")
+    process_comment(comment_store, "s3", again.id)
+    assert comment_store.get("s3", again.id).status == "approved"

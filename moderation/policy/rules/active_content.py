@@ -9,6 +9,7 @@ from moderation.policy.findings import Finding
 
 RULE = "active_content"
 _TEXT_RUN = re.compile(r"(?:^|>)([^<]+)")  # text between tags: the renderer escapes every other < and >
+_NAME_PARTS = re.compile(r"[^a-z0-9]+")
 
 
 def has_visible_text(html: str) -> bool:
@@ -28,7 +29,8 @@ def check(subject) -> list[Finding]:
         findings.append(Finding(RULE, "pending", "empty_after_render",
                                 "nothing readable is left once rendered; the raw text is kept for review"))
     for tag, count in sorted(report.get("removed_tags", {}).items()):
-        if tag in ACTIVE_TAGS:
+        # A tag name made to slip past a filter ("scr<script") is active if any part of it is.
+        if tag in ACTIVE_TAGS or any(part in ACTIVE_TAGS for part in _NAME_PARTS.split(tag.lower())):
             findings.append(Finding(RULE, outcome, "active_tag_removed", f"<{tag}> removed ({count}x)"))
     for attribute, count in sorted(report.get("removed_attributes", {}).items()):
         if attribute.startswith("on"):

@@ -1,6 +1,7 @@
-"""Personal data about someone (doxxing): phone numbers, street addresses, private e-mail
-addresses other than the commenter's own. Held for a human: a council's switchboard or a
-press office's address is fine, a neighbour's mobile number is not, and only a person can
+"""Personal data about someone (doxxing): phone numbers, street addresses, where someone lives
+or works or where their children go, and private e-mail addresses (a person's name as the
+mailbox, or a free-mail service; not the commenter's own, nor an office's). Held for a human:
+a council's switchboard is fine, a neighbour's mobile number is not, and only a person can
 tell them apart reliably."""
 import re
 
@@ -12,14 +13,37 @@ _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ .\-/]?\(?\d\)?){8,14}(?!\w)")
 _STREET = re.compile(
     r"\b\d{1,5}[a-zA-Z]?,? (?:[A-Z][\w'’.-]+ ){1,4}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|"
     r"Close|Court|Crescent|Terrace|Way|Place|Gardens|Grove)\b"
-    r"|\b\d{1,4}(?: ?bis| ?ter)?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|place|quai) (?:de |du |des |d'|la |le )*[A-ZÉ][\w'’-]+"
-    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm) \d{1,4}[a-z]?\b")
+    r"|\b\d{1,4},? (?:[A-Z][\w'’-]+ ){0,2}[A-Z][\w'’-]+,? (?:flat|apt\.?|apartment|unit) \w+"
+    r"|\b\d{1,4}(?: ?bis| ?ter)?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|place|quai) (?:de |du |des |d'|la |le )*"
+    r"[A-ZÉ][\w'’-]+"
+    r"|\b(?:calle|avenida|avda\.|plaza|via|viale|piazza|corso) (?:de |del |la )?[A-ZÁÉÍÓÚ][\w'’-]+,? \d{1,4}"
+    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|straat|laan|plein|gracht) \d{1,4}[a-z]?\b")
+# Someone's whereabouts or family, as a doxxer writes them.
+_DETAILS = re.compile(
+    r"(?i)\b(?:lives|living|stays|staying) (?:at|on) (?:number )?\d|\b(?:his|her|their) (?:home |new |real )?address\b"
+    r"|\baddress (?:is|since)\b|\b(?:private|personal|home) (?:e-?mail|phone|number|mobile|address)\b|\b(?:his|her|their) (?:kids|children|son|daughter|wife|husband) (?:go|goes|attend|attends|"
+    r"work|works) (?:to|at)\b|\bworks (?:nights |days |shifts )?at the\b|\bdrives a (?:silver|black|white|red|blue|grey|"
+    r"green) \w+|\bvive en (?:la calle|el número)\b|\bwohnt in der\b|\bhabite (?:au|rue|avenue)\b|\bwoont op de\b")
+# Where a person's own mailbox is: a free-mail service (an office's address is on its own domain).
+_FREE_MAIL = re.compile(
+    r"(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|proton|protonmail|pm|gmx|web|"
+    r"t-online|freenet|orange|wanadoo|free|laposte|sfr|libero|virgilio|tiscali|yandex|mail|inbox|zoho|tutanota|"
+    r"hey|fastmail)\.[a-z.]+$")
 # Mailboxes of an office, not of a person.
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|contact|press|presse|media|news|newsdesk|desk|letters|editor|editors|redaktion|redaction|office|"
     r"enquiries|inquiries|complaints|support|help|feedback|webmaster|admin|service|tips|hello|mail|post|kontakt|"
     r"secretariat|sekretariat|bureau|accueil|mairie|council|clerk|comments|corrections|readers)(?:[.+_-]\w+)?$")
+# A person's name as the mailbox: first.last, first_last, f.last.
+_NAME_MAILBOX = re.compile(r"^[a-z]+(?:[._][a-z]+){1,3}\d*$")
 _YEAR_LIKE = re.compile(r"^\d{4}([ .\-/]\d{1,4})*$")
+
+
+def _is_personal(address: str) -> bool:
+    mailbox, _, domain = address.partition("@")
+    if _ROLE_MAILBOX.match(mailbox):
+        return False
+    return bool(_NAME_MAILBOX.match(mailbox) or _FREE_MAIL.search(domain))
 
 
 def check(subject) -> list[Finding]:
@@ -33,11 +57,15 @@ def check(subject) -> list[Finding]:
     streets = [subject.evidence(*match.span()) for match in _STREET.finditer(text)]
     if streets:
         findings.append(Finding(RULE, "pending", "street_address", "a street address", tuple(streets)))
+    details = [subject.evidence(*match.span()) for match in _DETAILS.finditer(text)]
+    if details:
+        findings.append(Finding(RULE, "pending", "personal_details", "where someone lives, works or whose "
+                                "children go where", tuple(details)))
     own = subject.author_email.strip().lower()
     emails = []
     for link in subject.text.links:
         address = link.url[len("mailto:"):].split("?", 1)[0] if link.is_email else ""
-        if address and address.lower() != own and not _ROLE_MAILBOX.match(address.partition("@")[0].lower()):
+        if address and address.lower() != own and _is_personal(address.lower()):
             start = text.find(address)
             emails.append(subject.evidence(start, start + len(address)) if start >= 0 else subject.evidence(0, 0))
     if emails:

@@ -1,5 +1,5 @@
-"""Threats of violence: explicit ones (intent + violence against someone, "I know where you
-live") reject; veiled ones ("watch your back") hold for a human. Read on the folded text
+"""Threats of violence: explicit ones (intent + violence against someone, "should be shot")
+reject; veiled ones ("watch your back", "I know where you live") hold for a human. Read on the folded text
 (``policy.folding``), so ``k1ll`` and ``I'll k i l l you`` are seen; the patterns are written
 in plain words and folded the same way when compiled."""
 import re
@@ -9,12 +9,14 @@ from moderation.policy.folding import fold
 
 RULE = "threats"
 
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# A regex escape (kept as it is) or a plain word (folded).
+_ESCAPE_OR_WORD = re.compile(r"\\.|[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 def _folded_pattern(source: str) -> re.Pattern:
     """``source`` with each plain word folded (stage by stage, as a comment's text is)."""
-    return re.compile(_WORD.sub(lambda word: re.escape(fold(word.group())), source))
+    return re.compile(_ESCAPE_OR_WORD.sub(
+        lambda token: token.group() if token.group().startswith("\\") else re.escape(fold(token.group())), source))
 
 
 _INTENT = (r"(?:(?:i|we) (?:will|shall|am going to|are going to|am gonna|want to|wanna|would love to|intend to|"
@@ -26,7 +28,11 @@ _TARGET = r"(?:you|u|ya|him|her|them|your|his|their|every one of you|all of you)
 
 EXPLICIT = [_folded_pattern(source) for source in (
     rf"\b{_INTENT} {_VIOLENCE} {_TARGET}\b",
-    r"\b(?:i|we) (?:know|found|found out|have) where (?:you|u|she|he|they|your \w+) (?:live|lives|work|works|sleep)",
+    rf"\b{_INTENT} (?:break|smash|cut off|rip off|snap) (?:your|his|her|their|every) (?:\w+ )?(?:legs?|arms?|fingers?|"
+    r"neck|face|teeth|skull|jaw|knees?|hands?|bones?)\b",
+    r"\b(?:deserves?|needs?|earned|gets?|get) a bullet\b|\bput a bullet (?:in|through)\b|\bday of the rope\b",
+    r"\b(?:hang|string up|lynch)\b[^\n]{0,80}\b(?:lamp ?posts?|lampposts?|trees?|rope)\b",
+    r"\b(?:can of petrol|jerry ?can|petrol bomb|molotov)\b[^.!?\n]{0,60}\b(?:lighter|matches|burn|torch)",
     r"\b(?:someone|somebody|people|you|they|we) (?:should|ought to|need to|must) (?:kill|shoot|hang|stab|lynch|"
     r"execute|behead|burn|murder|gas|rape)\b",
     r"\b(?:should|ought to|deserves? to|needs? to|must) be (?:shot|killed|hanged|hung|lynched|executed|"
@@ -38,19 +44,31 @@ EXPLICIT = [_folded_pattern(source) for source in (
     # French
     r"\b(?:je vais|j'vais|on va|nous allons|je veux) (?:te|vous|le|la|les) (?:tuer|buter|crever|égorger|egorger|"
     r"frapper|défoncer|defoncer|brûler|bruler|pendre|fumer|flinguer|descendre|massacrer|retrouver)\b",
-    r"\b(?:je sais|on sait|nous savons) (?:où|ou) (?:tu|vous|il|elle) (?:habite|habites|habitez|vit|vis|vivez)",
     r"\b(?:mérite|mérites|méritent|merite|merites|meritent) (?:de mourir|la mort|une balle|d'être pendu)",
     r"\bcrève\b|\bcreve\b",
+    # Spanish, Italian, Dutch
+    r"\b(?:te|os|lo|la|los) (?:voy|vamos) a (?:matar|reventar|partir la cara|pegar un tiro)\b",
+    r"\b(?:ti|vi) (?:ammazzo|ammazziamo|uccido|uccidiamo|sparo|spariamo)\b",
+    r"\bik (?:maak|sla) (?:je|jou|jullie) (?:af|dood)\b",
     # German
     r"\bich (?:bringe?|werde|will|würde) (?:dich|euch|ihn|sie) (?:um|umbringen|abstechen|erschießen|erschiessen|"
     r"abknallen|aufhängen|aufhaengen|fertigmachen|töten|toeten|finden)\b",
-    r"\b(?:ich|wir) (?:weiß|weiss|wissen) wo (?:du|ihr|er|sie) (?:wohnst|wohnt|wohnen|arbeitest)",
     r"\b(?:gehört|gehoert|gehören|gehoeren|sollte|sollten) (?:erschossen|aufgehängt|aufgehaengt|vergast|"
     r"umgebracht|abgeknallt|gehängt|gehaengt)\b",
     r"\b(?:verdient|verdienst|verdienen) (?:den tod|eine kugel|zu sterben)\b",
 )]
 
 VEILED = [_folded_pattern(source) for source in (
+    r"\b(?:i|we) (?:know|found|found out|have) where (?:you|u|she|he|they|your \w+) (?:live|lives|work|works|sleep)",
+    r"\b(?:i|we) know who (?:you are|the moderators are|wrote this)\b|\bnames are being (?:written|taken)\b",
+    r"\b(?:would|it'd) be a shame if (?:anything|something)\b",
+    r"\bbe careful (?:walking|driving|going) (?:home|to)\b",
+    r"\bpay (?:\w+ ){1,3}a (?:little |friendly |personal )?visit\b",
+    r"\b(?:see|watch) what happens\b",
+    r"\bsé dónde (?:vives|trabajas)\b|\bso dove (?:abiti|lavori)\b|\bik weet waar (?:je|jij) woont\b",
+    r"\b(?:je sais|on sait|nous savons) (?:où|ou) (?:tu|vous|il|elle) (?:habite|habites|habitez|vit|vis|vivez)",
+    r"\b(?:ich|wir) (?:weiß|weiss|wissen) wo (?:du|ihr|er|sie) (?:wohnst|wohnt|wohnen|arbeitest)",
+    r"\bsurveiller ses arrières\b|\bwir wissen wer (?:du|ihr) (?:bist|seid)\b",
     rf"\b{_INTENT} {_HARM} (?:you|u|ya)\b",
     r"\bwatch your (?:back|step|family|kids)\b",
     r"\b(?:you'll|you will) (?:regret|pay for) (?:this|that|it)\b",

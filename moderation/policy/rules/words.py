@@ -1,9 +1,11 @@
-"""Word lists: banned terms reject, suspect terms hold; a banned term that is quoted (in
-quotation marks, a <blockquote>, or after a reporting verb: "he called them ...") is held for
-a human instead, since newsrooms' readers quote what politicians say."""
+"""Word lists: banned terms reject, suspect terms hold, and several different suspect terms
+(``words.suspect_to_reject``, default 2: "ferme ta gueule, sale con") reject. A term that is
+quoted (in quotation marks, a <blockquote>, or after a reporting verb: "he called them ...")
+is held for a human instead, since newsrooms' readers quote what politicians say."""
 import re
 
 from moderation.policy.findings import Finding
+from moderation.policy.folding import fold
 
 RULE = "words"
 # Spans in quotation marks: straight, curly, low-high (German), guillemets both ways.
@@ -24,12 +26,15 @@ def check(subject) -> list[Finding]:
     if not matches:
         return []
     quoted = [match.span() for match in _QUOTED.finditer(subject.text.text)]
-    banned_direct, banned_quoted, suspect = [], [], []
+    banned_direct, banned_quoted, suspect, suspect_terms = [], [], [], set()
     for match in matches:
         evidence = subject.evidence(match.start, match.end, f"{match.list_name}: {match.term}")
+        is_quoted = _is_quoted(subject, quoted, match.start, match.end)
         if match.list_name == "suspect":
             suspect.append(evidence)
-        elif _is_quoted(subject, quoted, match.start, match.end):
+            if not is_quoted:  # different words, however many terms or times they matched
+                suspect_terms.add(fold(match.matched).strip())
+        elif is_quoted:
             banned_quoted.append(evidence)
         else:
             banned_direct.append(evidence)
@@ -41,7 +46,11 @@ def check(subject) -> list[Finding]:
         findings.append(Finding(RULE, "pending", "banned_word_quoted",
                                 _listing("banned", banned_quoted) + ", quoted or reported: a human decides",
                                 tuple(banned_quoted)))
-    if suspect:
+    threshold = subject.policy.words.suspect_to_reject
+    if suspect and threshold and len(suspect_terms) >= threshold:
+        findings.append(Finding(RULE, "rejected", "suspect_words", _listing("suspect", suspect)
+                                + f": {len(suspect_terms)} different ones", tuple(suspect)))
+    elif suspect:
         findings.append(Finding(RULE, "pending", "suspect_word", _listing("suspect", suspect), tuple(suspect)))
     return findings
 
