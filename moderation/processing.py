@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
 from moderation.policy import evaluate
-from moderation.policy.near_duplicates import EarlierCopies, RecentCopies, band_keys
+from moderation.policy.near_duplicates import EarlierCopies, Fingerprint, RecentCopies, fingerprint, similar
 from moderation.policy.text import comment_text
 from moderation.store.comments import FAILED, PROCESSING, AttemptStart, Comment, CommentStore, StateChange
 
@@ -94,7 +94,8 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
             results[index] = ProcessingResult(comment_id, "failed" if failed else "already_final",
                                               FAILED if failed else start.previous_status, start.attempts)
         else:
-            outcome = _render(start, max_attempts, actor, request_id or start.comment.request_id)
+            copies_wanted = store.policies.current(start.comment.site_id).copies.enabled
+            outcome = _render(start, max_attempts, actor, request_id or start.comment.request_id, copies_wanted)
             if isinstance(outcome, Exception):
                 results[index] = ProcessingResult(comment_id, "retry", PROCESSING, start.attempts, error=outcome)
             elif isinstance(outcome, StateChange):
@@ -105,7 +106,7 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
     for (index, start, result), earlier in zip(rendered, copies):
         changes.append((index, _decide(store, start, result, earlier, actor, request_id or start.comment.request_id)))
     made = store.transitions([change for _, change in changes]) if changes else []
-    store.near_duplicates.add([(_ref(start.comment), result.bands) for _, start, result in rendered])
+    store.near_duplicates.add([(_ref(start.comment), result.fingerprint.bands) for _, start, result in rendered])
     for (index, change), changed in zip(changes, made):
         comment_id, start = started[index]
         codes = tuple(change.decision_reasons or ())
@@ -127,11 +128,13 @@ class Rendered:
     html: str
     report: dict
     format_version: str
-    bands: tuple[str, ...]  # its near-duplicate band keys
+    fingerprint: Fingerprint  # for finding copies of its text (policy.near_duplicates)
 
 
-def _render(start: AttemptStart, max_attempts: int, actor: str, request_id: str) -> Rendered | StateChange | Exception:
-    """The comment rendered; or the state change of a permanent failure; or the error to retry on."""
+def _render(start: AttemptStart, max_attempts: int, actor: str, request_id: str,
+            copies_wanted: bool) -> Rendered | StateChange | Exception:
+    """The comment rendered (with its fingerprint when the site's policy looks for copies); or
+    the state change of a permanent failure; or the error to retry on."""
     comment = start.comment
     try:
         rendered = render(comment.body, comment.format)
@@ -143,7 +146,7 @@ def _render(start: AttemptStart, max_attempts: int, actor: str, request_id: str)
             return _failure(comment, f"render error: {type(exc).__name__}", "render_error", actor, request_id)
         return exc
     return Rendered(rendered.html, rendered.report.to_dict(), str(rendered.format_version),
-                    band_keys(comment_text(rendered.html).text))
+                    fingerprint(comment_text(rendered.html).text) if copies_wanted else Fingerprint())
 
 
 def _ref(comment: Comment) -> str:
@@ -151,16 +154,23 @@ def _ref(comment: Comment) -> str:
 
 
 def _earlier_copies(store: CommentStore, rendered: list[tuple[int, AttemptStart, Rendered]]) -> list[EarlierCopies]:
-    """For each rendered comment, the copies of its text seen before: in the store's index, and
-    earlier in this same batch."""
+    """For each rendered comment, the copies of its text seen before: candidates from the
+    store's index (one round trip), checked against their text (one more, only when there are
+    candidates), and earlier comments of this same batch."""
     if not rendered:
         return []
-    indexed = store.near_duplicates.find([result.bands for _, _, result in rendered])
+    candidates = store.near_duplicates.find([result.fingerprint.bands for _, _, result in rendered])
+    texts = store.near_duplicates.texts([first for found in candidates for _, first in found])
+    shingles = {ref: fingerprint(comment_text(html).text).shingles for ref, html in texts.items()}
     in_batch = RecentCopies()
     copies = []
-    for (_, start, result), found in zip(rendered, indexed):
-        copies.append(found.plus(in_batch.seen(result.bands)))
-        in_batch.add(_ref(start.comment), result.bands)
+    for (_, start, result), found in zip(rendered, candidates):
+        own = _ref(start.comment)
+        indexed = next((EarlierCopies(count, first) for count, first in sorted(found, reverse=True)
+                        if first != own and similar(result.fingerprint.shingles, shingles.get(first, frozenset()))),
+                       EarlierCopies())
+        copies.append(indexed.plus(in_batch.seen(result.fingerprint)))
+        in_batch.add(own, result.fingerprint)
     return copies
 
 

@@ -21,7 +21,7 @@ from moderation.formats import render
 from moderation.policy.engine import evaluate
 from moderation.policy.findings import Decision
 from moderation.policy.model import Policy, default_policy
-from moderation.policy.near_duplicates import RecentCopies, band_keys
+from moderation.policy.near_duplicates import RecentCopies, fingerprint
 from moderation.policy.text import comment_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,12 +41,12 @@ def decide_item(policy: Policy, item: dict, recent: RecentCopies | None = None) 
     """One labelled comment decided as a worker would; ``recent``: the comments before it in
     the file (posting order), for the copies rule."""
     rendered = render(item["body"], item.get("format", "filtered_html"))
-    bands = band_keys(comment_text(rendered.html).text)
-    earlier = recent.seen(bands) if recent is not None else None
+    print_ = fingerprint(comment_text(rendered.html).text)
+    earlier = recent.seen(print_) if recent is not None else None
     decision = evaluate(policy, rendered.html, rendered.report.to_dict(), thread=item.get("thread", ""),
                         author_email=item.get("author_email", ""), earlier_copies=earlier, own_ref=item["id"])
     if recent is not None:
-        recent.add(item["id"], bands)
+        recent.add(item["id"], print_)
     return decision
 
 

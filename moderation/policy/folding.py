@@ -24,6 +24,7 @@ reader's own characters; :func:`fold` gives the same text without the map, at C 
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -87,6 +88,17 @@ class _CharTable(dict):
 
 _TABLE = _CharTable()
 _TABLE.update({code: fold_char(chr(code)) for code in range(128)})
+# Stage 1 of ASCII text as a bytes table (each ASCII character folds to one or none): about
+# thirty times faster than str.translate with a dict, and most comments are ASCII.
+_ASCII_TABLE = bytes((ord(_TABLE[code]) if len(_TABLE[code]) == 1 else code) for code in range(128)) + bytes(range(128, 256))
+_ASCII_DELETE = bytes(code for code in range(128) if not _TABLE[code])
+# Stages 1b-4 compiled twice. On ASCII text, stage 1 has left only lower-case letters, so the
+# letter class is [a-z] and \w is ASCII: the same matches, about twice as fast.
+_STAGES = {
+    False: (_BAR_AS_I, _SPLIT_LETTERS, _INNER_SEPARATOR, _RUN),
+    True: tuple(re.compile(pattern.pattern.replace(_LETTER_LIKE, "[a-z]"), re.ASCII)
+                for pattern in (_BAR_AS_I, _SPLIT_LETTERS, _INNER_SEPARATOR, _RUN)),
+}
 
 
 def fold(text: str) -> str:
@@ -94,12 +106,20 @@ def fold(text: str) -> str:
     return fold_stages(text)[1]
 
 
+@functools.lru_cache(maxsize=256)
 def fold_stages(text: str) -> tuple[str, str]:
-    """The text folded up to its runs (stages 1-3), and folded (stages 1-4)."""
-    folded = _BAR_AS_I.sub("i", text.translate(_TABLE))
-    folded = _SPLIT_LETTERS.sub(lambda match: _SPLIT_SEPARATORS.sub("", match.group()), folded)
-    folded = _INNER_SEPARATOR.sub("", folded)
-    return folded, _RUN.sub(r"\1", folded)
+    """The text folded up to its runs (stages 1-3), and folded (stages 1-4). Cached: the rules
+    of one decision fold the same text."""
+    if text.isascii():
+        folded = text.encode("ascii").translate(_ASCII_TABLE, _ASCII_DELETE).decode("ascii")
+    else:
+        folded = text.translate(_TABLE)
+    bar_as_i, split_letters, inner_separator, run = _STAGES[folded.isascii()]
+    if "!" in folded or "|" in folded:
+        folded = bar_as_i.sub("i", folded)
+    folded = split_letters.sub(lambda match: _SPLIT_SEPARATORS.sub("", match.group()), folded)
+    folded = inner_separator.sub("", folded)
+    return folded, run.sub(r"\1", folded)
 
 
 @dataclass(frozen=True)

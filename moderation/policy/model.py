@@ -8,6 +8,7 @@ store when the policy is saved; the defaults are version ``default-<digest>``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import tomllib
@@ -112,8 +113,13 @@ class Policy:
         data.pop("version")
         return json.loads(json.dumps(data))  # tuples -> lists
 
-    def digest(self) -> str:
+    @functools.cached_property
+    def _digest(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
+
+    def digest(self) -> str:
+        """A short digest of the settings (compiled matchers are kept per version and digest)."""
+        return self._digest
 
     def thread_mode(self, thread: str) -> str:
         return self.threads.get(thread) or self.mode

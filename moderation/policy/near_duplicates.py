@@ -1,49 +1,64 @@
-"""Near-duplicate fingerprints: copy-paste campaigns post the same text, lightly varied, in many
-threads and sites.
+"""Near-duplicates: copy-paste campaigns post the same text, lightly varied, in many threads
+and sites.
 
-A comment's folded words are cut into overlapping word pairs (shingles); each is hashed once
-and dropped into one of 16 bins by its hash, each bin keeping its smallest hash ("one
-permutation hashing", a MinHash in one pass). Two texts share a bin's minimum with a
-probability close to the Jaccard similarity of their shingle sets. The 16 minima form 4 bands
-of 4: two comments that agree on a whole band are near-duplicates (about 0.9 chance at 80%
-similarity, 0.2 at 50%, almost none below); the empty bins of a short comment are filled from
-its other bins ("densification"), so that copies of it still agree. The store indexes band keys for two days
-(``store/near_duplicates.py``); this module only computes them, in about 30 µs.
+A comment's **shingles** are its folded words of three letters or more (the first few
+hundred): two copies of a campaign share nearly all of them whatever the order or small
+edits, two honest comments share few. Finding earlier copies among thousands of recent
+comments without comparing to each:
+
+- each shingle is hashed once and dropped into one of 20 bins, each bin keeping its smallest
+  hash ("one permutation hashing", a MinHash in one pass; empty bins of a short comment are
+  filled from its other bins). Two texts agree on a bin with a probability close to the
+  Jaccard similarity of their shingle sets;
+- the 20 minima form 4 bands of 5 (the **band keys**); texts that agree on a whole band are
+  candidates (about 0.97 chance at 90% similarity, almost none below 20%). The store indexes
+  band keys for two days (``store/near_duplicates.py``);
+- a candidate is a copy only when the two texts' shingle sets really are similar
+  (``SIMILARITY``, Jaccard): the candidate's text is read back and compared, so a chance
+  collision of bands never holds an honest comment.
+
+Computing a comment's fingerprint takes tens of microseconds.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moderation.policy.folding import fold
 
-BINS, BANDS = 16, 4
+BINS, BANDS = 20, 4
 ROWS = BINS // BANDS
-MIN_WORDS = 8  # shorter comments ("Great article, thanks!") repeat innocently
-_WORD = re.compile(r"[^\W_]+")
+MIN_WORDS = 8      # shorter comments ("Great article, thanks!") repeat innocently
+MAX_WORDS = 400    # a campaign shows in its first few hundred words: a long comment costs no more
+SIMILARITY = 0.6   # Jaccard of shingle sets at or above which two texts are copies
+_WORD = re.compile(r"[^\W\d_]{3,}")
 _EMPTY = 0xFFFFFFFF
 
 
-def band_keys(text: str) -> tuple[str, ...]:
-    """The comment's band keys (empty for a comment too short to judge)."""
+@dataclass(frozen=True)
+class Fingerprint:
+    shingles: frozenset[str] = frozenset()
+    bands: tuple[str, ...] = ()
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """The comment's shingles and band keys (empty for a comment too short to judge)."""
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
-        return ()
+        return Fingerprint()
+    shingles = frozenset(words[:MAX_WORDS])
     minima = [_EMPTY] * BINS
-    for first, second in zip(words, words[1:]):
-        value = zlib.crc32(f"{first} {second}".encode())
+    for shingle in shingles:
+        value = zlib.crc32(shingle.encode())
         index = value % BINS
         if value < minima[index]:
             minima[index] = value
     _densify(minima)
-    keys = []
-    for band in range(BANDS):
-        rows = minima[band * ROWS:(band + 1) * ROWS]
-        digest = hashlib.blake2b(repr((band, rows)).encode(), digest_size=8).hexdigest()
-        keys.append(f"{band}:{digest}")
-    return tuple(keys)
+    bands = tuple(f"{band}:" + hashlib.blake2b(repr((band, minima[band * ROWS:(band + 1) * ROWS])).encode(),
+                                               digest_size=8).hexdigest() for band in range(BANDS))
+    return Fingerprint(shingles, bands)
 
 
 def _densify(minima: list[int]) -> None:
@@ -56,10 +71,17 @@ def _densify(minima: list[int]) -> None:
             minima[index] = zlib.crc32(f"{index}:{minima[source]}".encode())
 
 
+def similar(first: frozenset[str], second: frozenset[str]) -> bool:
+    """Whether two shingle sets are copies of one text (Jaccard ≥ SIMILARITY)."""
+    if not first or not second:
+        return False
+    return len(first & second) >= SIMILARITY * len(first | second)
+
+
 @dataclass(frozen=True)
 class EarlierCopies:
-    """What is known of a comment's text: how many comments shared a band with it (the most
-    for any of its bands), and the first of them (``site/id``)."""
+    """What is known of a comment's text: how many comments had it before (at least), and the
+    first of them (``site/id``)."""
 
     count: int = 0
     first: str = ""
@@ -68,17 +90,22 @@ class EarlierCopies:
         return EarlierCopies(self.count + other.count, self.first or other.first) if other.count else self
 
 
+@dataclass
 class RecentCopies:
-    """Band keys seen so far, in memory: a worker's batch (on top of the store's index), or an
-    evaluation run over a file in posting order."""
+    """Comments seen so far, in memory, with their shingles: a worker's batch (on top of the
+    store's index), or an evaluation run over a file in posting order."""
 
-    def __init__(self):
-        self._bands: dict[str, EarlierCopies] = {}
+    _bands: dict[str, list[str]] = field(default_factory=dict)  # band key -> refs
+    _shingles: dict[str, frozenset[str]] = field(default_factory=dict)  # ref -> shingles
 
-    def seen(self, bands: tuple[str, ...]) -> EarlierCopies:
-        return max((self._bands.get(band, EarlierCopies()) for band in bands), key=lambda copies: copies.count,
-                   default=EarlierCopies())
+    def seen(self, print_: Fingerprint) -> EarlierCopies:
+        """The earlier comments whose text this one copies."""
+        copies = [ref for ref in dict.fromkeys(ref for band in print_.bands for ref in self._bands.get(band, ()))
+                  if similar(print_.shingles, self._shingles[ref])]
+        return EarlierCopies(len(copies), copies[0]) if copies else EarlierCopies()
 
-    def add(self, ref: str, bands: tuple[str, ...]) -> None:
-        for band in bands:
-            self._bands[band] = self._bands.get(band, EarlierCopies()).plus(EarlierCopies(1, ref))
+    def add(self, ref: str, print_: Fingerprint) -> None:
+        if print_.bands:
+            self._shingles[ref] = print_.shingles
+            for band in print_.bands:
+                self._bands.setdefault(band, []).append(ref)

@@ -45,16 +45,25 @@ _POINTER = re.compile("[\U0001F446-\U0001F449\u27A1\u2B05\u2B06\u2B07\u261D\U000
                       "\U0001F525\U0001F381\U0001F4AF]")
 _SHOUT = re.compile(r"!{2,}|\b[A-Z]{4,}\b")
 _PERCENT = re.compile(r"\d\s?%")
+_ANY_DIGIT = re.compile(r"\d")
+# Each marker with a cheap test of whether it can be there at all (most comments skip most).
+_MARKERS = (
+    ("__money__", _MONEY, lambda text: _ANY_DIGIT.search(text) is not None),
+    ("__rate__", _RATE, lambda text: True),
+    ("__phone__", _PHONE, lambda text: "+" in text or "00" in text),
+    ("__pointer__", _POINTER, lambda text: not text.isascii()),
+    ("__shout__", _SHOUT, lambda text: "!!" in text or not text.islower()),
+    ("__percent__", _PERCENT, lambda text: "%" in text),
+)
+MAX_WORDS = 400  # a comment's first words are enough to tell; a long one costs no more
 
 
 def tokens(text: str, link_count: int = 0, email_count: int = 0) -> frozenset[str]:
     """A comment's features: folded words and word pairs, and style markers (``__money__``...)."""
-    words = _WORD.findall(fold(text))
+    words = _WORD.findall(fold(text))[:MAX_WORDS]
     found = set(words)
     found.update(f"{first} {second}" for first, second in zip(words, words[1:]))
-    markers = {"__money__": _MONEY, "__rate__": _RATE, "__phone__": _PHONE, "__pointer__": _POINTER,
-               "__shout__": _SHOUT, "__percent__": _PERCENT}
-    found.update(name for name, pattern in markers.items() if pattern.search(text))
+    found.update(name for name, pattern, needs in _MARKERS if needs(text) and pattern.search(text))
     if link_count:
         found.add("__link__")
     if link_count > 1:
@@ -90,8 +99,27 @@ class SpamModel:
     def _vocabulary(self) -> int:
         return len(set(self.seed.tokens[SPAM]) | set(self.seed.tokens[HAM])) + 1
 
+    @functools.cached_property
+    def _seed_weights(self) -> dict[str, float]:
+        """Each token's weight under the seed alone (what log_odds computes without a site)."""
+        weights = {}
+        for token in set(self.seed.tokens[SPAM]) | set(self.seed.tokens[HAM]):
+            spam, ham = self.seed.tokens[SPAM].get(token, 0), self.seed.tokens[HAM].get(token, 0)
+            if spam + ham >= MIN_DOCUMENTS:
+                weights[token] = self._weight(spam, ham, self._totals)
+        return weights
+
+    def _weight(self, spam: int, ham: int, totals: dict[str, int]) -> float:
+        return (math.log((spam + SMOOTHING) / (totals[SPAM] + SMOOTHING * self._vocabulary))
+                - math.log((ham + SMOOTHING) / (totals[HAM] + SMOOTHING * self._vocabulary)))
+
     def log_odds(self, features: frozenset[str], site: SpamCounts | None = None) -> tuple[float, list[tuple[float, str]]]:
         """log P(spam | features) - log P(ham | features), and each known token's weight."""
+        if site is None:  # the seed alone: its weights are computed once
+            weights = [(self._seed_weights[token], token) for token in features if token in self._seed_weights]
+            prior = math.log((self.seed.documents[SPAM] + SMOOTHING) / (self.seed.documents[HAM] + SMOOTHING))
+            odds = prior + sum(weight for weight, _ in weights)
+            return max(-MAX_LOG_ODDS, min(MAX_LOG_ODDS, odds)), weights
         documents = {label: self.seed.documents[label] + (site.documents[label] if site else 0) for label in (SPAM, HAM)}
         totals = {label: self._totals[label] + (sum(site.tokens[label].values()) if site else 0) for label in (SPAM, HAM)}
         odds = math.log((documents[SPAM] + SMOOTHING) / (documents[HAM] + SMOOTHING))
@@ -101,8 +129,7 @@ class SpamModel:
             ham = self.seed.tokens[HAM].get(token, 0) + (site.tokens[HAM].get(token, 0) if site else 0)
             if spam + ham < MIN_DOCUMENTS:
                 continue  # unknown or too rare: says nothing reliable
-            weight = (math.log((spam + SMOOTHING) / (totals[SPAM] + SMOOTHING * self._vocabulary))
-                      - math.log((ham + SMOOTHING) / (totals[HAM] + SMOOTHING * self._vocabulary)))
+            weight = self._weight(spam, ham, totals)
             odds += weight
             weights.append((weight, token))
         return max(-MAX_LOG_ODDS, min(MAX_LOG_ODDS, odds)), weights

@@ -44,13 +44,17 @@ class Subject:
     def evidence(self, start: int, end: int, note: str = "") -> Evidence:
         return Evidence(self.text.text[start:end], start, end, note)
 
-    def folded_matches(self, pattern: re.Pattern, note: str = "") -> list[Evidence]:
-        """Matches of ``pattern`` in the folded text, as evidence in the reader's characters."""
-        if not pattern.search(self.folded):
+    def folded_matches(self, pattern: re.Pattern, note: str = "",
+                       windows: list[tuple[int, int]] | None = None) -> list[Evidence]:
+        """Matches of ``pattern`` in the folded text (only within ``windows``, if given: spans
+        of it), as evidence in the reader's characters."""
+        spans = windows or [(0, len(self.folded))]
+        if not any(pattern.search(self.folded, start, end) for start, end in spans):
             return []
-        mapped = self.folded_mapped
+        mapped = self.folded_mapped  # the same text as self.folded, with its map
         return [self.evidence(*mapped.span_in_original(match.start(), match.end()), note)
-                for match in pattern.finditer(mapped.text) if match.end() > match.start()]
+                for start, end in spans for match in pattern.finditer(mapped.text, start, end)
+                if match.end() > match.start()]
 
 
 __all__ = ["Subject", "Policy"]

@@ -11,6 +11,7 @@ function of the stored HTML, so the dashboard finds the same characters again.
 """
 from __future__ import annotations
 
+import functools
 import html as html_module
 import re
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ class CommentText:
         return any(quote_start <= start and end <= quote_end for quote_start, quote_end in self.blockquotes)
 
 
+@functools.lru_cache(maxsize=256)
 def comment_text(html: str) -> CommentText:
-    """The text of rendered HTML (module docstring)."""
+    """The text of rendered HTML (module docstring). Cached: a worker reads each comment's text
+    for its near-duplicate keys, then for each rule."""
     parts: list[str] = []
     length = 0
     quote_starts: list[int] = []

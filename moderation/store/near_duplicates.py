@@ -4,14 +4,14 @@ Global, because copy-paste campaigns cross sites: one hash per UTC day (today's 
 yesterday's are searched; each expires after three days), written and read with single-key
 commands in non-transactional pipelines (each key lies in one slot of a Redis Cluster). Per
 band key it keeps the first comment seen with it (``site/id``, set once with HSETNX) and a
-count (HINCRBY): no read-modify-write, so concurrent workers lose nothing.
+count (HINCRBY): no read-modify-write, so concurrent workers lose nothing. A band shared is
+only a candidate: the caller reads the first comment's text back and compares (``texts``).
 """
 from __future__ import annotations
 
 import time
 import redis
 
-from moderation.policy.near_duplicates import EarlierCopies
 from moderation.store import keys
 
 KEEP_SECONDS = 3 * 86400
@@ -26,27 +26,34 @@ class NearDuplicateIndex:
         now = self.clock()
         return [time.strftime("%Y%m%d", time.gmtime(now - offset)) for offset in (0, 86400)]
 
-    def find(self, bands_per_comment: list[tuple[str, ...]]) -> list[EarlierCopies]:
-        """For each comment's band keys, the earlier copies seen in the last two days (one round trip)."""
+    def find(self, bands_per_comment: list[tuple[str, ...]]) -> list[list[tuple[int, str]]]:
+        """For each comment's band keys, the candidates of the last two days: (how many comments
+        had that band, the first of them), one per band found (one round trip)."""
         days = self._days()
         pipe = self.redis.pipeline(transaction=False)
-        asked = 0
         for bands in bands_per_comment:
-            for day in days:
-                if bands:
-                    pipe.hmget(keys.near_duplicates_key(day), [field for band in bands for field in (band, f"{band}#n")])
-                    asked += 1
-        replies = iter(pipe.execute() if asked else ())
+            for day in days if bands else ():
+                pipe.hmget(keys.near_duplicates_key(day), [field for band in bands for field in (band, f"{band}#n")])
+        replies = iter(pipe.execute() if any(bands_per_comment) else ())
         found = []
         for bands in bands_per_comment:
-            best = EarlierCopies()
+            candidates = []
             for _day in days if bands else ():
                 values = next(replies)
-                for first, count in zip(values[::2], values[1::2]):
-                    if first and int(count or 0) > best.count:
-                        best = EarlierCopies(int(count), first)
-            found.append(best)
+                candidates += [(int(count or 0), first) for first, count in zip(values[::2], values[1::2]) if first]
+            found.append(candidates)
         return found
+
+    def texts(self, refs: list[str]) -> dict[str, str]:
+        """The rendered HTML of comments named ``site/id`` (one round trip; gone ones left out)."""
+        refs = list(dict.fromkeys(refs))
+        if not refs:
+            return {}
+        pipe = self.redis.pipeline(transaction=False)
+        for ref in refs:
+            site_id, _, comment_id = ref.partition("/")
+            pipe.hget(keys.comment_key(site_id, comment_id), "html")
+        return {ref: html for ref, html in zip(refs, pipe.execute()) if html}
 
     def add(self, entries: list[tuple[str, tuple[str, ...]]]) -> None:
         """Index comments (``site/id``, band keys) under today (one round trip)."""

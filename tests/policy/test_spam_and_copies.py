@@ -1,5 +1,5 @@
 """The spam model (seeded, taught by moderators) and near-duplicate fingerprints."""
-from moderation.policy.near_duplicates import EarlierCopies, RecentCopies, band_keys
+from moderation.policy.near_duplicates import EarlierCopies, Fingerprint, RecentCopies, fingerprint, similar
 from moderation.policy.spam_model import HAM, SPAM, SpamCounts, seed_model, tokens
 
 SCAM = ("I am making $85 an hour working from home on my laptop, no experience needed. My cousin showed me, "
@@ -33,17 +33,21 @@ def test_moderators_decisions_move_the_model_for_their_site():
 
 def test_copies_share_band_keys_and_different_texts_do_not():
     original = "Finally a newspaper telling the truth about energy prices! Everyone should read this and share it."
-    varied = "Finally a newspaper telling the truth about energy prices!! Everyone should read this and share it"
+    varied = "Finally a newspaper telling the truth about energy prices!! Everyone should share this and read it"
     other = "The tram extension was approved last night; the works start in spring and last two years at least."
-    assert set(band_keys(original)) & set(band_keys(varied))
-    assert not set(band_keys(original)) & set(band_keys(other))
-    assert band_keys("Great article, thanks!") == ()  # too short to judge
+    first, second, third = fingerprint(original), fingerprint(varied), fingerprint(other)
+    assert set(first.bands) & set(second.bands) and similar(first.shingles, second.shingles)
+    assert not set(first.bands) & set(third.bands) and not similar(first.shingles, third.shingles)
+    assert fingerprint("Great article, thanks!") == Fingerprint()  # too short to judge
 
 
-def test_recent_copies_count_and_name_the_first():
+def test_recent_copies_verify_candidates_and_name_the_first():
     recent = RecentCopies()
-    bands = band_keys("Check out this amazing offer for everyone reading the news today, it changed my life")
-    assert recent.seen(bands) == EarlierCopies()
-    recent.add("s1/a", bands)
-    recent.add("s2/b", bands)
-    assert recent.seen(bands) == EarlierCopies(2, "s1/a")
+    campaign = fingerprint("Check out this amazing offer for everyone reading the news today, it changed my life")
+    assert recent.seen(campaign) == EarlierCopies()
+    recent.add("s1/a", campaign)
+    recent.add("s2/b", campaign)
+    assert recent.seen(campaign) == EarlierCopies(2, "s1/a")
+    # A chance collision of bands is not a copy: the shingles are compared.
+    impostor = Fingerprint(frozenset({"entirely", "different", "words", "here"}), campaign.bands)
+    assert recent.seen(impostor) == EarlierCopies()

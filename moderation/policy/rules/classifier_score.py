@@ -4,6 +4,9 @@ recorded. A provider that fails holds the comment (``on_failure``), never approv
 from moderation.policy.findings import Finding
 
 RULE = "classifier"
+# The score reads the comment's first characters: a statistical judgement of its language
+# needs no more, and a long comment costs no more (the word lists read all of it).
+SCORED_CHARS = 5000
 
 
 def check(subject) -> list[Finding]:
@@ -13,7 +16,7 @@ def check(subject) -> list[Finding]:
         return []
     from moderation.policy.classifier import ClassifierError  # noqa: PLC0415 - loads no model
     try:
-        score = classifier.score(subject.text.text)
+        score = classifier.score(subject.text.text[:SCORED_CHARS])
     except ClassifierError as exc:
         return [Finding(RULE, settings.on_failure, "classifier_failed", f"{classifier.name} failed: {exc}")]
     subject.score = score

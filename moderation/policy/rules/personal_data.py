@@ -6,6 +6,7 @@ tell them apart reliably."""
 import re
 
 from moderation.policy.findings import Finding
+from moderation.policy.triggered import TriggeredPatterns
 
 RULE = "personal_data"
 # 9 to 15 digits, as phone numbers are written: +44 7700 900123, (555) 123-4567, 06 12 34 56 78.
@@ -18,12 +19,19 @@ _STREET = re.compile(
     r"[A-ZÉ][\w'’-]+"
     r"|\b(?:calle|avenida|avda\.|plaza|via|viale|piazza|corso) (?:de |del |la )?[A-ZÁÉÍÓÚ][\w'’-]+,? \d{1,4}"
     r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|straat|laan|plein|gracht) \d{1,4}[a-z]?\b")
-# Someone's whereabouts or family, as a doxxer writes them.
-_DETAILS = re.compile(
-    r"(?i)\b(?:lives|living|stays|staying) (?:at|on) (?:number )?\d|\b(?:his|her|their) (?:home |new |real )?address\b"
-    r"|\baddress (?:is|since)\b|\b(?:private|personal|home) (?:e-?mail|phone|number|mobile|address)\b|\b(?:his|her|their) (?:kids|children|son|daughter|wife|husband) (?:go|goes|attend|attends|"
-    r"work|works) (?:to|at)\b|\bworks (?:nights |days |shifts )?at the\b|\bdrives a (?:silver|black|white|red|blue|grey|"
-    r"green) \w+|\bvive en (?:la calle|el número)\b|\bwohnt in der\b|\bhabite (?:au|rue|avenue)\b|\bwoont op de\b")
+# Someone's whereabouts or family, as a doxxer writes them (each pattern with its trigger
+# words: policy.triggered).
+_DETAILS = TriggeredPatterns.of((
+    ("lives living stays staying", r"(?i)\b(?:lives|living|stays|staying) (?:at|on) (?:number )?\d"),
+    ("address", r"(?i)\b(?:his|her|their) (?:home |new |real )?address\b|\baddress (?:is|since)\b"),
+    ("private personal home", r"(?i)\b(?:private|personal|home) (?:e-?mail|phone|number|mobile|address)\b"),
+    ("kids children son daughter wife husband", r"(?i)\b(?:his|her|their) (?:kids|children|son|daughter|wife|"
+     r"husband) (?:go|goes|attend|attends|work|works) (?:to|at)\b"),
+    ("works", r"(?i)\bworks (?:nights |days |shifts )?at the\b"),
+    ("drives", r"(?i)\bdrives a (?:silver|black|white|red|blue|grey|green) \w+"),
+    ("vive wohnt habite woont", r"(?i)\bvive en (?:la calle|el número)\b|\bwohnt in der\b|\bhabite (?:au|rue|avenue)\b"
+     r"|\bwoont op de\b"),
+))
 # Where a person's own mailbox is: a free-mail service (an office's address is on its own domain).
 _FREE_MAIL = re.compile(
     r"(?:^|\.)(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|proton|protonmail|pm|gmx|web|"
@@ -37,6 +45,7 @@ _ROLE_MAILBOX = re.compile(
 # A person's name as the mailbox: first.last, first_last, f.last.
 _NAME_MAILBOX = re.compile(r"^[a-z]+(?:[._][a-z]+){1,3}\d*$")
 _YEAR_LIKE = re.compile(r"^\d{4}([ .\-/]\d{1,4})*$")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _is_personal(address: str) -> bool:
@@ -51,13 +60,16 @@ def check(subject) -> list[Finding]:
         return []
     text = subject.text.text
     findings = []
-    phones = [subject.evidence(*match.span()) for match in _PHONE.finditer(text) if not _YEAR_LIKE.match(match.group())]
+    has_digits = _ANY_DIGIT.search(text) is not None  # phone numbers and street numbers need one
+    phones = [subject.evidence(*match.span()) for match in (_PHONE.finditer(text) if has_digits else ())
+              if not _YEAR_LIKE.match(match.group())]
     if phones:
         findings.append(Finding(RULE, "pending", "phone_number", "a phone number", tuple(phones)))
-    streets = [subject.evidence(*match.span()) for match in _STREET.finditer(text)]
+    streets = [subject.evidence(*match.span()) for match in (_STREET.finditer(text) if has_digits else ())]
     if streets:
         findings.append(Finding(RULE, "pending", "street_address", "a street address", tuple(streets)))
-    details = [subject.evidence(*match.span()) for match in _DETAILS.finditer(text)]
+    details = [subject.evidence(*match.span()) for pattern in _DETAILS.triggered(subject.folded)
+               for match in pattern.finditer(text)]
     if details:
         findings.append(Finding(RULE, "pending", "personal_details", "where someone lives, works or whose "
                                 "children go where", tuple(details)))
