@@ -2,8 +2,8 @@
 
     python bench/run_all.py [--quick] [--no-docs] [--json-dir DIR]
 
-Runs bench/formats.py, bench/intake.py, bench/worker.py, bench/memory.py and
-bench/topologies.py one after the other (their own output goes to the terminal),
+Runs bench/formats.py, bench/intake.py, bench/worker.py, bench/memory.py,
+bench/topologies.py and bench/policy.py one after the other (their own output goes to the terminal),
 then replaces what lies between ``<!-- bench:service:start -->`` and
 ``<!-- bench:service:end -->`` in docs/benchmarks.md (the markers are appended at
 the end of the file the first time; nothing else in the file is touched) with
@@ -183,10 +183,33 @@ def topologies_section(result: dict) -> list[str]:
     ]
 
 
-def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: bool, svg_name: str) -> str:
+def policy_section(result: dict) -> list[str]:
+    decided, worker = result["decisions"], result["worker"]
+    rows = [[name, f"{value:.1f}"] for name, value in decided["us_per_comment"].items()]
+    worker_rows = [[f"policy {side}", f"{run['per_second']:.0f}", f"{run['cpu_ms_per_comment']:.3f}",
+                    ", ".join(f"{k} {v}" for k, v in sorted(run["statuses"].items()))]
+                   for side, run in worker["best"].items()]
+    return [
+        "### Automatic moderation: what the policy costs (`bench/policy.py`)", "",
+        f"{result['settings']['comments']} different realistic comments (the labelled evaluation set and the spam "
+        "model's seed). Decisions: `evaluate` in this process with a 10-term and a 5,000-term word list (every "
+        "other rule off), and with the default policy; the render for scale. Worker: one solo-pool worker drains "
+        "them with the default policy, and with a policy with every rule off, the sides taking turns.", "",
+        *md_table(["decision", "µs per comment"], rows), "",
+        *md_table(["worker", "comments/s", "CPU ms/comment", "statuses"], worker_rows), "",
+        *md_table(["ratio", "value"], [
+            ["decisions/s, 5,000-term list ÷ 10-term list", f"**{decided['ratio_large_to_small']:.2f}×**"],
+            ["worker comments/s, default policy ÷ every rule off",
+             f"**{worker['ratio_on_to_off']:.2f}×** (rounds " + ", ".join(f"{v:.2f}" for v in worker["rounds"]) + ")"],
+        ]), "",
+    ]
+
+
+def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: bool, svg_name: str,
+            policy: dict | None = None) -> str:
     lines = [
         START,
-        "## Service: intake, worker, memory, topologies",
+        "## Service: intake, worker, memory, topologies, moderation",
         "",
         "Written by `make bench` (`bench/run_all.py`) between these markers; edit the scripts, not this text.",
         "",
@@ -199,6 +222,7 @@ def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: b
         *worker_section(worker),
         *memory_section(memory),
         *topologies_section(topologies),
+        *(policy_section(policy) if policy else []),
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -234,12 +258,14 @@ def main() -> None:
         run("worker.py", *quick, "--json", str(json_dir / "worker.json"))
         run("memory.py", *(["--comments", "1000"] if args.quick else []), "--json", str(json_dir / "memory.json"))
         run("topologies.py", *quick, "--json", str(json_dir / "topologies.json"))
-        intake, worker, memory, topologies = (json.loads((json_dir / f"{name}.json").read_text())
-                                              for name in ("intake", "worker", "memory", "topologies"))
+        run("policy.py", *quick, "--json", str(json_dir / "policy.json"))
+        intake, worker, memory, topologies, policy = (json.loads((json_dir / f"{name}.json").read_text())
+                                                      for name in ("intake", "worker", "memory", "topologies",
+                                                                   "policy"))
 
     svg = percentile_svg({target: run["latency_ms"] for target, run in intake["best"].items()},
                          title="POST latency by percentile (wrk, best run of each target)")
-    text = section(intake, worker, memory, topologies, args.quick, SVG.name)
+    text = section(intake, worker, memory, topologies, args.quick, SVG.name, policy)
     if args.no_docs:
         print("\n" + text)
         return

@@ -10,6 +10,7 @@
 #                             when set: that Redis is used if it answers; if nothing listens
 #                             there and it names this machine, we start one on its port.
 #   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else one kept in $MODERATION_DEV_STATE_DIR/demo-api-key)
+#   MODERATION_ADMIN_TOKEN    the admin API's token (else one kept in $MODERATION_DEV_STATE_DIR/admin-token)
 #   MODERATION_DEV_STATE_DIR  where our Redis keeps its data (default .state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -214,6 +215,17 @@ if [ -z "${MODERATION_DEMO_API_KEY:-}" ]; then
     fi
     MODERATION_DEMO_API_KEY=$(cat "$key_file")
     export MODERATION_DEMO_API_KEY
+fi
+
+# Likewise an admin token for the admin API (moderators' queues and actions, the policy), unless
+# one is configured.
+if [ -z "${MODERATION_ADMIN_TOKEN:-}" ] && [ -z "${MODERATION_ADMIN_TOKEN_SHA256:-}" ]; then
+    admin_file="$state_dir/admin-token"
+    if [ ! -s "$admin_file" ]; then
+        (umask 077 && python -c 'import secrets; print("admin_" + secrets.token_urlsafe(24))' > "$admin_file")
+    fi
+    MODERATION_ADMIN_TOKEN=$(cat "$admin_file")
+    export MODERATION_ADMIN_TOKEN
 fi
 
 say "creating the demo site (flask --app moderation demo)"
