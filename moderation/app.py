@@ -13,7 +13,9 @@ from moderation.intake import Intake
 from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
 from moderation.settings import PREFIX, Settings
-from moderation.store import CommentStore, IdempotencyStore, RateLimit, SiteStore, broker_client, store_client
+from moderation.store import (
+    CommentStore, FloodControl, IdempotencyStore, RateLimit, SiteStore, broker_client, store_client,
+)
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import QUEUE_NAME, make_celery
@@ -72,5 +74,8 @@ def build_intake(settings: Settings, client, comments: CommentStore, celery) -> 
         def wake_message(site_id: str) -> QueuedTask:
             return QueuedTask(messages.queue_key, messages.drain(site_id))
 
-    return Intake(comments, IdempotencyStore(client, settings.idempotency_ttl), RateLimit(*settings.rate_limit_window),
-                  publish, wake_message)
+    site_window = settings.site_rate_limit_window
+    commenter_window = settings.rate_limit_window
+    flood_control = FloodControl(RateLimit(*commenter_window) if commenter_window[0] else None,
+                                 RateLimit(*site_window) if site_window else None)
+    return Intake(comments, IdempotencyStore(client, settings.idempotency_ttl), flood_control, publish, wake_message)

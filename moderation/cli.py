@@ -72,8 +72,7 @@ def demo(port: str) -> None:
     click.echo(f"  curl -sS '{base_url}/api/v1/threads/demo-article/comments?site={DEMO_SITE_ID}'")
     if svc.settings.admin_token:
         click.echo("Moderators' queue (comments held for review) and the site's policy, with the admin token:")
-        click.echo(f"  curl -sS -H {shlex.quote('Authorization: Bearer ' + svc.settings.admin_token)} \\
-"
+        click.echo(f"  curl -sS -H {shlex.quote('Authorization: Bearer ' + svc.settings.admin_token)} \\\n"
                    f"    '{base_url}/api/v1/admin/sites/{DEMO_SITE_ID}/comments?status=pending'")
         click.echo(f"  flask --app moderation policy show {DEMO_SITE_ID}")
 

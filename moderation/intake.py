@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from moderation.store.comments import CommentStore, IdempotencyConflict, QueuedTask, new_comment_id
 from moderation.store.idempotency import IdempotencyStore, StoredResponse
-from moderation.store.ratelimit import RateLimit
+from moderation.store.ratelimit import FloodControl
 from moderation.validation import CommentSubmission
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class IntakeResult:
     comment_id: str = ""
     replayed: bool = False
     retry_after: int = 0
+    limited_by: str = ""  # rate_limited: "ip", "email" or "site"
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Intake:
 
     comments: CommentStore
     idempotency: IdempotencyStore
-    rate_limit: RateLimit
+    flood_control: FloodControl
     wake: Callable[[str], None]  # (site id)
     wake_message: Callable[[str], QueuedTask] | None = None
 
@@ -104,15 +105,17 @@ class Intake:
                                            response)
         fields = submission.to_store_fields()
         fields.update(site_id=site_id, idempotency_key=idempotent.key if idempotent else "")
-        client = submission.client_ip or client_address or "unknown"
+        # The commenter's IP is the one the site reports: the connection's address is the site's
+        # server (one address for all its readers), so it limits nobody (ratelimit.py).
+        windows = self.flood_control.windows(site_id, submission.client_ip or "", submission.author_email or "")
         wake = self.wake_message(site_id) if self.wake_message else None
         try:
             created = self.comments.create(fields, comment_id=comment_id, request_id=request_id,
-                                           rate=self.rate_limit.window(site_id, client), guard=guard, wake=wake)
+                                           rate=windows, guard=guard, wake=wake)
         except IdempotencyConflict:  # our claim lapsed and another request holds the key now
             return IntakeResult("in_progress")
         if created.outcome == "limited":
-            return IntakeResult("rate_limited", retry_after=created.retry_after)
+            return IntakeResult("rate_limited", retry_after=created.retry_after, limited_by=created.limited_by)
         if created.outcome == "no_parent":
             return IntakeResult("no_parent")
         if created.wake and wake is None:

@@ -68,9 +68,14 @@ def _idempotent_request(media_type: str, raw: bytes) -> IdempotentRequest | None
 
 def _refusal(result: IntakeResult) -> Problem:
     if result.outcome == "rate_limited":
-        limit, _window = services().settings.rate_limit_window
-        return Problem(429, "Too Many Requests", f"At most {limit} comments per client in this window.",
-                       type_slug="rate-limited", headers={"Retry-After": str(result.retry_after)})
+        settings = services().settings
+        limit, window = (settings.site_rate_limit_window if result.limited_by == "site" else None) or \
+            settings.rate_limit_window
+        who = {"ip": "per commenter IP", "email": "per commenter e-mail", "site": "for this site"}.get(
+            result.limited_by, "per commenter")
+        return Problem(429, "Too Many Requests", f"At most {limit} comments {who} in {window} s.",
+                       type_slug="rate-limited", headers={"Retry-After": str(result.retry_after)},
+                       limited_by=result.limited_by or None)
     if result.outcome == "thread_closed":
         return Problem(409, "Thread closed", "This thread takes no new comments.", type_slug="thread-closed")
     if result.outcome == "no_parent":

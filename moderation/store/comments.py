@@ -137,6 +137,7 @@ class CreateResult:
     retry_after: int = 0
     wake: bool = False
     replicated: bool = True  # False: fewer replicas than ``wait_replicas`` acknowledged it in time
+    limited_by: str = ""     # ``limited``: which limit ("ip", "email", "site")
 
 
 @dataclass(frozen=True)
@@ -223,11 +224,12 @@ class CommentStore:
 
     # -- intake ---------------------------------------------------------------
     def create(self, fields_by_name: dict[str, str], *, comment_id: str | None = None,
-               now: float | None = None, request_id: str = "", rate: RateWindow | None = None,
+               now: float | None = None, request_id: str = "", rate: list[RateWindow] | RateWindow | None = None,
                guard: CreateGuard | None = None, wake: QueuedTask | None = None) -> CreateResult:
         """Persist a new comment in state ``queued`` (one audit event), in one round trip.
 
-        ``rate``: the commenter's rate-limit window, counted in the same step. ``guard``: an
+        ``rate``: the flood-control windows (``ratelimit.FloodControl.windows``), checked and
+        counted in the same step; over any of them, nothing is written (``limited``). ``guard``: an
         Idempotency-Key claim; the comment and the response stored under the key are written
         together, only while the key still holds that claim (else :class:`IdempotencyConflict`).
         Pass the ``comment_id`` the guarded response names (see :func:`new_comment_id`).
@@ -244,16 +246,20 @@ class CommentStore:
         # Empty fields are left out of the hash (Comment.from_hash reads them as empty): ~15 bytes each.
         submission = json.dumps({name: fields_by_name[name] for name in SUBMISSION_FIELDS if fields_by_name.get(name)},
                                 ensure_ascii=False)
+        windows = [rate] if isinstance(rate, RateWindow) else list(rate or ())
         script_keys = [comment_key, keys.comment_sequence_key(site_id), keys.audit_stream_key(site_id),
                        keys.in_flight_key(site_id, QUEUED),
-                       rate.key if rate else comment_key,  # unused keys repeat the comment's (same slot)
+                       comment_key,  # unused; unused keys repeat the comment's (same slot)
                        keys.comment_key(site_id, parent) if parent else comment_key,
                        guard.key if guard else comment_key,
                        wake.queue_key if wake else comment_key, keys.ready_queue_key(site_id)]
         args = [comment_id, _timestamp(now), request_id, self.audit_stream_max,
-                rate.limit if rate else 0, rate.expire_seconds if rate else 0, parent, site_id, thread,
+                len(windows), 0, parent, site_id, thread,
                 guard.token if guard else "", guard.record if guard else "", guard.ttl_seconds if guard else 0,
                 wake.message if wake else "", submission]
+        for window in windows:
+            script_keys += [window.key, window.previous_key]
+            args += [window.limit, f"{window.previous_weight:.6f}", window.expire_seconds, window.retry_after_seconds]
         replicated = True
         if self.wait_replicas:
             reply, acknowledged = scripts.run_then_wait(self.redis, self._create, script_keys, args,
@@ -265,7 +271,7 @@ class CommentStore:
         if outcome == "conflict":
             raise IdempotencyConflict(comment_id)
         if outcome == "limited":
-            return CreateResult(outcome, comment_id, retry_after=max(1, int(number)))
+            return CreateResult(outcome, comment_id, retry_after=max(1, int(number)), limited_by=windows[int(woke)].scope)
         return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1, replicated=replicated)
 
     def replicated_so_far(self, site_id: str) -> bool:

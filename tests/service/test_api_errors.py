@@ -115,8 +115,23 @@ def test_rate_limit_is_429_with_retry_after(redis_url, site_key):
     assert statuses == [202, 202]
     assert_problem(limited, 429)
     assert int(limited.headers["Retry-After"]) > 0
-    other_reader = comment_payload(client={"ip": "198.51.100.1"})
-    assert post_comment(client, site_key, other_reader).status_code == 202  # per commenter IP
+    assert assert_problem(limited, 429)["limited_by"] == "ip"
+    other_reader = comment_payload(client={"ip": "198.51.100.1"}, author={"name": "Bo", "email": "bo@example.org"})
+    assert post_comment(client, site_key, other_reader).status_code == 202  # per commenter
+    rotating = comment_payload(client={"ip": "198.51.100.77"})  # Ada again, from another IP
+    assert assert_problem(post_comment(client, site_key, rotating), 429)["limited_by"] == "email"
+
+
+def test_a_site_posting_without_client_ips_is_not_one_commenter_and_has_a_ceiling(redis_url, site_key):
+    app = create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_RATE_LIMIT": "2/hour",
+                      "MODERATION_SITE_RATE_LIMIT": "5/hour", "TESTING": True})
+    client = app.test_client()
+    statuses = [post_comment(client, site_key, comment_payload(client=None, author={
+        "name": f"Reader {n}", "email": f"reader{n}@example.org"})).status_code for n in range(6)]
+    assert statuses == [202] * 5 + [429]  # five readers behind the CMS's one address, then the ceiling
+    rotating = [post_comment(client, site_key, comment_payload(client={"ip": f"198.51.100.{n}"}, author={
+        "name": "Spammer"})).status_code for n in range(3)]
+    assert rotating == [429, 429, 429]  # the site's ceiling holds whatever IPs are claimed
 
 
 @pytest.mark.timeout(30)

@@ -63,3 +63,14 @@ def test_policy_set_show_versions_and_replay(app, client, site, site_key, site_c
     refused = runner.invoke(args=["policy", "set", site.id, str(proposal)])
     assert refused.exit_code != 0 and "/mode" in refused.output
     assert runner.invoke(args=["policy", "show", "no-such-site"]).exit_code != 0
+
+
+def test_demo_prints_the_admin_queue_command_that_works(redis_url):
+    from moderation import create_app
+    app = create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_ADMIN_TOKEN": "admin-token-for-the-demo"})
+    output = app.test_cli_runner().invoke(args=["demo", "--port", "8123"]).output
+    url = re.search(r"'(http://127\.0\.0\.1:8123/api/v1/admin/\S+)'", output).group(1)
+    assert "Bearer admin-token-for-the-demo" in output
+    response = app.test_client().get(url.replace("http://127.0.0.1:8123", ""),
+                                     headers={"Authorization": "Bearer admin-token-for-the-demo"})
+    assert response.status_code == 200 and response.json["status"] == "pending"

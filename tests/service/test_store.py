@@ -1,7 +1,7 @@
 """The Redis store against a real redis-server: transitions, memberships, audit, sites."""
 import pytest
 
-from moderation.store import IdempotencyStore, RateLimit
+from moderation.store import FloodControl, IdempotencyStore, RateLimit
 from moderation.store import keys
 from moderation.store.comments import APPROVED, FAILED, PENDING, PROCESSING, QUEUED, InvalidCursor
 from moderation.store.idempotency import StoredResponse
@@ -26,8 +26,8 @@ def test_create_persists_queued_with_one_audit_event(comment_store, redis_client
 def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, site_store):
     site, api_key = site_store.create("News", [])
     fields = {"site_id": site.id, "thread": "t1", "body": "b", "format": "plain_text"}
-    rate = RateLimit(10, 60)
-    warm = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4")).comment_id  # loads the script
+    rate = FloodControl(RateLimit(10, 60), RateLimit(100, 60))
+    warm = comment_store.create(fields, rate=rate.windows(site.id, "1.2.3.4", "a@b.example")).comment_id  # the script
     comment_store.transition(comment_store.begin_attempt(site.id, warm, 3).comment,
                              allowed_from={PROCESSING}, to=APPROVED, actor="test", decision_reasons=[])
     site_store.cache_seconds = 60
@@ -36,7 +36,7 @@ def test_intake_and_a_workers_attempt_cost_one_round_trip_each(comment_store, si
         assert site_store.authenticate(api_key) == site
     assert trips.count == 1  # the key index; the site's record comes from the cache
     with counting_round_trips() as trips:
-        created = comment_store.create(fields, rate=rate.window(site.id, "1.2.3.4"))
+        created = comment_store.create(fields, rate=rate.windows(site.id, "1.2.3.4", "a@b.example"))
     assert trips.count == 1 and created.outcome == "created"
     with counting_round_trips() as trips:
         start = comment_store.begin_attempt(site.id, created.comment_id, 3)
@@ -165,18 +165,37 @@ def test_idempotency_claim_replay_mismatch_and_release(redis_client):
     assert store.claim("s1", "key-1", "fp").outcome == "replay"
 
 
-def test_rate_limit_counts_per_window_and_client_when_creating(comment_store):
+def test_flood_control_is_a_sliding_window_per_scope_counted_only_when_accepted(comment_store):
     limit = RateLimit(limit=2, window_seconds=60)
     now = 1_000_000.0  # 40 s into a 60 s window (999_960 .. 1_000_020)
 
-    def create(client, at):
+    def create(ip, at):
         return comment_store.create({"site_id": "s1", "thread": "t1", "body": "b", "format": "plain_text"},
-                                    rate=limit.window("s1", client, at))
+                                    rate=[limit.window("s1", "ip", ip, at)])
 
     assert [create("1.2.3.4", now).outcome for _ in range(3)] == ["created", "created", "limited"]
     assert create("5.6.7.8", now).outcome == "created"
-    assert limit.window("s1", "1.2.3.4", now).retry_after_seconds == 20
-    assert create("1.2.3.4", now + 60).outcome == "created"  # next window
+    assert limit.window("s1", "ip", "1.2.3.4", now).retry_after_seconds == 20
+    # 30 s into the next window half of the previous one still counts: 2 x 0.5 + 0 -> one more fits.
+    assert create("1.2.3.4", now + 50).outcome == "created"
+    assert create("1.2.3.4", now + 50).outcome == "limited"
+    assert create("1.2.3.4", now + 140).outcome == "created"  # two windows later: all clear
+
+
+def test_flood_control_checks_every_scope_and_names_the_one_that_refused(comment_store):
+    control = FloodControl(commenter=RateLimit(2, 60), site=RateLimit(3, 60))
+    fields = {"site_id": "s1", "thread": "t1", "body": "b", "format": "plain_text"}
+
+    def create(ip, email):
+        return comment_store.create(fields, rate=control.windows("s1", ip, email, now=1_000_000.0))
+
+    assert create("10.0.0.1", "ada@example.org").outcome == "created"
+    assert create("10.0.0.2", "ADA+news@example.org").outcome == "created"  # same commenter, another IP
+    refused = create("10.0.0.3", "ada@example.org")
+    assert (refused.outcome, refused.limited_by) == ("limited", "email")
+    assert create("", "bob@example.org").outcome == "created"  # no IP reported: no per-IP limit
+    ceiling = create("10.0.0.9", "cy@example.org")
+    assert (ceiling.outcome, ceiling.limited_by) == ("limited", "site")
 
 
 def test_create_checks_the_parent_is_in_the_same_site_and_thread(comment_store):
