@@ -121,7 +121,7 @@ class Gunicorn:
         metrics_dir = workdir / f"{name}-metrics"
         metrics_dir.mkdir()
         self.env = harness.child_env(
-            MODERATION_REDIS_URL=redis_url, MODERATION_RATE_LIMIT=RATE_LIMIT, MODERATION_SITE_RATE_LIMIT="",
+            MODERATION_REDIS_URL=redis_url, MODERATION_RATE_LIMIT=RATE_LIMIT, MODERATION_SITE_RATE_LIMIT="0/minute",
             PORT=str(self.port),
             HOST="127.0.0.1", WEB_CONCURRENCY=str(workers), PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
             **(extra_env or {}))

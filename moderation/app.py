@@ -43,6 +43,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     client = store_client(settings)
     comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms,
                             policy_file=settings.policy_file)
+    comments.policies.defaults()  # a missing or wrong policy file stops the start, not every request
     celery = make_celery(settings)
     broker = broker_client(settings, client)  # one per app: metrics, /readyz and the doctor share it
     app.extensions[EXTENSION_NAME] = Services(

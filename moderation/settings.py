@@ -77,7 +77,7 @@ class Settings:
     stuck_after: int = 180
     # Flood control (sliding windows, moderation/store/ratelimit.py), as "N/second|minute|hour|day":
     # submissions per commenter, counted by the IP the site reports (client.ip) and by e-mail,
-    # each; and all of one site's submissions ("" or "0/minute": no site ceiling). 600 a minute
+    # each; and all of one site's submissions ("0/minute": no site ceiling). 600 a minute
     # is 17 times a large newsroom's average (50,000 a day), room for breaking news.
     rate_limit: str = "30/minute"
     site_rate_limit: str = "600/minute"

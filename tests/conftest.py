@@ -38,6 +38,7 @@ Fixtures (all documented for reuse by fault-injection tests):
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -68,7 +69,10 @@ def formats_read_afresh():
 # a worker stand in for it) with a short MODERATION_STUCK_AFTER.
 DEFAULT_TEST_SETTINGS = {
     "rate_limit": "10000/minute",
-    "site_rate_limit": "",  # load tests post thousands a minute to one site
+    "site_rate_limit": "0/minute",  # load tests post thousands a minute to one site
+    # Reliability tests post look-alike comments and check where each ends: moderation off but
+    # for active content. The moderation's own tests use the default policy (DEFAULT_POLICY).
+    "policy_file": str(Path(__file__).parent / "data" / "policy-rules-off.toml"),
     "redis_socket_timeout": 1.0,
 }
 

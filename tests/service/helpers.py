@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import json as jsonlib
 
+from pathlib import Path
+
 PROBLEM_TYPE = "application/problem+json"
+# The shipped default policy (the test settings' default is every rule off: tests/conftest.py).
+DEFAULT_POLICY = str(Path(__file__).resolve().parents[2] / "config" / "policy.toml")
 
 
 def comment_payload(**overrides) -> dict:

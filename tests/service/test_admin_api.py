@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from tests.service.helpers import assert_problem, auth, comment_payload, post_comment
+from tests.service.helpers import DEFAULT_POLICY, assert_problem, auth, comment_payload, post_comment
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Moderator": "ada"}
@@ -12,7 +12,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Moderator": "ada"}
 
 @pytest.fixture
 def settings_overrides():
-    return {"admin_token_sha256": hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest()}
+    return {"admin_token_sha256": hashlib.sha256(ADMIN_TOKEN.encode()).hexdigest(), "policy_file": DEFAULT_POLICY}
 
 
 def post_and_decide(client, site_key, site_comments, body, **payload):

@@ -58,3 +58,14 @@ def test_store_scripts_push_task_messages_only_onto_the_stores_own_redis(environ
 def test_an_unknown_topology_is_refused():
     with pytest.raises(ValueError, match="MODERATION_REDIS_TOPOLOGY"):
         Settings.from_env({"MODERATION_REDIS_TOPOLOGY": "galaxy"})
+
+
+def test_a_missing_or_wrong_policy_file_stops_the_app_at_start(tmp_path, redis_url):
+    from moderation import create_app
+    from moderation.policy import PolicyError
+    with pytest.raises(FileNotFoundError):
+        create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_POLICY_FILE": str(tmp_path / "missing.toml")})
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('mode = "sometimes"\n')
+    with pytest.raises(PolicyError):
+        create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_POLICY_FILE": str(wrong)})
