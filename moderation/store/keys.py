@@ -48,8 +48,8 @@ def policy_history_key(site_id: str) -> str:
 
 
 def near_duplicates_key(day: str) -> str:
-    """Hash, GLOBAL (no site: campaigns cross sites), one per UTC day ``YYYYMMDD``, expiring
-    after three days: band key -> the first comment seen with it (``site/id``), and
+    """Hash, GLOBAL (no site: campaigns cross sites), one per UTC day ``YYYYMMDD``, expiring a
+    day and an hour after its last write: band key -> the first comment seen with it (``site/id``), and
     ``band#n`` -> how many comments had it. Single-key commands only."""
     return f"{PREFIX}near-dup:{day}"
 

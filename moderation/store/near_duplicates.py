@@ -1,7 +1,7 @@
 """The index of recent comments' near-duplicate band keys (``policy.near_duplicates``).
 
 Global, because copy-paste campaigns cross sites: one hash per UTC day (today's and
-yesterday's are searched; each expires after three days), written and read with single-key
+yesterday's are searched; each expires a day and an hour after its last write), written and read with single-key
 commands in non-transactional pipelines (each key lies in one slot of a Redis Cluster). Per
 band key it keeps the first comment seen with it (``site/id``, set once with HSETNX) and a
 count (HINCRBY): no read-modify-write, so concurrent workers lose nothing. A band shared is
@@ -14,7 +14,9 @@ import redis
 
 from moderation.store import keys
 
-KEEP_SECONDS = 3 * 86400
+# A day's hash is written until the day ends and read until the next one ends: every write
+# pushes its expiry to a day and an hour later.
+KEEP_SECONDS = 86400 + 3600
 
 
 class NearDuplicateIndex:
