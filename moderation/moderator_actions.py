@@ -1,4 +1,5 @@
-"""What a moderator can do to a comment: approve, reject, mark spam, hold, take down.
+"""What a moderator can do to a comment (approve, reject, mark spam, hold, take down) and to
+its author (ban, trust).
 
 One code path for every caller (the admin API now, the dashboard next): each action is one
 compare-and-set state change (``CommentStore.transition``) from the states it may start from,
@@ -14,11 +15,13 @@ import json
 import time
 from dataclasses import dataclass
 
+from moderation.commenter import commenter_id, normalized_email
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
 from moderation.policy.spam_model import HAM as HAM_LABEL
 from moderation.policy.spam_model import SPAM as SPAM_LABEL
 from moderation.policy.spam_model import tokens as spam_tokens
+from moderation.policy.model import commenter_entry_problem
 from moderation.policy.text import comment_text
 from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, CommentStore
 
@@ -70,6 +73,7 @@ def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str
     now = store.get(site_id, comment_id)
     if changed:
         _teach_spam_model(store, site_id, comment, now, action, reason)
+        store.commenters.record(site_id, [(commenter_id(comment.author_email, comment.client_ip), to)])
         return ActionResult("changed", now)
     if now is not None and now.status == to:  # another moderator did the same meanwhile
         return ActionResult("unchanged", now)
@@ -112,3 +116,30 @@ def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after:
     links = text.links
     store.spam_feedback.record(site_id, label, spam_tokens(text.text, sum(not link.is_email for link in links),
                                                            sum(link.is_email for link in links)))
+
+
+COMMENTER_ACTIONS = {"ban": ("banned", True), "unban": ("banned", False),
+                     "trust": ("trusted", True), "untrust": ("trusted", False)}
+
+
+def change_commenter_list(store: CommentStore, site_id: str, action: str, entry: str, actor: str):
+    """Ban or trust a commenter (an e-mail address, an @domain, or for a ban an IP or network),
+    or lift it: the site's policy is saved as its next version, so who did it and when is in
+    its history. Returns the new policy; ActionError 422 for a wrong action or entry."""
+    if action not in COMMENTER_ACTIONS:
+        raise ActionError(422, f"Unknown action {action!r}; one of {', '.join(COMMENTER_ACTIONS)}.")
+    list_name, adding = COMMENTER_ACTIONS[action]
+    entry = entry.strip().lower()
+    problem = commenter_entry_problem(entry, allow_ip=list_name == "banned")
+    if problem:
+        raise ActionError(422, f"{entry!r}: {problem}.")
+    current = store.policies.current_uncached(site_id)
+    entries = [item for item in getattr(current.commenters, list_name) if item.lower() != entry]
+    if adding:
+        entries.append(entry)
+    return store.policies.save(site_id, {"commenters": {list_name: entries}}, actor)
+
+
+def commenter_of(comment: Comment) -> str:
+    """The list entry that names a comment's author: their e-mail address, else their IP."""
+    return normalized_email(comment.author_email) if comment.author_email else comment.client_ip

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from moderation.commenter import commenter_id
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
 from moderation.policy import evaluate
@@ -103,10 +104,13 @@ def _finish(store: CommentStore, started: list[tuple[str, AttemptStart]], max_at
             else:
                 rendered.append((index, start, outcome))
     copies = _earlier_copies(store, rendered)
-    for (index, start, result), earlier in zip(rendered, copies):
-        changes.append((index, _decide(store, start, result, earlier, actor, request_id or start.comment.request_id)))
+    histories = _commenter_histories(store, rendered)
+    for (index, start, result), earlier, history in zip(rendered, copies, histories):
+        changes.append((index, _decide(store, start, result, earlier, history, actor,
+                                       request_id or start.comment.request_id)))
     made = store.transitions([change for _, change in changes]) if changes else []
     store.near_duplicates.add([(_ref(start.comment), result.fingerprint.bands) for _, start, result in rendered])
+    _record_decisions(store, [change for (_, change), changed in zip(changes, made) if changed])
     for (index, change), changed in zip(changes, made):
         comment_id, start = started[index]
         codes = tuple(change.decision_reasons or ())
@@ -174,14 +178,40 @@ def _earlier_copies(store: CommentStore, rendered: list[tuple[int, AttemptStart,
     return copies
 
 
-def _decide(store: CommentStore, start: AttemptStart, rendered: Rendered, earlier: EarlierCopies, actor: str,
-            request_id: str) -> StateChange:
+def _commenter_histories(store: CommentStore, rendered: list[tuple[int, AttemptStart, Rendered]]) -> list[str]:
+    """Each rendered comment's commenter's recent decisions, by site (one round trip a site)."""
+    histories = [""] * len(rendered)
+    by_site: dict[str, list[int]] = {}
+    for position, (_, start, _result) in enumerate(rendered):
+        by_site.setdefault(start.comment.site_id, []).append(position)
+    for site_id, positions in by_site.items():
+        found = store.commenters.recent(site_id, [_commenter(rendered[position][1].comment) for position in positions])
+        for position, history in zip(positions, found):
+            histories[position] = history
+    return histories
+
+
+def _record_decisions(store: CommentStore, changes: list[StateChange]) -> None:
+    """Add the batch's decisions to their commenters' histories."""
+    by_site: dict[str, list[tuple[str, str]]] = {}
+    for change in changes:
+        by_site.setdefault(change.comment.site_id, []).append((_commenter(change.comment), change.to))
+    for site_id, decisions in by_site.items():
+        store.commenters.record(site_id, decisions)
+
+
+def _commenter(comment: Comment) -> str:
+    return commenter_id(comment.author_email, comment.client_ip)
+
+
+def _decide(store: CommentStore, start: AttemptStart, rendered: Rendered, earlier: EarlierCopies, history: str,
+            actor: str, request_id: str) -> StateChange:
     """The state change that stores one rendered comment's decision under its site's policy."""
     comment = start.comment
     site_id = comment.site_id
     decision = evaluate(store.policies.current(site_id), rendered.html, rendered.report, thread=comment.thread,
-                        author_email=comment.author_email, site_spam=store.spam_feedback.counts(site_id),
-                        earlier_copies=earlier, own_ref=_ref(comment))
+                        author_email=comment.author_email, client_ip=comment.client_ip, commenter_history=history,
+                        site_spam=store.spam_feedback.counts(site_id), earlier_copies=earlier, own_ref=_ref(comment))
     codes = decision.reason_codes or ["no_findings"]
     extra = {
         "html": rendered.html,

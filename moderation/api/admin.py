@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 
 from moderation.api.admin_auth import require_admin
 from moderation.api.deps import author_document, iso_time, services
-from moderation.moderator_actions import ActionError, apply_action
+from moderation.moderator_actions import ActionError, apply_action, change_commenter_list, commenter_of
 from moderation.policy import PolicyError
 from moderation.policy.replay import replay
 from moderation.problems import Problem, validation_problem
@@ -133,6 +133,29 @@ def act_on_comment(site_id: str, comment_id: str):
                       type_slug="invalid-transition" if exc.status == 409 else None,
                       **({"current_status": exc.current_status} if exc.current_status else {})) from None
     return jsonify({"outcome": result.outcome, "comment": admin_comment(result.comment)})
+
+
+@bp.post("/sites/<site_id>/commenters")
+def change_commenter(site_id: str):
+    """Ban or trust a commenter, or lift it: {"action": "ban" | "unban" | "trust" | "untrust",
+    "entry": e-mail, @domain, IP or network} or {"action", "comment": id} (its author)."""
+    data = _json_object()
+    action, entry, comment_id = (data.get(name, "") for name in ("action", "entry", "comment"))
+    if not all(isinstance(value, str) for value in (action, entry, comment_id)):
+        raise validation_problem([{"pointer": "", "detail": "action, entry and comment are strings"}],
+                                 title="Invalid action")
+    site_id = _site_id(site_id)
+    if comment_id and not entry:
+        entry = commenter_of(_comment(site_id, comment_id))
+        if not entry:
+            raise validation_problem([{"pointer": "/comment", "detail": "the comment names no e-mail or IP"}],
+                                     title="Invalid action")
+    try:
+        policy = change_commenter_list(services().comments, site_id, action, entry, _actor())
+    except ActionError as exc:
+        raise validation_problem([{"pointer": "/entry" if "Unknown action" not in str(exc) else "/action",
+                                   "detail": str(exc)}], title="Invalid action") from None
+    return jsonify({"version": policy.version, "commenters": policy.to_dict()["commenters"]})
 
 
 def _comment(site_id: str, comment_id: str) -> Comment:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import ipaddress
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from moderation.policy.classifier import known_providers  # the module loads no model
 
-MODES = ("post", "pre", "pre_links")
+MODES = ("post", "pre", "pre_links", "pre_new")
 THREAD_MODES = ("pre", "closed")
 OUTCOMES = ("approved", "pending", "rejected", "spam")
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
@@ -29,6 +30,15 @@ class PolicyError(ValueError):
     def __init__(self, errors: list[dict]):
         super().__init__("; ".join(f"{error['pointer']}: {error['detail']}" for error in errors))
         self.errors = errors
+
+
+@dataclass(frozen=True)
+class Commenters:
+    banned: tuple[str, ...] = ()    # e-mail addresses, @domains, IPs or CIDRs -> rejected
+    trusted: tuple[str, ...] = ()   # e-mail addresses or @domains: skip pre_new, pre_links and the link limit
+    pre_new_count: int = 1          # mode pre_new: a commenter's comments are held until this many were approved
+    history_min: int = 3            # recent history: with at least this many recent decisions...
+    history_rejected_share: float = 0.5  # ...this share or more rejected or spam holds the next (0: off)
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class Policy:
     mode: str = "post"
     languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl")
     threads: dict = field(default_factory=dict)
+    commenters: Commenters = Commenters()
     words: Words = Words()
     links: Links = Links()
     active_content: ActiveContent = ActiveContent()
@@ -122,6 +133,7 @@ class Policy:
         return self._digest
 
     def thread_mode(self, thread: str) -> str:
+        """The mode in force on a thread: its own ("pre", "closed") or the site's."""
         return self.threads.get(thread) or self.mode
 
 
@@ -180,6 +192,15 @@ def _check(policy: Policy, errors: list[dict]) -> None:
                 f"{language!r} has no word list (available: {', '.join(available_languages())})")
     require(0 <= policy.links.max <= 1000, "/links/max", "must be between 0 and 1000")
     require(0 <= policy.words.suspect_to_reject <= 100, "/words/suspect_to_reject", "must be between 0 and 100")
+    require(1 <= policy.commenters.pre_new_count <= 20, "/commenters/pre_new_count", "must be between 1 and 20")
+    require(0 <= policy.commenters.history_rejected_share <= 1, "/commenters/history_rejected_share",
+            "must be between 0 and 1")
+    require(1 <= policy.commenters.history_min <= 20, "/commenters/history_min", "must be between 1 and 20")
+    for pointer, entries in (("/commenters/banned", policy.commenters.banned),
+                             ("/commenters/trusted", policy.commenters.trusted)):
+        for entry in entries:
+            problem = commenter_entry_problem(entry, allow_ip=pointer.endswith("banned"))
+            require(not problem, pointer, f"{entry!r}: {problem}")
     require(1 <= policy.copies.spam_after <= 1000, "/copies/spam_after", "must be between 1 and 1000")
     require(policy.links.shortener_outcome in ("pending", "spam"), "/links/shortener_outcome", "must be pending or spam")
     require(policy.active_content.outcome in ("pending", "spam"), "/active_content/outcome", "must be pending or spam")
@@ -193,6 +214,21 @@ def _check(policy: Policy, errors: list[dict]) -> None:
     for pointer, terms in (("/words/banned", policy.words.banned), ("/words/suspect", policy.words.suspect)):
         require(len(terms) <= 50_000, pointer, "at most 50,000 terms")
         require(all(len(term) <= 200 for term in terms), pointer, "terms are at most 200 characters")
+
+
+def commenter_entry_problem(entry: str, allow_ip: bool = True) -> str:
+    """What is wrong with a commenter-list entry ('' when it is fine): an e-mail address, an
+    ``@domain``, or (banned list only) an IP address or network."""
+    if "@" in entry:
+        mailbox, _, domain = entry.rpartition("@")
+        return "" if domain and "." in domain and " " not in entry else "not an e-mail address or @domain"
+    if not allow_ip:
+        return "an e-mail address or @domain"
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return "not an e-mail address, @domain, IP address or network"
+    return ""
 
 
 def wordlists_dir() -> Path:

@@ -25,6 +25,9 @@ class Subject:
     site_spam: object | None = None  # the site's moderators' spam counts (spam_model.SpamCounts)
     earlier_copies: object | None = None  # store.near_duplicates.EarlierCopies, when looked up
     own_ref: str = ""  # "site/id" of this comment, as the near-duplicate index names it
+    client_ip: str = ""  # as the site reported it
+    commenter_history: str | None = None  # recent decisions, newest first (rules/commenters.py)
+    trusted: bool = False  # set by the commenters rule: a trusted commenter skips some holds
     score: float | None = None  # set by the classifier rule when it ran
     spam_probability: float | None = None  # set by the spam model rule when it ran
 

@@ -34,6 +34,7 @@ from moderation.store.idempotency import CreateGuard
 from moderation.store.policies import PolicyStore
 from moderation.store.spam_feedback import SpamFeedbackStore
 from moderation.store.near_duplicates import NearDuplicateIndex
+from moderation.store.commenters import CommenterHistory
 from moderation.store.ratelimit import RateWindow
 from moderation.store.states import (  # noqa: F401 - re-exported: callers import states from here
     ALL_STATES, APPROVED, FAILED, FINAL_STATES, IN_FLIGHT_STATES, PENDING, PROCESSING, QUEUED, REJECTED, SPAM,
@@ -214,6 +215,8 @@ class CommentStore:
         self.spam_feedback = SpamFeedbackStore(client)
         # Recent comments' texts, to find copy-paste campaigns (global: they cross sites).
         self.near_duplicates = NearDuplicateIndex(client)
+        # Commenters' recent decisions (the policy's pre_new and recent-history rules).
+        self.commenters = CommenterHistory(client)
         self.audit_stream_max = audit_stream_max
         self.wait_replicas = wait_replicas  # MODERATION_WAIT_REPLICAS: see create()
         self.wait_timeout_ms = wait_timeout_ms

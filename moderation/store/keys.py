@@ -54,6 +54,14 @@ def near_duplicates_key(day: str) -> str:
     return f"{PREFIX}near-dup:{day}"
 
 
+def commenter_history_key(site_id: str, commenter: str) -> str:
+    """List (TTL 180 days): one commenter's last 20 decisions in the site, newest first, one
+    letter each (a approved, p pending, r rejected, s spam); ``commenter`` is
+    ``moderation.commenter.commenter_id``."""
+    digest = hashlib.sha256(commenter.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{site_prefix(site_id)}commenter:{digest}"
+
+
 def spam_counts_key(site_id: str) -> str:
     """Hash: the site's moderators' spam model counts: ``docs:spam``, ``docs:ham``, and per
     token ``spam:<token>`` and ``ham:<token>`` (moderation/policy/spam_model.py)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from moderation.commenter import normalized_email
 from moderation.store import keys
 
 
@@ -75,9 +76,3 @@ class FloodControl:
         if self.site:
             found.append(self.site.window(site_id, "site", "", now))
         return found
-
-
-def normalized_email(email: str) -> str:
-    """An address as one commenter: lower case, without a ``+tag`` (``ada+news@x`` is ``ada@x``)."""
-    mailbox, _, domain = email.strip().lower().rpartition("@")
-    return f"{mailbox.split('+', 1)[0]}@{domain}" if mailbox else email.strip().lower()

@@ -166,3 +166,33 @@ def test_a_policy_round_trips_through_its_dict():
     original = policy(mode="pre_links", threads={"a": "pre"})
     again = Policy.from_dict(original.to_dict(), version="test-1")
     assert again == original and dataclasses.replace(again, mode="pre").digest() != original.digest()
+
+
+def test_banned_and_trusted_commenters():
+    listed = policy(commenters={"banned": ["spammer@example.org", "@junk.example", "203.0.113.0/24", "2001:db8::/32"],
+                                "trusted": ["editor@paper.example"]})
+    assert codes(decide("Fine words.", listed, author_email="Spammer+x@Example.org")) == ["banned_commenter"]
+    assert decide("Fine words.", listed, author_email="a@mail.junk.example").status == "rejected"
+    assert decide("Fine words.", listed, client_ip="203.0.113.77").status == "rejected"
+    assert decide("Fine words.", listed, client_ip="2001:db8::1").status == "rejected"
+    assert decide("Fine words.", listed, client_ip="198.51.100.1", author_email="ok@example.org").status == "approved"
+    many_links = "Sources: https://a.example https://b.example https://c.example https://d.example"
+    assert decide(many_links, listed, author_email="reader@example.org").status == "pending"
+    trusted = decide(many_links, listed, author_email="Editor@paper.example")
+    assert trusted.status == "approved" and codes(trusted) == ["trusted_commenter"]
+
+
+def test_new_commenters_wait_under_pre_new_and_bad_history_holds():
+    pre_new = policy(mode="pre_new", commenters={"pre_new_count": 2})
+    assert codes(decide("Fine words.", pre_new, commenter_history="")) == ["new_commenter"]
+    assert codes(decide("Fine words.", pre_new, commenter_history="pa")) == ["new_commenter"]
+    assert decide("Fine words.", pre_new, commenter_history="aa").status == "approved"
+    assert codes(decide("Fine words.", policy(), commenter_history="rsra")) == ["recent_history"]
+    assert decide("Fine words.", policy(), commenter_history="rs").status == "approved"  # too few to judge
+    assert decide("Fine words.", policy(), commenter_history="aaarr").status == "approved"
+
+
+@pytest.mark.parametrize("entry", ["not an entry", "x@", "300.1.1.1", "@nodot"])
+def test_wrong_commenter_entries_are_refused(entry):
+    with pytest.raises(PolicyError):
+        Policy.from_dict({**BASE, "commenters": {"banned": [entry]}})

@@ -148,3 +148,26 @@ def test_a_closed_thread_refuses_new_comments(client, site, site_key, site_comme
     problem = assert_problem(post_comment(client, site_key, comment_payload()), 409)
     assert problem["type"] == "/problems/thread-closed"
     assert post_comment(client, site_key, comment_payload(thread="another-story")).status_code == 202
+
+
+def test_moderators_ban_and_trust_commenters_and_history_counts(client, site, site_key, site_comments):
+    base = f"/api/v1/admin/sites/{site.id}"
+    site_comments.store.policies.cache_seconds = 0
+    comment_id = post_and_decide(client, site_key, site_comments, "A perfectly ordinary remark on the budget.",
+                                 author={"name": "Troll", "email": "Troll+1@Example.org"})
+    banned = client.post(f"{base}/commenters", json={"action": "ban", "comment": comment_id}, headers=ADMIN)
+    assert banned.status_code == 200 and banned.json["commenters"]["banned"] == ["troll@example.org"]
+    again = post_and_decide(client, site_key, site_comments, "Another perfectly ordinary remark on the budget.",
+                            author={"name": "Troll", "email": "troll@example.org"})
+    stored = site_comments.get(again)
+    assert stored.status == "rejected" and stored.reasons[0]["code"] == "banned_commenter"
+    assert client.get(f"{base}/policy/versions", headers=ADMIN).json["versions"][0]["updated_by"] == "admin-token:ada"
+    lifted = client.post(f"{base}/commenters", json={"action": "unban", "entry": "troll@example.org"}, headers=ADMIN)
+    assert lifted.json["commenters"]["banned"] == []
+    assert_problem(client.post(f"{base}/commenters", json={"action": "trust", "entry": "10.0.0.1"}, headers=ADMIN),
+                   422, "/entry")
+    assert_problem(client.post(f"{base}/commenters", json={"action": "adore", "entry": "a@b.example"}, headers=ADMIN),
+                   422, "/action")
+    # The worker keeps each commenter's recent decisions: two rejections, then held for history.
+    history = site_comments.store.commenters.recent(site.id, ["email:troll@example.org"])[0]
+    assert history.startswith("r")
