@@ -67,12 +67,12 @@ class Intake:
     wake: Callable[[str], None]  # (site id)
     wake_message: Callable[[str], QueuedTask] | None = None
 
-    def submit(self, site_id: str, submission: CommentSubmission, *, client_address: str,
+    def submit(self, site_id: str, submission: CommentSubmission, *,
                respond: Callable[[str], StoredResponse], request_id: str = "",
                idempotent: IdempotentRequest | None = None) -> IntakeResult:
         """Store and enqueue one valid submission; ``respond(comment_id)`` builds the 202."""
         if idempotent is None:
-            return self._accept(site_id, submission, client_address, respond, request_id)
+            return self._accept(site_id, submission, respond, request_id)
         claim = self.idempotency.claim(site_id, idempotent.key, idempotent.fingerprint)
         if claim.outcome == "replay":
             comment_id = claim.response.body.get("id", "")
@@ -83,8 +83,7 @@ class Intake:
         if claim.outcome in ("in_progress", "mismatch"):
             return IntakeResult("in_progress" if claim.outcome == "in_progress" else "key_reused")
         try:
-            result = self._accept(site_id, submission, client_address, respond, request_id, idempotent,
-                                  claim.token)
+            result = self._accept(site_id, submission, respond, request_id, idempotent, claim.token)
         except BaseException:
             self.idempotency.release(site_id, idempotent.key, idempotent.fingerprint)
             raise
@@ -92,7 +91,7 @@ class Intake:
             self.idempotency.release(site_id, idempotent.key, idempotent.fingerprint)
         return result
 
-    def _accept(self, site_id: str, submission: CommentSubmission, client_address: str,
+    def _accept(self, site_id: str, submission: CommentSubmission,
                 respond: Callable[[str], StoredResponse], request_id: str,
                 idempotent: IdempotentRequest | None = None, claim_token: str = "") -> IntakeResult:
         if self.comments.policies.current(site_id).threads.get(submission.thread) == "closed":

@@ -37,8 +37,7 @@ def create_comment():
                                      max_comment_chars=svc.settings.max_comment_chars)
     if not isinstance(submission, CommentSubmission):
         raise validation_problem([error.to_dict() for error in submission])
-    result = svc.intake.submit(site.id, submission, client_address=request.remote_addr or "",
-                               respond=_accepted_response, request_id=g.request_id,
+    result = svc.intake.submit(site.id, submission, respond=_accepted_response, request_id=g.request_id,
                                idempotent=_idempotent_request(body.media_type, body.raw))
     g.intake_outcome = "replayed" if result.replayed else result.outcome
     if result.outcome != "accepted":
