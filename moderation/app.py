@@ -12,6 +12,7 @@ from moderation.api.deps import EXTENSION_NAME, Services, wake_site
 from moderation.intake import Intake
 from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
+from moderation.policy import spam_providers
 from moderation.settings import PREFIX, Settings
 from moderation.store import (
     CommentStore, FloodControl, IdempotencyStore, RateLimit, SiteStore, broker_client, store_client,
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     comments = CommentStore(client, settings.audit_stream_max, settings.wait_replicas, settings.wait_timeout_ms,
                             policy_file=settings.policy_file)
     comments.policies.defaults()  # a missing or wrong policy file stops the start, not every request
+    spam_providers.configure(settings)
     celery = make_celery(settings)
     broker = broker_client(settings, client)  # one per app: metrics, /readyz and the doctor share it
     app.extensions[EXTENSION_NAME] = Services(

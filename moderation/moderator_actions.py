@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from moderation.commenter import commenter_id, normalized_email
 from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
+from moderation.policy import spam_providers
 from moderation.policy.spam_model import HAM as HAM_LABEL
 from moderation.policy.spam_model import SPAM as SPAM_LABEL
 from moderation.policy.spam_model import tokens as spam_tokens
@@ -104,8 +105,9 @@ def _rendered_again(comment: Comment) -> dict:
 
 def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after: Comment, action: str,
                       reason: str) -> None:
-    """Moderators' decisions feed the site's spam model: spam (or a rejection for spam) counts
-    as spam; approving a comment the machine held or refused counts as not spam."""
+    """Moderators' decisions feed the site's spam model (and the outside spam service, when the
+    site uses one): spam (or a rejection for spam) counts as spam; approving a comment the
+    machine held or refused counts as not spam."""
     if action == "spam" or reason == "spam":
         label = SPAM_LABEL
     elif action == "approve" and before.status in (PENDING, REJECTED, SPAM):
@@ -116,6 +118,8 @@ def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after:
     links = text.links
     store.spam_feedback.record(site_id, label, spam_tokens(text.text, sum(not link.is_email for link in links),
                                                            sum(link.is_email for link in links)))
+    if store.policies.current(site_id).spam_provider.enabled:  # the outside service learns too
+        spam_providers.send_feedback(spam_providers.SpamRequest.of(after), label == SPAM_LABEL)
 
 
 COMMENTER_ACTIONS = {"ban": ("banned", True), "unban": ("banned", False),

@@ -25,6 +25,7 @@ from moderation.formats import render
 from moderation.formats.registry import UnknownFormat
 from moderation.policy import evaluate
 from moderation.policy.near_duplicates import EarlierCopies, Fingerprint, RecentCopies, fingerprint, similar
+from moderation.policy.spam_providers import SpamRequest
 from moderation.policy.text import comment_text
 from moderation.store.comments import FAILED, PROCESSING, AttemptStart, Comment, CommentStore, StateChange
 
@@ -211,7 +212,8 @@ def _decide(store: CommentStore, start: AttemptStart, rendered: Rendered, earlie
     site_id = comment.site_id
     decision = evaluate(store.policies.current(site_id), rendered.html, rendered.report, thread=comment.thread,
                         author_email=comment.author_email, client_ip=comment.client_ip, commenter_history=history,
-                        site_spam=store.spam_feedback.counts(site_id), earlier_copies=earlier, own_ref=_ref(comment))
+                        site_spam=store.spam_feedback.counts(site_id), earlier_copies=earlier, own_ref=_ref(comment),
+                        spam_request=SpamRequest.of(comment))
     codes = decision.reason_codes or ["no_findings"]
     extra = {
         "html": rendered.html,

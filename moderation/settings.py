@@ -100,6 +100,15 @@ class Settings:
     # The moderation policy of every site that has not saved its own (docs/moderation.md);
     # empty: config/policy.toml.
     policy_file: str = ""
+    # An outside spam service for the whole deployment: "" (none) or "akismet" (Akismet's API,
+    # or a service that speaks it at MODERATION_AKISMET_ENDPOINT); sites turn it on in their
+    # policy (spam_provider.enabled). The key is a secret; the blog is the site URL it reports.
+    spam_provider: str = ""
+    akismet_key: str = ""
+    akismet_endpoint: str = ""
+    akismet_blog: str = ""
+    # Seconds the spam service may take to answer (then the comment is held, never approved).
+    spam_provider_timeout: float = 2.0
     # Seconds between two heartbeats of a worker (its entry in Redis: alive, last task taken).
     worker_heartbeat_interval: float = 5.0
     # Seconds without a heartbeat (or without a task taken while comments wait) before /readyz,

@@ -22,6 +22,7 @@ import time
 from celery import shared_task, signals
 
 from moderation.logs import current_request_id
+from moderation.policy import spam_providers
 from moderation.policy.engine import warm_up
 from moderation.processing import (
     ProcessingResult, process_batch, process_comment, sweep_stuck_comments as sweep_stuck,
@@ -54,6 +55,7 @@ def comment_store() -> CommentStore:
 def warm_up_policy(**_kwargs) -> None:
     """Word lists, the classifier's model and the spam model are loaded before the worker takes
     its first comment (about a second, once), not while that comment waits."""
+    spam_providers.configure(worker_settings())  # a wrong setting stops the worker here
     try:
         warm_up(comment_store().policies.defaults())
     except Exception:  # the first comment will try again, and its failure is handled there

@@ -32,14 +32,15 @@ class CompiledPolicy:
 
 def evaluate(policy: Policy, html: str, report: dict | None = None, *, thread: str = "",
              author_email: str = "", client_ip: str = "", commenter_history: str | None = None,
-             site_spam=None, earlier_copies=None, own_ref: str = "") -> Decision:
+             site_spam=None, earlier_copies=None, own_ref: str = "", spam_request=None) -> Decision:
     """The decision on one rendered comment (its HTML and render report) under ``policy``.
     What the store knows goes in as plain values: ``site_spam``, the site's moderators' spam
     counts (``spam_model.SpamCounts``); ``earlier_copies``, what the near-duplicate index
     found (``store.near_duplicates.EarlierCopies``) and ``own_ref``, this comment's name there;
-    ``commenter_history``, the commenter's recent decisions (``store.commenters``)."""
+    ``commenter_history``, the commenter's recent decisions (``store.commenters``);
+    ``spam_request``, what an outside spam service is told (``spam_providers.SpamRequest``)."""
     subject = Subject(policy, compiled(policy), html, report or {}, thread, author_email, site_spam,
-                      earlier_copies, own_ref, client_ip, commenter_history)
+                      earlier_copies, own_ref, client_ip, commenter_history, False, spam_request)
     findings = [finding for rule in RULES for finding in rule.check(subject)]
     classifier = subject.compiled.classifier
     return Decision.of(findings, policy.version, subject.score,

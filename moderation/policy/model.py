@@ -76,6 +76,12 @@ class SpamModelSettings:
 
 
 @dataclass(frozen=True)
+class SpamProviderSettings:
+    enabled: bool = False          # ask the deployment's spam service (MODERATION_SPAM_PROVIDER)
+    on_failure: str = "pending"    # it could not answer: pending | approved
+
+
+@dataclass(frozen=True)
 class Copies:
     enabled: bool = True
     spam_after: int = 2  # earlier copies in two days that make a comment spam (one holds it)
@@ -103,6 +109,7 @@ class Policy:
     spam_phrases: Switch = Switch()
     spam_model: SpamModelSettings = SpamModelSettings()
     copies: Copies = Copies()
+    spam_provider: SpamProviderSettings = SpamProviderSettings()
     classifier: Classifier = Classifier()
     version: str = ""
 
@@ -202,6 +209,8 @@ def _check(policy: Policy, errors: list[dict]) -> None:
             problem = commenter_entry_problem(entry, allow_ip=pointer.endswith("banned"))
             require(not problem, pointer, f"{entry!r}: {problem}")
     require(1 <= policy.copies.spam_after <= 1000, "/copies/spam_after", "must be between 1 and 1000")
+    require(policy.spam_provider.on_failure in ("pending", "approved"), "/spam_provider/on_failure",
+            "must be pending or approved")
     require(policy.links.shortener_outcome in ("pending", "spam"), "/links/shortener_outcome", "must be pending or spam")
     require(policy.active_content.outcome in ("pending", "spam"), "/active_content/outcome", "must be pending or spam")
     require(0 < policy.classifier.threshold <= 1, "/classifier/threshold", "must be above 0 and at most 1")

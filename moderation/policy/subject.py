@@ -28,6 +28,7 @@ class Subject:
     client_ip: str = ""  # as the site reported it
     commenter_history: str | None = None  # recent decisions, newest first (rules/commenters.py)
     trusted: bool = False  # set by the commenters rule: a trusted commenter skips some holds
+    spam_request: object | None = None  # spam_providers.SpamRequest: the reader's original request
     score: float | None = None  # set by the classifier rule when it ran
     spam_probability: float | None = None  # set by the spam model rule when it ran
 
