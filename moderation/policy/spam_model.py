@@ -37,10 +37,13 @@ MIN_DOCUMENTS = 3
 MIN_TOKENS_FOR_SPAM = 8
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
-_MONEY = re.compile(r"[$€£¥₹]\s?\d|\d[\d.,]*\s?(?:[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b", re.I)
+# A number starts where no digit or separator precedes it: one start per number, so a long
+# run of digits is read once (starting at each digit made a 64 KB run take minutes).
+_MONEY = re.compile(r"[$€£¥₹]\s?\d|(?<![\d.,])\d[\d.,]{0,30}\s?(?:[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b",
+                    re.I)
 _RATE = re.compile(r"\b(?:per|an|a|/)\s?(?:hour|hr|day|week|month)\b|\bpro (?:stunde|tag|woche|monat)\b"
                    r"|\bpar (?:heure|jour|semaine|mois)\b|\bal (?:día|dia|mes)\b", re.I)
-_PHONE = re.compile(r"(?:\+|00)\d[\d ().\-]{7,}\d")
+_PHONE = re.compile(r"(?:\+|00)\d[\d ().\-]{7,20}\d")
 _POINTER = re.compile("[\U0001F446-\U0001F449\u27A1\u2B05\u2B06\u2B07\u261D\U0001F4B0\U0001F4B5\U0001F4B8\u2705"
                       "\U0001F525\U0001F381\U0001F4AF]")
 _SHOUT = re.compile(r"!{2,}|\b[A-Z]{4,}\b")
