@@ -11,7 +11,6 @@ published is what today's rules make of it.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 
@@ -21,9 +20,10 @@ from moderation.formats.registry import UnknownFormat
 from moderation.policy import spam_providers
 from moderation.policy.spam_model import HAM as HAM_LABEL
 from moderation.policy.spam_model import SPAM as SPAM_LABEL
-from moderation.policy.spam_model import tokens as spam_tokens
+from moderation.policy.spam_model import text_features
 from moderation.policy.model import commenter_entry_problem
 from moderation.policy.text import comment_text
+from moderation.processing import stored_report
 from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, CommentStore
 
 # action -> (states it may start from, state it leads to)
@@ -98,9 +98,8 @@ def _rendered_again(comment: Comment) -> dict:
         rendered = render(comment.body, comment.format)
     except UnknownFormat as exc:
         raise ActionError(409, f"The comment's format is unknown now ({exc}); it cannot be published.") from None
-    report = {name: value for name, value in rendered.report.to_dict().items() if value}
     return {"html": rendered.html, "format_version": str(rendered.format_version),
-            "report": json.dumps(report, sort_keys=True, separators=(",", ":")) if report else None}
+            "report": stored_report(rendered.report.to_dict())}
 
 
 def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after: Comment, action: str,
@@ -114,10 +113,7 @@ def _teach_spam_model(store: CommentStore, site_id: str, before: Comment, after:
         label = HAM_LABEL
     else:
         return
-    text = comment_text(after.html or "")
-    links = text.links
-    store.spam_feedback.record(site_id, label, spam_tokens(text.text, sum(not link.is_email for link in links),
-                                                           sum(link.is_email for link in links)))
+    store.spam_feedback.record(site_id, label, text_features(comment_text(after.html or "")))
     if store.policies.current(site_id).spam_provider.enabled:  # the outside service learns too
         spam_providers.send_feedback(spam_providers.SpamRequest.of(after), label == SPAM_LABEL)
 

@@ -106,6 +106,16 @@ def fold(text: str) -> str:
     return fold_stages(text)[1]
 
 
+_FOLDED_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@functools.lru_cache(maxsize=256)
+def folded_words(text: str) -> tuple[str, ...]:
+    """The folded text's words of three letters or more, in order. Cached: the spam model and
+    the near-duplicate fingerprint both read them."""
+    return tuple(_FOLDED_WORD.findall(fold(text)))
+
+
 @functools.lru_cache(maxsize=256)
 def fold_stages(text: str) -> tuple[str, str]:
     """The text folded up to its runs (stages 1-3), and folded (stages 1-4). Cached: the rules

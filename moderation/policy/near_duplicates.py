@@ -22,18 +22,16 @@ Computing a comment's fingerprint takes tens of microseconds.
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from dataclasses import dataclass, field
 
-from moderation.policy.folding import fold
+from moderation.policy.folding import folded_words
 
 BINS, BANDS = 20, 4
 ROWS = BINS // BANDS
 MIN_WORDS = 8      # shorter comments ("Great article, thanks!") repeat innocently
 MAX_WORDS = 400    # a campaign shows in its first few hundred words: a long comment costs no more
 SIMILARITY = 0.6   # Jaccard of shingle sets at or above which two texts are copies
-_WORD = re.compile(r"[^\W\d_]{3,}")
 _EMPTY = 0xFFFFFFFF
 
 
@@ -45,7 +43,7 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """The comment's shingles and band keys (empty for a comment too short to judge)."""
-    words = _WORD.findall(fold(text))
+    words = folded_words(text)
     if len(words) < MIN_WORDS:
         return Fingerprint()
     shingles = frozenset(words[:MAX_WORDS])

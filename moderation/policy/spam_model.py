@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moderation.policy.folding import fold
+from moderation.policy.folding import folded_words
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "config" / "spam_seed.jsonl"
 SPAM, HAM = "spam", "ham"
@@ -36,7 +36,6 @@ MIN_DOCUMENTS = 3
 # spam: a short thank-you shares too few words with anything to be judged (spam_score.py).
 MIN_TOKENS_FOR_SPAM = 8
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
 # A number starts where no digit or separator precedes it: one start per number, so a long
 # run of digits is read once (starting at each digit made a 64 KB run take minutes).
 _MONEY = re.compile(r"[$€£¥₹]\s?\d|(?<![\d.,])\d[\d.,]{0,30}\s?(?:[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b",
@@ -63,7 +62,7 @@ MAX_WORDS = 400  # a comment's first words are enough to tell; a long one costs 
 
 def tokens(text: str, link_count: int = 0, email_count: int = 0) -> frozenset[str]:
     """A comment's features: folded words and word pairs, and style markers (``__money__``...)."""
-    words = _WORD.findall(fold(text))[:MAX_WORDS]
+    words = folded_words(text)[:MAX_WORDS]
     found = set(words)
     found.update(f"{first} {second}" for first, second in zip(words, words[1:]))
     found.update(name for name, pattern, needs in _MARKERS if needs(text) and pattern.search(text))
@@ -74,6 +73,13 @@ def tokens(text: str, link_count: int = 0, email_count: int = 0) -> frozenset[st
     if email_count:
         found.add("__email__")
     return frozenset(found)
+
+
+def text_features(text) -> frozenset[str]:
+    """:func:`tokens` of a rendered comment's text (``policy.text.CommentText``), its links
+    and e-mail addresses counted from the HTML."""
+    links = text.links
+    return tokens(text.text, sum(not link.is_email for link in links), sum(link.is_email for link in links))
 
 
 @dataclass

@@ -2,7 +2,7 @@
 is spam (when the probability rests on enough known words), at ``hold_at`` and above it is
 held; the finding names the words that weighed most."""
 from moderation.policy.findings import Finding
-from moderation.policy.spam_model import MIN_TOKENS_FOR_SPAM, seed_model, tokens
+from moderation.policy.spam_model import MIN_TOKENS_FOR_SPAM, seed_model, text_features
 
 RULE = "spam_model"
 
@@ -11,8 +11,7 @@ def check(subject) -> list[Finding]:
     settings = subject.policy.spam_model
     if not settings.enabled:
         return []
-    links = subject.text.links
-    features = tokens(subject.text.text, sum(not link.is_email for link in links), sum(link.is_email for link in links))
+    features = text_features(subject.text)
     probability, strongest, known = seed_model().probability(features, subject.site_spam)
     subject.spam_probability = probability
     if probability < settings.hold_at:
