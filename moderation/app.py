@@ -5,6 +5,7 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from moderation import cli, problems
 from moderation.api import register_blueprints, request_hooks
@@ -17,6 +18,7 @@ from moderation.settings import PREFIX, Settings
 from moderation.store import (
     CommentStore, FloodControl, IdempotencyStore, RateLimit, SiteStore, broker_client, store_client,
 )
+from moderation.store.accounts import AccountStore
 from moderation.store.comments import QueuedTask
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import QUEUE_NAME, make_celery
@@ -57,10 +59,14 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         store_collector=StoreCollector(client, comments, broker, QUEUE_NAME, settings.worker_stale_after),
         celery=celery,
         broker=broker,
+        accounts=AccountStore(client, settings.session_idle_minutes * 60, settings.login_failure_limit),
     )
     problems.init_app(app)
     request_hooks.init_app(app)
     register_blueprints(app)
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     cli.init_app(app)
     return app
 

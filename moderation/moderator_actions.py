@@ -70,7 +70,8 @@ def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str
     extra = {"moderated_by": actor, "moderation_reason": reason or None, "moderated_at": f"{time.time():.6f}"}
     if to == APPROVED:
         extra.update(_rendered_again(comment))
-    changed = store.transition(comment, allowed_from=allowed_from, to=to, actor=actor, detail=detail, extra=extra)
+    changed = store.transition(comment, allowed_from=allowed_from, to=to, actor=actor, detail=detail, extra=extra,
+                               by_moderator=True)
     now = store.get(site_id, comment_id)
     if changed:
         _teach_spam_model(store, site_id, comment, now, action, reason)

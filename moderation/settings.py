@@ -87,8 +87,22 @@ class Settings:
     default_format: str = ""
     # Fixed API key for the demo site created by `flask --app moderation demo` (random when empty).
     demo_api_key: str = ""
-    # Flask secret key (sessions of the future dashboard); set it in production.
+    # Flask secret key. The dashboard's sessions do not depend on it (they live in Redis, the
+    # cookie holds a random token); set it in production all the same.
     secret_key: str = "dev-only-not-secret"
+    # Dashboard sessions (/admin): minutes without a request before a session ends.
+    session_idle_minutes: int = 720
+    # Failed dashboard logins per account name in 15 minutes before its logins are refused for
+    # the rest of the window (per address: three times as many).
+    login_failure_limit: int = 10
+    # The session cookie's Secure flag: "auto" (when the request came over HTTPS, as seen through
+    # MODERATION_PROXY_HOPS), "always" or "never".
+    cookie_secure: str = "auto"
+    # Reverse proxies in front of the app that set X-Forwarded-For and X-Forwarded-Proto
+    # (werkzeug's ProxyFix trusts that many hops); 0: none, the connection's own address and scheme.
+    proxy_hops: int = 0
+    # Seconds within which a moderator may undo their own last action on a comment.
+    undo_seconds: int = 30
     # Public base URL used in links returned by the API; empty means "the request's own host".
     public_url: str = ""
     # Seconds an API process may reuse a site's record (origins, key hash) before reading it again.
@@ -179,6 +193,8 @@ class Settings:
             raise ValueError(f"{PREFIX}REDIS_SENTINEL_MASTER must name the store's primary (topology 'sentinel')")
         if settings.wait_replicas and settings.wait_timeout_ms >= settings.redis_socket_timeout * 1000:
             raise ValueError(f"{PREFIX}WAIT_TIMEOUT_MS must be shorter than MODERATION_REDIS_SOCKET_TIMEOUT")
+        if settings.cookie_secure not in ("auto", "always", "never"):
+            raise ValueError(f"{PREFIX}COOKIE_SECURE must be auto, always or never, got {settings.cookie_secure!r}")
         if settings.log_format not in ("json", "text"):
             raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings

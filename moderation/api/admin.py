@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from moderation.api.admin_auth import require_admin
+from moderation.api.admin_auth import require_admin_access
 from moderation.api.deps import author_document, iso_time, services
 from moderation.moderator_actions import ActionError, apply_action, change_commenter_list, commenter_of
 from moderation.policy import PolicyError
@@ -17,9 +17,16 @@ bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 LISTED_STATUSES = (PENDING, REJECTED, SPAM, FAILED, APPROVED)
 
 
+# The endpoints a moderator's session may call; every other one needs the admin role.
+MODERATOR_ENDPOINTS = frozenset({"list_comments", "show_comment", "act_on_comment", "change_commenter"})
+
+
 @bp.before_request
 def _admins_only():
-    request.environ["moderation.actor"] = require_admin()
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    role = "moderator" if endpoint in MODERATOR_ENDPOINTS else "admin"
+    site_id = (request.view_args or {}).get("site_id")
+    request.environ["moderation.actor"], _account = require_admin_access(role, site_id)
 
 
 def _actor() -> str:

@@ -1,7 +1,10 @@
-"""Who may call the admin API: the holder of the admin token (sessions come with the dashboard).
+"""Who may call the admin API: the holder of the admin token, or a dashboard session.
 
 The token is compared as SHA-256 digests in constant time, so neither its length nor its
-first wrong character shows in the time an answer takes.
+first wrong character shows in the time an answer takes. It acts as an admin on every site.
+A request without ``Authorization`` may instead carry the dashboard's session cookie: then
+state changes need the session's CSRF token (``X-CSRF-Token``), and the account's role and
+sites apply (:func:`require_admin_access`).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from flask import request
 
 from moderation.api.deps import bearer_token, services
 from moderation.problems import Problem
+from moderation.store.accounts import Account
 
 ADMIN_ACTOR_PREFIX = "admin-token"
 
@@ -26,6 +30,22 @@ def expected_digest() -> bytes | None:
     if settings.admin_token:
         return hashlib.sha256(settings.admin_token.encode()).digest()
     return None
+
+
+def require_admin_access(role: str, site_id: str | None) -> tuple[str, Account | None]:
+    """(actor name to audit, the dashboard account or None for the token) for a request that
+    needs ``role`` on ``site_id``; 401 without credentials, 403 for the wrong role or site."""
+    from moderation.dashboard import auth as dashboard_auth  # the dashboard imports the API's helpers
+
+    if "Authorization" not in request.headers:
+        session = dashboard_auth.current_session()
+        if session is not None:
+            dashboard_auth.check_csrf(session)
+            dashboard_auth.require_role(session.account, role)
+            if site_id is not None:
+                dashboard_auth.require_site(session.account, site_id)
+            return dashboard_auth.session_actor(session.account), session.account
+    return require_admin(), None
 
 
 def require_admin() -> str:

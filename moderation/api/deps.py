@@ -14,6 +14,7 @@ from moderation.metrics import StoreCollector
 from moderation.problems import Problem
 from moderation.settings import Settings
 from moderation.store import CommentStore, SiteStore
+from moderation.store.accounts import AccountStore
 from moderation.store.sites import Site
 from moderation.store.workers import WorkerRegistry
 from workers.celery_app import DRAIN_COMMENTS_TASK
@@ -33,6 +34,7 @@ class Services:
     store_collector: StoreCollector
     celery: Celery
     broker: redis.Redis | None  # a client on the broker's Redis (the store's when it lives there), else None
+    accounts: AccountStore  # dashboard accounts and sessions
 
 
 def wake_site(celery: Celery, site_id: str) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import redis
 
+from moderation.commenter import commenter_id
 from moderation.store import body_packing, keys, scripts
 from moderation.store.idempotency import CreateGuard
 from moderation.store.policies import PolicyStore
@@ -177,6 +178,7 @@ class StateChange:
     now: float | None = None
     request_id: str = ""
     decision_reasons: list[str] | None = None
+    by_moderator: bool = False  # a moderator's action: counted in the hour's statistics
 
 
 class IdempotencyConflict(Exception):
@@ -252,7 +254,8 @@ class CommentStore:
         windows = [rate] if isinstance(rate, RateWindow) else list(rate or ())
         script_keys = [comment_key, keys.comment_sequence_key(site_id), keys.audit_stream_key(site_id),
                        keys.in_flight_key(site_id, QUEUED),
-                       comment_key,  # unused; unused keys repeat the comment's (same slot)
+                       self._commenter_index(site_id, fields_by_name) or comment_key,
+                       # unused keys (no parent, guard or wake) repeat the comment's (same slot)
                        keys.comment_key(site_id, parent) if parent else comment_key,
                        guard.key if guard else comment_key,
                        wake.queue_key if wake else comment_key, keys.ready_queue_key(site_id)]
@@ -276,6 +279,16 @@ class CommentStore:
         if outcome == "limited":
             return CreateResult(outcome, comment_id, retry_after=max(1, int(number)), limited_by=windows[int(woke)].scope)
         return CreateResult(outcome, comment_id, seq=int(number), wake=woke == 1, replicated=replicated)
+
+    @staticmethod
+    def _commenter_index(site_id: str, fields_by_name: dict[str, str]) -> str:
+        commenter = commenter_id(fields_by_name.get("author_email") or "", fields_by_name.get("client_ip") or "")
+        return keys.commenter_comments_key(site_id, commenter) if commenter else ""
+
+    def commenter_comments(self, site_id: str, commenter: str, limit: int = 1000) -> list[Comment]:
+        """One commenter's comments in the site (``commenter_id``), newest first."""
+        ids = self.redis.zrevrange(keys.commenter_comments_key(site_id, commenter), 0, limit - 1)
+        return self._get_many(site_id, ids)
 
     def replicated_so_far(self, site_id: str) -> bool:
         """True once ``wait_replicas`` replicas hold every write made before this call: one
@@ -333,13 +346,14 @@ class CommentStore:
         return ([keys.comment_key(site_id, comment_id), keys.audit_stream_key(site_id),
                  keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING),
                  keys.dead_letter_key(site_id),
-                 keys.decision_stats_key(site_id), keys.latency_stats_key(site_id)],
+                 keys.decision_stats_key(site_id), keys.latency_stats_key(site_id),
+                 keys.hourly_stats_key(site_id, stats_hour(now))],
                 [comment_id, _timestamp(now), max_attempts, actor, request_id, self.audit_stream_max])
 
     def transition(self, comment: Comment, *, allowed_from: frozenset[str] | set[str], to: str,
                    actor: str, detail: str = "", extra: dict[str, str | None] | None = None,
                    now: float | None = None, request_id: str = "",
-                   decision_reasons: list[str] | None = None) -> bool:
+                   decision_reasons: list[str] | None = None, by_moderator: bool = False) -> bool:
         """Compare-and-set the status; True when this call made the change.
 
         ``comment``: the comment as read (its site, thread and seq place it). The membership
@@ -349,7 +363,8 @@ class CommentStore:
         the new state, a None value deleting that field; with ``html``, the raw body is stored
         packed against it (body_packing).
         """
-        change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons)
+        change = StateChange(comment, allowed_from, to, actor, detail, extra, now, request_id, decision_reasons,
+                             by_moderator)
         script_keys, args = self._transition_call(change)
         result, _previous = self._transition(keys=script_keys, args=args)
         return result == "changed"
@@ -375,10 +390,10 @@ class CommentStore:
         site_id = comment.site_id
         return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id),
-                 *self._state_indexes(site_id, comment.thread)],
+                 *self._state_indexes(site_id, comment.thread), keys.hourly_stats_key(site_id, stats_hour(change.now))],
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
                  change.detail, change.request_id, self.audit_stream_max,
-                 "1" if reasons is not None else "0", ",".join(reasons or ()), dropped, *pairs])
+                 "1" if reasons is not None else "m" if change.by_moderator else "0", ",".join(reasons or ()), dropped, *pairs])
 
     @staticmethod
     def _state_indexes(site_id: str, thread: str) -> list[str]:
@@ -554,6 +569,11 @@ def _attempt_start(reply: list) -> AttemptStart:
     outcome, previous, attempts, *fields = reply
     comment = Comment.from_hash(dict(zip(fields[::2], fields[1::2]))) if fields else None
     return AttemptStart(outcome, previous, int(attempts), comment)
+
+
+def stats_hour(now: float | None = None) -> str:
+    """The UTC hour ``YYYYMMDDHH`` whose statistics a change at ``now`` counts in."""
+    return time.strftime("%Y%m%d%H", time.gmtime(time.time() if now is None else now))
 
 
 def new_comment_id() -> str:

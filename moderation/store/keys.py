@@ -62,6 +62,13 @@ def commenter_history_key(site_id: str, commenter: str) -> str:
     return f"{site_prefix(site_id)}commenter:{digest}"
 
 
+def commenter_comments_key(site_id: str, commenter: str) -> str:
+    """Sorted set: every comment of one commenter in the site (ids scored by ``seq``), written
+    by the intake: the dashboard's commenter view and data requests (export, erase) read it."""
+    digest = hashlib.sha256(commenter.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{site_prefix(site_id)}commenter:{digest}:comments"
+
+
 def spam_counts_key(site_id: str) -> str:
     """Hash: the site's moderators' spam model counts: ``docs:spam``, ``docs:ham``, and per
     token ``spam:<token>`` and ``ham:<token>`` (moderation/policy/spam_model.py)."""
@@ -131,6 +138,13 @@ def decision_stats_key(site_id: str) -> str:
     return f"{site_prefix(site_id)}stats:decisions"
 
 
+def hourly_stats_key(site_id: str, hour: str) -> str:
+    """Hash (counters, expiring 8 days after the hour): the site's decisions in one UTC hour
+    ``YYYYMMDDHH``, by ``outcome``, ``outcome|reason code`` and, for moderators' actions,
+    ``moderator|outcome`` (the dashboard's overview charts)."""
+    return f"{site_prefix(site_id)}stats:hour:{hour}"
+
+
 def latency_stats_key(site_id: str) -> str:
     """Hash (counters): seconds from submission to decision of one site's comments, as histogram
     buckets (``le:<seconds>``, not cumulative), ``count`` and ``sum``."""
@@ -179,6 +193,34 @@ def workers_key() -> str:
 def sweeper_key() -> str:
     """String: when the stuck-comment sweeper last ran (epoch s)."""
     return f"{PREFIX}sweeper:last-run"
+
+
+def user_key(name: str) -> str:
+    """Hash: one dashboard account (name, role, sites JSON, password_hash, created_at, disabled).
+    Names are checked against ``accounts.USER_NAME`` (no braces or colons)."""
+    return f"{PREFIX}user:{name}"
+
+
+def users_index_key() -> str:
+    """Set: every account name."""
+    return f"{PREFIX}users"
+
+
+def session_key(token_hash: str) -> str:
+    """Hash (TTL: the idle timeout, renewed on use): one dashboard session (user, csrf,
+    created_at, ip, user_agent); the cookie holds the token, the key only its sha256."""
+    return f"{PREFIX}session:{token_hash}"
+
+
+def user_sessions_key(name: str) -> str:
+    """Set: the session hashes of one account, so that they can all be revoked."""
+    return f"{PREFIX}user-sessions:{name}"
+
+
+def login_failures_key(subject: str, window_start: int) -> str:
+    """Counter (with TTL): failed logins of one account name or one address in one window."""
+    digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{PREFIX}login-failures:{digest}:{window_start}"
 
 
 def sweeper_lock_key() -> str:

@@ -5,7 +5,7 @@
 -- with the comment's hash as field/value pairs when the worker should process it.
 local comment_key, audit_key = KEYS[1], KEYS[2]
 local queued_key, processing_key, dead_letter_key = KEYS[3], KEYS[4], KEYS[5]
-local decisions_key, latency_key = KEYS[6], KEYS[7]
+local decisions_key, latency_key, hourly_key = KEYS[6], KEYS[7], KEYS[8]
 local comment_id, now, max_attempts, actor = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local request_id, audit_max = ARGV[5], ARGV[6]
 
@@ -26,7 +26,7 @@ if attempts > max_attempts then
   redis.call('ZREM', queued_key, comment_id)
   redis.call('ZREM', processing_key, comment_id)
   redis.call('LPUSH', dead_letter_key, comment_id)
-  record_decision_stats(decisions_key, latency_key, STATE.failed, 'attempt_cap',
+  record_decision_stats(decisions_key, latency_key, hourly_key, STATE.failed, 'attempt_cap',
                         redis.call('HGET', comment_key, 'created_at'), now)
   return {'failed', current, attempts}
 end

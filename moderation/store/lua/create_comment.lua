@@ -3,13 +3,14 @@
 -- already created comment is 'exists'), the parent comment is in the same site and thread,
 -- the submission is under every flood-control limit (sliding windows: per commenter IP, per
 -- commenter e-mail, per site; moderation/store/ratelimit.py). Then: sequence number, the comment hash, one audit
--- event, the queued set, the site's ready list, the stored 202 under the Idempotency-Key.
+-- event, the queued set, the commenter's index, the site's ready list, the stored 202 under the Idempotency-Key.
 -- A comment that finds the ready list empty wakes the workers: a drain message for the site
 -- goes onto the broker's queue when the broker is this Redis (ARGV[13], built by
 -- workers/task_messages.py); otherwise the reply asks the API to publish one. While the list is
 -- not empty, a drain message is already on its way (take_ready.lua keeps one going).
 local comment_key, sequence_key, audit_key, queued_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local parent_key, idempotency_key = KEYS[6], KEYS[7]  -- KEYS[5]: unused
+-- KEYS[5]: the commenter's index of comments (the comment's own key when the commenter is unknown)
+local commenter_index_key, parent_key, idempotency_key = KEYS[5], KEYS[6], KEYS[7]
 local broker_queue_key, ready_key = KEYS[8], KEYS[9]
 local comment_id, now, request_id, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 -- ARGV[5]: how many limits; KEYS[10..] their (current, previous) counters in pairs and ARGV[15..]
@@ -58,6 +59,7 @@ redis.call('HSET', comment_key, unpack(fields))
 record_change(audit_key, comment_key, audit_max, comment_id, '', STATE.queued, now, 'api', 'submitted',
               request_id)
 redis.call('ZADD', queued_key, now, comment_id)
+if commenter_index_key ~= comment_key then redis.call('ZADD', commenter_index_key, seq, comment_id) end
 if claim_token ~= '' then redis.call('SET', idempotency_key, response, 'EX', response_ttl) end
 local wake = 0
 if redis.call('LPUSH', ready_key, comment_id) == 1 then

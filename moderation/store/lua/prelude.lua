@@ -29,12 +29,17 @@ local function record_change(audit_key, comment_key, audit_max, comment_id, from
 end
 
 -- A decision's counters: one per outcome, one per outcome and reason code, and the time from
--- submission (created_at) to now in the latency histogram (non-cumulative buckets).
-local function record_decision_stats(decisions_key, latency_key, outcome, reason_codes, created_at, now)
+-- submission (created_at) to now in the latency histogram (non-cumulative buckets); the same
+-- outcome and reason counters in the hour's hash too (keys.hourly_stats_key).
+local HOURLY_STATS_SECONDS = 8 * 86400  -- the overview charts show a week
+local function record_decision_stats(decisions_key, latency_key, hourly_key, outcome, reason_codes, created_at, now)
   redis.call('HINCRBY', decisions_key, outcome, 1)
+  redis.call('HINCRBY', hourly_key, outcome, 1)
   for code in string.gmatch(reason_codes, '[^,]+') do
     redis.call('HINCRBY', decisions_key, outcome .. '|' .. code, 1)
+    redis.call('HINCRBY', hourly_key, outcome .. '|' .. code, 1)
   end
+  redis.call('EXPIRE', hourly_key, HOURLY_STATS_SECONDS)
   local seconds = tonumber(now) - tonumber(created_at or now)
   local bucket = 'le:+Inf'
   for _, bound in ipairs(LATENCY_BUCKETS) do
@@ -43,4 +48,10 @@ local function record_decision_stats(decisions_key, latency_key, outcome, reason
   redis.call('HINCRBY', latency_key, bucket, 1)
   redis.call('HINCRBY', latency_key, 'count', 1)
   redis.call('HINCRBYFLOAT', latency_key, 'sum', seconds)
+end
+
+-- A moderator's action, counted in the hour's hash as 'moderator|<new state>'.
+local function record_moderator_action(hourly_key, to)
+  redis.call('HINCRBY', hourly_key, 'moderator|' .. to, 1)
+  redis.call('EXPIRE', hourly_key, HOURLY_STATS_SECONDS)
 end

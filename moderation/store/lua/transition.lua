@@ -10,9 +10,12 @@ local decisions_key, latency_key = KEYS[3], KEYS[4]
 local index = {[STATE.queued] = KEYS[5], [STATE.processing] = KEYS[6], [STATE.approved] = KEYS[7],
                [STATE.pending] = KEYS[8], [STATE.rejected] = KEYS[9], [STATE.spam] = KEYS[10],
                [STATE.failed] = KEYS[11]}
+local hourly_key = KEYS[12]  -- this hour's counters (the overview charts)
 local comment_id, allowed_from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local actor, detail, request_id, audit_max = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local is_decision, reason_codes = ARGV[9] == '1', ARGV[10]  -- reason codes comma-separated
+-- ARGV[9]: '1' a decision (counted with its reason codes, comma-separated in ARGV[10]),
+-- 'm' a moderator's action (counted by hour), '0' neither
+local is_decision, by_moderator, reason_codes = ARGV[9] == '1', ARGV[9] == 'm', ARGV[10]
 local dropped_fields = ARGV[11]  -- comma-separated fields to delete (a body stored packed: body_z)
 local FIRST_FIELD = 12  -- ARGV[12..]: field/value pairs to store with the new state
 
@@ -50,7 +53,9 @@ if current ~= to then
   end
 end
 if is_decision then
-  record_decision_stats(decisions_key, latency_key, to, reason_codes,
+  record_decision_stats(decisions_key, latency_key, hourly_key, to, reason_codes,
                         redis.call('HGET', comment_key, 'created_at'), now)
+elseif by_moderator then
+  record_moderator_action(hourly_key, to)
 end
 return {'changed', current}
