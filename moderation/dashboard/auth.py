@@ -8,9 +8,7 @@ send it with a POST in the first place.
 """
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import g, redirect, request, url_for
+from flask import g, request
 
 from moderation.api.deps import services
 from moderation.problems import Problem
@@ -20,25 +18,11 @@ COOKIE_NAME = "mod_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class NotSignedIn(Exception):
-    """No live session: the dashboard sends the browser to the login page."""
-
-
 def current_session() -> Session | None:
     """The request's live session (read once per request), or None."""
     if "mod_session" not in g:
         g.mod_session = services().accounts.session(request.cookies.get(COOKIE_NAME))
     return g.mod_session
-
-
-def current_account() -> Account | None:
-    session = current_session()
-    return session.account if session else None
-
-
-def csrf_token() -> str:
-    session = current_session()
-    return session.csrf_token if session else ""
 
 
 def check_csrf(session: Session) -> None:
@@ -64,32 +48,3 @@ def require_role(account: Account, role: str) -> None:
 def require_site(account: Account, site_id: str) -> None:
     if not account.may_see(site_id):
         raise Problem(403, "Forbidden", "This account may not see that site.", type_slug="forbidden-site")
-
-
-def signed_in(role: str = "moderator"):
-    """View decorator for the dashboard: a live session (else the login page), the CSRF token
-    on every state change, and ``role``; ``site_id`` in the URL must be one of the account's."""
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            session = current_session()
-            if session is None:
-                raise NotSignedIn()
-            check_csrf(session)
-            require_role(session.account, role)
-            if "site_id" in kwargs:
-                require_site(session.account, kwargs["site_id"])
-            return view(*args, **kwargs)
-        wrapper.required_role = role  # read by the test that walks the URL map
-        return wrapper
-    return decorate
-
-
-def login_redirect():
-    target = request.full_path if request.method == "GET" else url_for("dashboard.overview")
-    return redirect(url_for("dashboard.login", next=target.rstrip("?")))
-
-
-def cookie_is_secure() -> bool:
-    mode = services().settings.cookie_secure
-    return mode == "always" or (mode == "auto" and request.is_secure)

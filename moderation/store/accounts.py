@@ -56,9 +56,6 @@ class Account:
     def may_see(self, site_id: str) -> bool:
         return not self.sites or site_id in self.sites
 
-    def visible(self, site_ids: list[str]) -> list[str]:
-        return [site_id for site_id in site_ids if self.may_see(site_id)]
-
 
 @dataclass(frozen=True)
 class Session:
