@@ -1,8 +1,9 @@
-"""Command line: ``flask --app moderation sites create|list``, ``policy ...``, ``demo`` and ``doctor``."""
+"""Command line: ``flask --app moderation sites|policy|users ...``, ``demo`` and ``doctor``."""
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 
 import click
@@ -11,10 +12,13 @@ from flask.cli import AppGroup, with_appcontext
 
 from moderation import diagnostics
 from moderation.api.deps import services
+from moderation.cli_users import users_cli
 from moderation.policy_cli import policy_cli
+from moderation.store.accounts import AccountError
 
 sites_cli = AppGroup("sites", help="Manage the sites allowed to post comments.")
 DEMO_SITE_ID = "demo"
+DEMO_ADMIN = "demo-admin"
 
 
 @sites_cli.command("create")
@@ -48,6 +52,9 @@ def demo(port: str) -> None:
     With MODERATION_DEMO_API_KEY set, that key is the demo site's key. Without
     it, a new random key replaces the previous one on every run (the old one is
     stored only as a hash and cannot be shown again).
+
+    Also creates (or resets) the dashboard account demo-admin (admin, every site) with the
+    password MODERATION_DEMO_PASSWORD, else a new random one, and prints it.
     """
     svc = services()
     base_url = svc.settings.public_url.rstrip("/") or f"http://127.0.0.1:{port}"
@@ -62,6 +69,7 @@ def demo(port: str) -> None:
                "body": "Hello <em>world</em>! More at https://example.org/news", "format": "filtered_html"}
     click.echo(f"Demo site id: {DEMO_SITE_ID}")
     click.echo(f"Demo API key: {api_key}")
+    click.echo(f"Dashboard: {base_url}/admin/  (user {DEMO_ADMIN}, password {_demo_admin(svc)})")
     click.echo("Post a comment:")
     click.echo(f"  curl -sS -X POST {base_url}/api/v1/comments \\\n"
                f"    -H {shlex.quote('Authorization: Bearer ' + api_key)} \\\n"
@@ -75,6 +83,19 @@ def demo(port: str) -> None:
         click.echo(f"  curl -sS -H {shlex.quote('Authorization: Bearer ' + svc.settings.admin_token)} \\\n"
                    f"    '{base_url}/api/v1/admin/sites/{DEMO_SITE_ID}/comments?status=pending'")
         click.echo(f"  flask --app moderation policy show {DEMO_SITE_ID}")
+
+
+def _demo_admin(svc) -> str:
+    """Create or reset the demo-admin account (admin, every site, enabled); its password."""
+    password = svc.settings.demo_password or secrets.token_urlsafe(12)
+    try:
+        if svc.accounts.get(DEMO_ADMIN) is None:
+            svc.accounts.create(DEMO_ADMIN, password, "admin")
+        else:
+            svc.accounts.update(DEMO_ADMIN, password=password, role="admin", sites=[], disabled=False)
+    except AccountError as exc:
+        raise click.ClickException(f"MODERATION_DEMO_PASSWORD: {exc}") from None
+    return password
 
 
 @click.command("doctor")
@@ -109,5 +130,6 @@ def doctor() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(policy_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(demo)
     app.cli.add_command(doctor)

@@ -144,3 +144,33 @@ def change_commenter_list(store: CommentStore, site_id: str, action: str, entry:
 def commenter_of(comment: Comment) -> str:
     """The list entry that names a comment's author: their e-mail address, else their IP."""
     return normalized_email(comment.author_email) if comment.author_email else comment.client_ip
+
+
+# States a moderator's action may be undone back to (a failed comment's dead-letter entry is
+# not rebuilt: approving it is final until acted on again).
+UNDOABLE_TO = frozenset({PENDING, APPROVED, REJECTED, SPAM})
+
+
+def undo_last_action(store: CommentStore, site_id: str, comment_id: str, actor: str,
+                     within_seconds: float, now: float | None = None) -> ActionResult:
+    """Put the comment back where it was before ``actor``'s last action on it, when that action
+    is its latest change and is at most ``within_seconds`` old (one compare-and-set, audited
+    as "undo"). ActionError 409 otherwise. What the action taught the spam model stays."""
+    comment = store.get(site_id, comment_id)
+    if comment is None:
+        raise ActionError(404, "No such comment.")
+    history = store.history(site_id, comment_id)
+    last = history[-1] if history else None
+    now = time.time() if now is None else now
+    if (last is None or last["actor"] != actor or last["to"] != comment.status
+            or now - float(last["at"]) > within_seconds or last["from"] not in UNDOABLE_TO
+            or str(last["detail"]).startswith("undo")):
+        raise ActionError(409, "Nothing to undo: the undo window has passed or someone acted since.",
+                          comment.status)
+    extra = {"moderated_by": actor, "moderated_at": f"{now:.6f}"}
+    if last["from"] == APPROVED:
+        extra.update(_rendered_again(comment))
+    if store.transition(comment, allowed_from={comment.status}, to=last["from"], actor=actor,
+                        detail=f"undo {last['detail']}", extra=extra, by_moderator=True):
+        return ActionResult("changed", store.get(site_id, comment_id))
+    raise ActionError(409, "The comment changed state meanwhile; read it again.", comment.status)

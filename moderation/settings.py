@@ -87,6 +87,9 @@ class Settings:
     default_format: str = ""
     # Fixed API key for the demo site created by `flask --app moderation demo` (random when empty).
     demo_api_key: str = ""
+    # Password of the dashboard account demo-admin that `flask --app moderation demo` creates or
+    # resets (random when empty; at least 10 characters).
+    demo_password: str = ""
     # Flask secret key. The dashboard's sessions do not depend on it (they live in Redis, the
     # cookie holds a random token); set it in production all the same.
     secret_key: str = "dev-only-not-secret"

@@ -10,6 +10,7 @@
 #                             when set: that Redis is used if it answers; if nothing listens
 #                             there and it names this machine, we start one on its port.
 #   MODERATION_DEMO_API_KEY   fixed API key for the demo site (else one kept in $MODERATION_DEV_STATE_DIR/demo-api-key)
+#   MODERATION_DEMO_PASSWORD  password of the dashboard account demo-admin (else a new random one each run)
 #   MODERATION_ADMIN_TOKEN    the admin API's token (else one kept in $MODERATION_DEV_STATE_DIR/admin-token)
 #   MODERATION_DEV_STATE_DIR  where our Redis keeps its data (default .state)
 set -euo pipefail

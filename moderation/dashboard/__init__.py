@@ -1,2 +1,13 @@
-"""The moderators' dashboard (issue #11). So far: its accounts and sessions
-(moderation/store/accounts.py) and the session checks the admin API accepts (auth.py)."""
+"""The moderators' dashboard at ``/admin``: server-rendered pages over the same code as the
+admin API (``moderator_actions``), with plain JS for the keyboard, polling and undo.
+
+Modules: ``blueprint`` (the blueprint, its session/CSRF/role checks and security headers),
+``auth`` (sessions, shared with the admin API), ``views_session`` (login, logout),
+``views_queues`` (overview, queues, comment and commenter pages, actions), ``views_audit``,
+``views_settings`` (admin: policy with dry run, sites and keys, users, data requests),
+``queues`` / ``cards`` / ``charts`` (what the pages show, as plain data).
+"""
+from moderation.dashboard import views_audit, views_queues, views_session, views_settings  # noqa: F401 (routes)
+from moderation.dashboard.blueprint import bp
+
+__all__ = ["bp"]

@@ -465,10 +465,11 @@ class CommentStore:
         return int(seq)
 
     def status_page(self, site_id: str, status: str, *, thread: str = "", after: str | None = None,
-                    limit: int = 50) -> ThreadPage:
+                    limit: int = 50, after_seq: float = 0) -> ThreadPage:
         """Comments of the site in ``status``, oldest first (posting order), after the comment
         ``after``: pending, rejected or spam (site-wide queues), approved (one ``thread``'s),
-        failed (the dead-letter list, newest first, no cursor)."""
+        failed (the dead-letter list, newest first, no cursor). ``after_seq``: only comments posted
+        after that sequence number (when no ``after`` is given)."""
         if status == FAILED:
             ids = self.redis.lrange(keys.dead_letter_key(site_id), 0, limit - 1)
             return ThreadPage(self._get_many(site_id, ids), None)
@@ -480,7 +481,6 @@ class CommentStore:
             index = keys.status_queue_key(site_id, status)
         else:
             raise ValueError(f"no listing of {status!r} comments")
-        after_seq = 0
         if after is not None:
             score = self.redis.zscore(index, after)
             seq = score if score is not None else self.redis.hget(keys.comment_key(site_id, after), "seq")
@@ -521,6 +521,25 @@ class CommentStore:
             return [dict(event, comment=comment_id) for event in self.history(site_id, comment_id)]
         entries = self.redis.xrange(keys.audit_stream_key(site_id), count=count)
         return [dict(fields, id=entry_id) for entry_id, fields in entries]
+
+    def audit_page(self, site_id: str, before: str | None = None, count: int = 100) -> list[dict]:
+        """The site's audit stream newest first: ``count`` events older than the entry ``before``."""
+        end = f"({before}" if before else "+"
+        entries = self.redis.xrevrange(keys.audit_stream_key(site_id), max=end, min="-", count=count)
+        return [dict(fields, id=entry_id) for entry_id, fields in entries]
+
+    def recently_moved_to(self, site_id: str, status: str, limit: int = 50, scan: int = 5000) -> list[Comment]:
+        """The comments most recently moved to ``status`` (newest first) that are still in it,
+        read from the last ``scan`` events of the audit stream: the site-wide view of a state
+        without a site-wide index (approved comments are indexed per thread)."""
+        seen: list[str] = []
+        for _entry_id, fields in self.redis.xrevrange(keys.audit_stream_key(site_id), count=scan):
+            comment_id = fields.get("comment", "")
+            if fields.get("to") == status and comment_id and comment_id not in seen:
+                seen.append(comment_id)
+                if len(seen) >= limit * 2:
+                    break
+        return [comment for comment in self._get_many(site_id, seen) if comment.status == status][:limit]
 
     def queue_states(self, now: float | None = None, site_ids: list[str] | None = None) -> dict[str, QueueState]:
         """Depth and oldest age of the queued, processing, pending and failed (dead-letter) queues,

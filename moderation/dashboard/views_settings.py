@@ -1,0 +1,173 @@
+"""Admin pages: a site's policy (with the dry-run replay shown before saving), the sites with
+their origins and API keys, the dashboard's accounts, and commenters' data requests."""
+from __future__ import annotations
+
+import json
+
+from flask import Response, redirect, render_template, request, url_for
+
+
+from moderation.api.deps import services
+from moderation.dashboard.blueprint import actor, admin_only, bp, session
+from moderation.dashboard.views_queues import _site
+from moderation.policy import PolicyError
+from moderation.policy.replay import replay
+from moderation.store.accounts import ROLES, AccountError
+
+MAX_POLICY_BYTES = 200_000
+REPLAY_LIMIT = 2000
+
+
+# -- policy ---------------------------------------------------------------------------------------
+@bp.route("/sites/<site_id>/policy", methods=["GET", "POST"])
+@admin_only
+def policy_page(site_id: str):
+    """GET: the policy as JSON in an editor. POST ``dry_run``: the replay of the site's stored
+    comments under the edited policy, shown with the editor; POST ``save``: saved as the next
+    version, only when the text is the one the dry run was shown for."""
+    site = _site(site_id)
+    policies = services().comments.policies
+    current = policies.current_uncached(site.id)
+    text = json.dumps(current.to_dict(), indent=2, ensure_ascii=False)
+    report = errors = None
+    saved = request.args.get("saved")
+    if request.method == "POST":
+        text = request.form.get("policy", "")[:MAX_POLICY_BYTES]
+        proposed, errors = _parse_policy(text)
+        if proposed is not None and request.form.get("save") and request.form.get("reviewed") == _digest(text):
+            try:
+                policy = policies.save(site.id, proposed, actor(), replace=True)
+            except PolicyError as exc:
+                errors = exc.errors
+            else:
+                return redirect(url_for("dashboard.policy_page", site_id=site.id, saved=policy.version))
+        if proposed is not None and not errors:
+            try:
+                report = replay(services().comments, site.id, proposed, limit=REPLAY_LIMIT, replace=True).to_dict()
+            except PolicyError as exc:
+                errors = exc.errors
+    return render_template("dashboard/policy.html", site=site, current=current, text=text, report=report,
+                           errors=errors, reviewed=_digest(text) if report else "", saved=saved,
+                           history=policies.history(site.id, limit=20))
+
+
+def _parse_policy(text: str) -> tuple[dict | None, list[dict] | None]:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return None, [{"pointer": "/", "detail": f"not JSON: {exc}"}]
+    if not isinstance(data, dict):
+        return None, [{"pointer": "/", "detail": "must be a JSON object"}]
+    return data, None
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# -- sites, origins and keys ----------------------------------------------------------------------
+@bp.route("/sites", methods=["GET", "POST"])
+@admin_only
+def sites_page():
+    sites = services().sites
+    shown_key = None
+    error = None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        origins = request.form.get("origins", "").split()
+        try:
+            if action == "create":
+                name = request.form.get("name", "").strip()[:100]
+                if not name:
+                    raise ValueError("give the site a name")
+                site, shown_key = sites.create(name, origins)
+                shown_key = (site.id, shown_key)
+            else:
+                site = _site(request.form.get("site", ""))
+                if action == "origins":
+                    sites.set_origins(site.id, origins)
+                elif action == "rotate":
+                    shown_key = (site.id, sites.replace_api_key(site.id))
+                else:
+                    raise ValueError(f"unknown action {action!r}")
+        except ValueError as exc:
+            error = str(exc)
+    response = Response(render_template("dashboard/sites.html", sites=sites.all(), shown_key=shown_key,
+                                        error=error), status=422 if error else 200)
+    return response
+
+
+# -- accounts -------------------------------------------------------------------------------------
+@bp.route("/users", methods=["GET", "POST"])
+@admin_only
+def users_page():
+    accounts = services().accounts
+    error = done = None
+    if request.method == "POST":
+        action, name = request.form.get("action", ""), request.form.get("name", "").strip().lower()[:64]
+        try:
+            done = _change_account(action, name)
+        except AccountError as exc:
+            error = str(exc)
+    rows = [{"account": account, "sessions": len(accounts.sessions(account.name))} for account in accounts.all()]
+    return Response(render_template("dashboard/users.html", rows=rows, roles=ROLES, error=error, done=done,
+                                    sites=services().sites.all()), status=422 if error else 200)
+
+
+def _change_account(action: str, name: str) -> str:
+    accounts = services().accounts
+    if action == "create":
+        sites = [site for site in request.form.getlist("sites") if services().sites.get(site)]
+        accounts.create(name, request.form.get("password", ""), request.form.get("role", ""), sites)
+        return f"Created {name}."
+    if name == session().account.name and action in ("delete", "disable"):
+        raise AccountError("You cannot disable or delete your own account here.")
+    if accounts.get(name) is None:
+        raise AccountError(f"No account named {name!r}.")
+    if action == "disable":
+        accounts.update(name, disabled=True)
+    elif action == "enable":
+        accounts.update(name, disabled=False)
+    elif action == "revoke":
+        return f"Ended {accounts.revoke_sessions(name)} session(s) of {name}."
+    elif action == "delete":
+        accounts.delete(name)
+    elif action == "password":
+        accounts.update(name, password=request.form.get("password", ""))
+    else:
+        raise AccountError(f"Unknown action {action!r}.")
+    return f"{action.capitalize()}: {name}."
+
+
+# -- data requests --------------------------------------------------------------------------------
+@bp.route("/data-requests", methods=["GET", "POST"])
+@admin_only
+def data_requests():
+    """Export (a JSON download) or erase what is held about one e-mail address, on every site."""
+    from moderation import data_requests as requests_module  # noqa: PLC0415
+
+    store = services().comments
+    result = error = None
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()[:254]
+        if "@" not in email:
+            error = "Give an e-mail address."
+        elif request.form.get("action") == "export":
+            document = requests_module.export(store, [site.id for site in services().sites.all()], email, actor())
+            body = json.dumps(document, indent=2, ensure_ascii=False)
+            return Response(body, mimetype="application/json", headers={
+                "Content-Disposition": 'attachment; filename="data-request.json"'})
+        elif request.form.get("action") == "erase":
+            if request.form.get("confirm", "").strip().lower() != email.lower():
+                error = "Type the address again to confirm the erasure."
+            else:
+                result = [(site, requests_module.erase(store, site.id, email, actor()))
+                          for site in services().sites.all()]
+        else:
+            error = "Unknown action."
+    return Response(render_template("dashboard/data_requests.html", result=result, error=error),
+                    status=422 if error else 200)
+
+
