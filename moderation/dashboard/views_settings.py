@@ -46,7 +46,7 @@ def policy_page(site_id: str):
                 report = replay(services().comments, site.id, proposed, limit=REPLAY_LIMIT, replace=True).to_dict()
             except PolicyError as exc:
                 errors = exc.errors
-    return render_template("dashboard/policy.html", site=site, current=current, text=text, report=report,
+    return render_template("dashboard/policy.html", site=site, in_force=current, text=text, report=report,
                            errors=errors, reviewed=_digest(text) if report else "", saved=saved,
                            history=policies.history(site.id, limit=20))
 

@@ -1,0 +1,73 @@
+"""Admin pages: the policy with its dry run before saving, sites and keys, accounts."""
+from __future__ import annotations
+
+import json
+import re
+
+from tests.dashboard.conftest import PASSWORD, login
+
+SUSPECT = "Only an idiot would believe the council on this."
+
+
+def test_policy_is_saved_only_after_its_dry_run(admin, decided, site, comment_store):
+    client, csrf = admin
+    assert decided("A fine article, thank you.").status == "approved"
+    url = f"/admin/sites/{site.id}/policy"
+    current = json.loads(re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', client.get(url).get_data(as_text=True),
+                                   re.S).group(1).replace("&#34;", '"').replace("&quot;", '"').replace("&#39;", "'"))
+    current["mode"] = "pre"  # hold every comment
+    text = json.dumps(current)
+    # Saving without the dry run of this text does not save.
+    client.post(url, data={"csrf_token": csrf, "policy": text, "save": "1", "reviewed": "wrong"})
+    assert comment_store.policies.current_uncached(site.id).mode == "post"
+    page = client.post(url, data={"csrf_token": csrf, "policy": text, "dry_run": "1"}).get_data(as_text=True)
+    assert "Dry run:" in page and "approved -&gt; pending" in page.replace("→", "->")
+    reviewed = re.search(r'name="reviewed" value="([0-9a-f]+)"', page).group(1)
+    response = client.post(url, data={"csrf_token": csrf, "policy": text, "save": "1", "reviewed": reviewed})
+    assert response.status_code == 302
+    assert comment_store.policies.current_uncached(site.id).mode == "pre"
+    history = comment_store.policies.history(site.id)
+    assert history[0]["updated_by"] == "user:ada"
+
+
+def test_invalid_policy_shows_its_errors(admin, site):
+    client, csrf = admin
+    page = client.post(f"/admin/sites/{site.id}/policy",
+                       data={"csrf_token": csrf, "policy": '{"mode": "sometimes"}', "dry_run": "1"})
+    assert page.status_code == 200 and "/mode" in page.get_data(as_text=True)
+    page = client.post(f"/admin/sites/{site.id}/policy", data={"csrf_token": csrf, "policy": "{not json", "dry_run": "1"})
+    assert "not JSON" in page.get_data(as_text=True)
+
+
+def test_sites_origins_and_key_rotation(admin, site, site_key, site_store):
+    client, csrf = admin
+    page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "rotate", "site": site.id})
+    new_key = re.search(r'<code class="secret">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    assert site_store.authenticate(new_key).id == site.id and site_store.authenticate(site_key) is None
+    client.post("/admin/sites", data={"csrf_token": csrf, "action": "origins", "site": site.id,
+                                      "origins": "https://a.example\nhttps://b.example"})
+    assert site_store.get(site.id).origins == ("https://a.example", "https://b.example")
+    bad = client.post("/admin/sites", data={"csrf_token": csrf, "action": "origins", "site": site.id,
+                                            "origins": "javascript:alert(1)"})
+    assert bad.status_code == 422
+    page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "create", "name": "Evening Post",
+                                             "origins": "https://post.example"}).get_data(as_text=True)
+    assert "Evening Post" in page and re.search(r'<code class="secret">', page)
+
+
+def test_accounts_page(app, admin, accounts, site):
+    client, csrf = admin
+    response = client.post("/admin/users", data={"csrf_token": csrf, "action": "create", "name": "newbie",
+                                                 "password": PASSWORD, "role": "moderator", "sites": [site.id]})
+    assert response.status_code == 200 and accounts.get("newbie").sites == (site.id,)
+    assert client.post("/admin/users", data={"csrf_token": csrf, "action": "create", "name": "x",
+                                             "password": "short", "role": "moderator"}).status_code == 422
+    other = app.test_client()
+    login(other, "newbie")
+    assert other.get("/admin/").status_code == 200
+    client.post("/admin/users", data={"csrf_token": csrf, "action": "revoke", "name": "newbie"})
+    assert other.get("/admin/").status_code == 302  # sent back to the login page
+    client.post("/admin/users", data={"csrf_token": csrf, "action": "disable", "name": "newbie"})
+    assert login(other, "newbie").status_code == 401
+    page = client.post("/admin/users", data={"csrf_token": csrf, "action": "delete", "name": "ada"})
+    assert page.status_code == 422 and accounts.get("ada") is not None  # not your own account
