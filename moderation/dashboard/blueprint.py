@@ -8,11 +8,16 @@ DENY`` and ``Cache-Control: no-store`` (queues hold personal data).
 """
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
+from moderation.api.deps import services
 from moderation.dashboard import auth
-from moderation.problems import Problem
+from moderation.dashboard.cards import age_text
+from moderation.problems import Problem, problem_response
 from moderation.store.accounts import Session
+from moderation.store.sites import Site
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -38,6 +43,12 @@ def session() -> Session:
 
 def actor() -> str:
     return auth.session_actor(session().account)
+
+
+def visible_sites() -> list[Site]:
+    """The sites the logged-in account may see (all of them for an account without a site list)."""
+    account = session().account
+    return [site for site in services().sites.all() if account.may_see(site.id)]
 
 
 @bp.before_request
@@ -71,8 +82,6 @@ def _security_headers(response):
 @bp.errorhandler(Problem)
 def _problem_page(problem: Problem):
     """Errors of the dashboard as a page for people (scripts asking for JSON get JSON)."""
-    from moderation.problems import problem_response
-
     if request.accept_mimetypes.best == "application/json" or request.is_json:
         return problem_response(problem)
     response = current_app.make_response((render_template("dashboard/error.html", problem=problem),
@@ -86,28 +95,15 @@ def _problem_page(problem: Problem):
 def _page_context() -> dict:
     """The logged-in session (or None) and the sites its account sees, for the page frame."""
     current = g.get("mod_session")
-    if current is None:
-        return {"current": None, "nav_sites": []}
-    from moderation.api.deps import services
-
-    return {"current": current,
-            "nav_sites": [site for site in services().sites.all() if current.account.may_see(site.id)]}
+    return {"current": current, "nav_sites": visible_sites() if current is not None else []}
 
 
 @bp.app_template_filter("when")
 def _when(epoch_seconds) -> str:
     """Epoch seconds as ``2026-12-05 23:51:02 UTC``."""
-    import time
-
     if epoch_seconds in (None, ""):
         return "—"
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(epoch_seconds)))
 
 
-def _register_filters() -> None:
-    from moderation.dashboard.cards import age_text
-
-    bp.add_app_template_filter(age_text, "age_text")
-
-
-_register_filters()
+bp.add_app_template_filter(age_text, "age_text")

@@ -10,7 +10,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 from moderation.api.deps import services
 from moderation.commenter import normalized_email
 from moderation.dashboard import queues
-from moderation.dashboard.blueprint import actor, bp, session
+from moderation.dashboard.blueprint import actor, bp, visible_sites
 from moderation.dashboard.cards import card_of
 from moderation.dashboard.charts import hourly_chart, read_hours
 from moderation.dashboard.views_session import _safe_next
@@ -23,11 +23,6 @@ from moderation.validation import COMMENT_ID, THREAD_ID
 
 MAX_FILTER = 200
 MAX_BULK = 200
-
-
-def visible_sites():
-    account = session().account
-    return [site for site in services().sites.all() if account.may_see(site.id)]
 
 
 def _site(site_id: str):

@@ -7,7 +7,9 @@ import json
 from flask import Response, redirect, render_template, request, url_for
 
 
-from moderation.api.deps import services
+from moderation import data_requests
+from moderation.api.deps import services, wake_site
+from moderation.logs import current_request_id
 from moderation.dashboard.blueprint import actor, admin_only, bp, session
 from moderation.dashboard.views_queues import _site
 from moderation.policy import PolicyError
@@ -144,18 +146,16 @@ def _change_account(action: str, name: str) -> str:
 # -- data requests --------------------------------------------------------------------------------
 @bp.route("/data-requests", methods=["GET", "POST"])
 @admin_only
-def data_requests():
+def data_requests_page():
     """Export (a JSON download) or erase what is held about one e-mail address, on every site."""
-    from moderation import data_requests as requests_module  # noqa: PLC0415
-
     store = services().comments
     result = error = None
     if request.method == "POST":
         email = request.form.get("email", "").strip()[:254]
         if "@" not in email:
             error = "Give an e-mail address."
-        elif request.form.get("action") == "export":
-            document = requests_module.export(store, [site.id for site in services().sites.all()], email, actor())
+        elif request.form.get("action") == "export":  # audited in each site's log
+            document = data_requests.export(store, [site.id for site in services().sites.all()], email, actor())
             body = json.dumps(document, indent=2, ensure_ascii=False)
             return Response(body, mimetype="application/json", headers={
                 "Content-Disposition": 'attachment; filename="data-request.json"'})
@@ -163,11 +163,21 @@ def data_requests():
             if request.form.get("confirm", "").strip().lower() != email.lower():
                 error = "Type the address again to confirm the erasure."
             else:
-                result = [(site, requests_module.erase(store, site.id, email, actor()))
-                          for site in services().sites.all()]
+                try:
+                    result = [(site, _erase(site.id, email)) for site in services().sites.all()]
+                except (ValueError, data_requests.ErasureConflict) as exc:
+                    error = f"{exc} Nothing else was left half done: run it again."
+
         else:
             error = "Unknown action."
     return Response(render_template("dashboard/data_requests.html", result=result, error=error),
                     status=422 if error else 200)
 
 
+
+
+def _erase(site_id: str, email: str) -> data_requests.ErasureReport:
+    """Erase on one site; comments being decided meanwhile are sent back to a worker at once."""
+    celery = services().celery
+    return data_requests.erase(services().comments, site_id, email, actor(),
+                               wake=lambda site: wake_site(celery, site), request_id=current_request_id.get(""))

@@ -21,6 +21,7 @@ from moderation.policy.classifier import known_providers  # the module loads no 
 MODES = ("post", "pre", "pre_links", "pre_new")
 THREAD_MODES = ("pre", "closed")
 OUTCOMES = ("approved", "pending", "rejected", "spam")
+ERASURE_MODES = ("anonymise", "remove")  # privacy.erasure: what a data request's erasure does (data_requests)
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
 
 
@@ -96,6 +97,12 @@ class Classifier:
 
 
 @dataclass(frozen=True)
+class Privacy:
+    erasure: str = "anonymise"      # a commenter's erasure request: "anonymise" or "remove" their comments
+    erased_name: str = "[erased]"   # the author name an anonymised comment shows
+
+
+@dataclass(frozen=True)
 class Policy:
     mode: str = "post"
     languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl")
@@ -111,6 +118,7 @@ class Policy:
     copies: Copies = Copies()
     spam_provider: SpamProviderSettings = SpamProviderSettings()
     classifier: Classifier = Classifier()
+    privacy: Privacy = Privacy()
     version: str = ""
 
     @classmethod
@@ -218,6 +226,10 @@ def _check(policy: Policy, errors: list[dict]) -> None:
             "needs 0 < hold_at <= spam_at <= 1")
     require(policy.classifier.on_failure in ("pending", "approved"), "/classifier/on_failure",
             "must be pending or approved")
+    require(policy.privacy.erasure in ERASURE_MODES, "/privacy/erasure", f"must be one of {', '.join(ERASURE_MODES)}")
+    require(0 < len(policy.privacy.erased_name) <= 100 and policy.privacy.erased_name.isprintable()
+            and policy.privacy.erased_name == policy.privacy.erased_name.strip(), "/privacy/erased_name",
+            "must be 1 to 100 printable characters, without surrounding spaces")
     providers = known_providers()
     require(policy.classifier.provider in providers, "/classifier/provider", f"must be one of {', '.join(providers)}")
     for pointer, terms in (("/words/banned", policy.words.banned), ("/words/suspect", policy.words.suspect)):

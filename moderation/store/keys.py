@@ -57,14 +57,15 @@ def near_duplicates_key(day: str) -> str:
 def commenter_history_key(site_id: str, commenter: str) -> str:
     """List (TTL 180 days): one commenter's last 20 decisions in the site, newest first, one
     letter each (a approved, p pending, r rejected, s spam); ``commenter`` is
-    ``moderation.commenter.commenter_id``."""
+    ``moderation.commenter.commenter_id``. Deleted by a data request's erasure."""
     digest = hashlib.sha256(commenter.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{site_prefix(site_id)}commenter:{digest}"
 
 
 def commenter_comments_key(site_id: str, commenter: str) -> str:
     """Sorted set: every comment of one commenter in the site (ids scored by ``seq``), written
-    by the intake: the dashboard's commenter view and data requests (export, erase) read it."""
+    by the intake: the dashboard's commenter view and data requests (export, erase) read it; an
+    erased comment leaves it (lua/erase_comment.lua)."""
     digest = hashlib.sha256(commenter.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     return f"{site_prefix(site_id)}commenter:{digest}:comments"
 
@@ -129,7 +130,9 @@ def dead_letter_key(site_id: str) -> str:
 def audit_stream_key(site_id: str) -> str:
     """Stream: one entry per state change of the site's comments (comment, from, to, actor; the
     entry id gives the time), trimmed to about MODERATION_AUDIT_STREAM_MAX entries. The details
-    (detail, request_id) are in each comment's own history, which is never trimmed."""
+    (detail, request_id) are in each comment's own history, which is never trimmed. Data
+    requests add entries with a ``detail`` (no personal data): a comment erased (to ``erased``)
+    and, site-level (``comment`` empty), an export (to ``exported``)."""
     return f"{site_prefix(site_id)}audit"
 
 

@@ -71,3 +71,32 @@ def test_accounts_page(app, admin, accounts, site):
     assert login(other, "newbie").status_code == 401
     page = client.post("/admin/users", data={"csrf_token": csrf, "action": "delete", "name": "ada"})
     assert page.status_code == 422 and accounts.get("ada") is not None  # not your own account
+
+
+def test_data_request_export_then_erase(admin, decided, site, comment_store):
+    client, csrf = admin
+    mine = decided("My own words, my own view.", author={"name": "Dee", "email": "Dee+x@Example.org"})
+    other = decided("Someone else's view.", author={"name": "Eve", "email": "eve@example.org"})
+    response = client.post("/admin/data-requests", data={"csrf_token": csrf, "action": "export",
+                                                         "email": "dee@example.org"})
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    exported = response.get_json()
+    comments = exported["sites"][site.id]["comments"]
+    assert [comment["id"] for comment in comments] == [mine.id] and comments[0]["body"] == mine.body
+    refused = client.post("/admin/data-requests", data={"csrf_token": csrf, "action": "erase",
+                                                        "email": "dee@example.org", "confirm": "someone@else.org"})
+    assert refused.status_code == 422 and comment_store.get(site.id, mine.id).author_email
+    page = client.post("/admin/data-requests", data={"csrf_token": csrf, "action": "erase",
+                                                     "email": "dee@example.org", "confirm": "dee@example.org"})
+    assert page.status_code == 200 and "1 anonymised" in page.get_data(as_text=True)
+    erased = comment_store.get(site.id, mine.id)
+    assert erased.author_email == "" and erased.client_ip == "" and erased.author_name != "Dee"
+    assert comment_store.get(site.id, other.id).author_email == "eve@example.org"
+    audit = client.get(f"/admin/sites/{site.id}/audit", query_string={"actor": "user:ada"}).get_data(as_text=True)
+    assert "erased" in audit and "exported" in audit
+
+
+def test_moderators_cannot_reach_data_requests(moderator):
+    client, csrf = moderator
+    response = client.post("/admin/data-requests", data={"csrf_token": csrf, "action": "export", "email": "a@b.org"})
+    assert response.status_code == 403
