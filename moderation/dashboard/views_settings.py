@@ -34,7 +34,10 @@ def policy_page(site_id: str):
     report = errors = None
     saved = request.args.get("saved")
     if request.method == "POST":
-        text = request.form.get("policy", "")[:MAX_POLICY_BYTES]
+        if request.form.get("lists"):  # the lists form: the same policy with these lists, to dry-run
+            text = json.dumps(_with_lists(current.to_dict()), indent=2, ensure_ascii=False)
+        else:
+            text = request.form.get("policy", "")[:MAX_POLICY_BYTES]
         proposed, errors = _parse_policy(text)
         if proposed is not None and request.form.get("save") and request.form.get("reviewed") == _digest(text):
             try:
@@ -50,7 +53,28 @@ def policy_page(site_id: str):
                 errors = exc.errors
     return render_template("dashboard/policy.html", site=site, in_force=current, text=text, report=report,
                            errors=errors, reviewed=_digest(text) if report else "", saved=saved,
-                           history=policies.history(site.id, limit=20))
+                           history=policies.history(site.id, limit=20), lists=LISTS,
+                           list_values={key: _list_value(current.to_dict(), key) for key, _label in LISTS})
+
+
+# The word and commenter lists the policy page edits one entry per line (``section.name``).
+LISTS = (("words.banned", "Banned words (rejected)"), ("words.suspect", "Suspect words (held)"),
+         ("words.allow", "Allowed words (never match)"), ("commenters.banned", "Banned commenters"),
+         ("commenters.trusted", "Trusted commenters"), ("links.banned_domains", "Banned link domains"))
+
+
+def _list_value(settings: dict, key: str) -> list:
+    section, name = key.split(".")
+    return settings[section][name]
+
+
+def _with_lists(settings: dict) -> dict:
+    """The settings with each list replaced by the form's lines (blank lines dropped)."""
+    for key, _label in LISTS:
+        section, name = key.split(".")
+        lines = request.form.get(key.replace(".", "__"), "")[:MAX_POLICY_BYTES].splitlines()
+        settings[section][name] = [line.strip() for line in lines if line.strip()]
+    return settings
 
 
 def _parse_policy(text: str) -> tuple[dict | None, list[dict] | None]:

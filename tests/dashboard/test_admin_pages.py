@@ -100,3 +100,20 @@ def test_moderators_cannot_reach_data_requests(moderator):
     client, csrf = moderator
     response = client.post("/admin/data-requests", data={"csrf_token": csrf, "action": "export", "email": "a@b.org"})
     assert response.status_code == 403
+
+
+def test_word_lists_go_through_the_dry_run(admin, decided, site, comment_store):
+    client, csrf = admin
+    calm = decided("The bridge works are late again.")
+    assert calm.status == "approved"
+    url = f"/admin/sites/{site.id}/policy"
+    page = client.post(url, data={"csrf_token": csrf, "lists": "1", "words__suspect": "bridge\n\n budget*  \n",
+                                  "commenters__banned": "troll@example.org"}).get_data(as_text=True)
+    assert "approved -&gt; pending" in page.replace("→", "->")
+    assert comment_store.policies.current_uncached(site.id).words.suspect == ()  # not saved yet
+    text = re.search(r'<textarea id="policy"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    text = text.replace("&#34;", '"').replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    reviewed = re.search(r'name="reviewed" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(url, data={"csrf_token": csrf, "policy": text, "save": "1", "reviewed": reviewed}).status_code == 302
+    saved = comment_store.policies.current_uncached(site.id)
+    assert saved.words.suspect == ("bridge", "budget*") and saved.commenters.banned == ("troll@example.org",)
