@@ -11,6 +11,7 @@ from moderation.policy import PolicyError
 from moderation.policy.replay import replay
 from moderation.problems import Problem, validation_problem
 from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, InvalidCursor
+from moderation.store.sites import SITE_ID
 from moderation.validation import COMMENT_ID, THREAD_ID
 
 bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
@@ -34,7 +35,7 @@ def _actor() -> str:
 
 
 def _site_id(site_id: str) -> str:
-    if services().sites.get(site_id) is None:
+    if not SITE_ID.fullmatch(site_id) or services().sites.get(site_id) is None:
         raise Problem(404, "Not Found", "No such site.")
     return site_id
 

@@ -19,6 +19,7 @@ from moderation.moderator_actions import (
 )
 from moderation.problems import Problem
 from moderation.store.comments import PENDING, Comment
+from moderation.store.sites import SITE_ID
 from moderation.validation import COMMENT_ID, THREAD_ID
 
 MAX_FILTER = 200
@@ -26,7 +27,7 @@ MAX_BULK = 200
 
 
 def _site(site_id: str):
-    site = services().sites.get(site_id)
+    site = services().sites.get(site_id) if SITE_ID.fullmatch(site_id) else None
     if site is None:
         raise Problem(404, "Not Found", "No such site.")
     return site

@@ -161,14 +161,16 @@ class AccountStore:
         if not token or len(token) > 128:
             return None
         token_hash = _token_hash(token)
-        data = self.redis.hgetall(keys.session_key(token_hash))
+        pipe = self.redis.pipeline(transaction=False)  # read and renew in one round trip (one key)
+        pipe.hgetall(keys.session_key(token_hash))
+        pipe.expire(keys.session_key(token_hash), self.session_seconds)
+        data, _renewed = pipe.execute()
         if not data:
             return None
         account = self.get(data.get("user", ""))
         if account is None or account.disabled:
             self.redis.delete(keys.session_key(token_hash))
             return None
-        self.redis.expire(keys.session_key(token_hash), self.session_seconds)
         return Session(token_hash, account, data.get("csrf", ""), float(data.get("created_at") or 0))
 
     def logout(self, session: Session) -> None:

@@ -118,6 +118,12 @@ def test_moderator_works_the_queue_with_the_keyboard(browser, service, accounts,
     page.keyboard.press("j")
     page.keyboard.press("s")
     wait_until(lambda: comment_store.get(site.id, newer.id).status == "spam", 10, message="spam by keyboard")
+    # 'r' goes to the focused card's reasons; the arrow picks one, Enter rejects with it.
+    page.keyboard.press("r")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    wait_until(lambda: comment_store.get(site.id, held.id).status == "rejected", 10, message="rejected by keyboard")
+    assert comment_store.get(site.id, held.id).moderation_reason == "abusive"
     page.keyboard.press("?")
     assert page.locator("#help").is_visible()
     assert not [error for error in errors if "Content Security Policy" in error], errors

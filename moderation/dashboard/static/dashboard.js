@@ -82,6 +82,7 @@
                 body.outcome === "changed");
       adjustCount(card.dataset.status, 1);
       adjustCount(cards ? cards.dataset.status : "", -1);
+      if (card.contains(document.activeElement)) document.activeElement.blur();  // keys work again
       move(1);
     }).catch(function (error) { showToast(error.message, false); });
   }
