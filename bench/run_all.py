@@ -3,7 +3,7 @@
     python bench/run_all.py [--quick] [--no-docs] [--json-dir DIR]
 
 Runs bench/formats.py, bench/intake.py, bench/worker.py, bench/memory.py,
-bench/topologies.py and bench/policy.py one after the other (their own output goes to the terminal),
+bench/topologies.py, bench/policy.py and bench/dashboard.py one after the other (their own output goes to the terminal),
 then replaces what lies between ``<!-- bench:service:start -->`` and
 ``<!-- bench:service:end -->`` in docs/benchmarks.md (the markers are appended at
 the end of the file the first time; nothing else in the file is touched) with
@@ -205,11 +205,27 @@ def policy_section(result: dict) -> list[str]:
     ]
 
 
+def dashboard_section(result: dict) -> list[str]:
+    medians = result["median_seconds"]
+    base = medians["admin API JSON"]
+    rows = [[name, f"{value * 1000:.1f}", f"{value / base:.2f}×"] for name, value in medians.items()]
+    return [
+        "### Dashboard: a page against the admin API's JSON (`bench/dashboard.py`)", "",
+        f"One site with {result['pending']} held comments (findings with evidence), a moderator's session, "
+        f"Flask's test client in one process, {result['rounds']} rounds with the sides in turn; medians. "
+        "The queue page renders every card (highlighted text, findings, sandboxed frame, actions); the JSON is "
+        "the same comments from `GET /api/v1/admin/sites/{site}/comments?limit=50`.",
+        "",
+        *md_table(["target", "median ms", "÷ admin API JSON"], rows),
+        "",
+    ]
+
+
 def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: bool, svg_name: str,
-            policy: dict | None = None) -> str:
+            policy: dict | None = None, dashboard: dict | None = None) -> str:
     lines = [
         START,
-        "## Service: intake, worker, memory, topologies, moderation",
+        "## Service: intake, worker, memory, topologies, moderation, dashboard",
         "",
         "Written by `make bench` (`bench/run_all.py`) between these markers; edit the scripts, not this text.",
         "",
@@ -223,6 +239,7 @@ def section(intake: dict, worker: dict, memory: dict, topologies: dict, quick: b
         *memory_section(memory),
         *topologies_section(topologies),
         *(policy_section(policy) if policy else []),
+        *(dashboard_section(dashboard) if dashboard else []),
         END,
     ]
     return "\n".join(lines) + "\n"
@@ -259,13 +276,14 @@ def main() -> None:
         run("memory.py", *(["--comments", "1000"] if args.quick else []), "--json", str(json_dir / "memory.json"))
         run("topologies.py", *quick, "--json", str(json_dir / "topologies.json"))
         run("policy.py", *quick, "--json", str(json_dir / "policy.json"))
-        intake, worker, memory, topologies, policy = (json.loads((json_dir / f"{name}.json").read_text())
-                                                      for name in ("intake", "worker", "memory", "topologies",
-                                                                   "policy"))
+        run("dashboard.py", *(["--rounds", "10"] if args.quick else []), "--json", str(json_dir / "dashboard.json"))
+        intake, worker, memory, topologies, policy, dashboard = (
+            json.loads((json_dir / f"{name}.json").read_text())
+            for name in ("intake", "worker", "memory", "topologies", "policy", "dashboard"))
 
     svg = percentile_svg({target: run["latency_ms"] for target, run in intake["best"].items()},
                          title="POST latency by percentile (wrk, best run of each target)")
-    text = section(intake, worker, memory, topologies, args.quick, SVG.name, policy)
+    text = section(intake, worker, memory, topologies, args.quick, SVG.name, policy, dashboard)
     if args.no_docs:
         print("\n" + text)
         return
