@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from moderation import cli, dashboard, problems
 from moderation.api import register_blueprints, request_hooks
 from moderation.api.deps import EXTENSION_NAME, Services, wake_site
+from moderation.browser_tokens import BrowserTokens
 from moderation.intake import Intake
 from moderation.logs import configure_logging
 from moderation.metrics import StoreCollector
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
         celery=celery,
         broker=broker,
         accounts=AccountStore(client, settings.session_idle_minutes * 60, settings.login_failure_limit),
+        tokens=BrowserTokens(client, settings.secret_key),
     )
     problems.init_app(app)
     request_hooks.init_app(app)

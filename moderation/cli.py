@@ -5,6 +5,7 @@ import json
 import os
 import secrets
 import shlex
+import time
 
 import click
 from flask import Flask
@@ -12,6 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 
 from moderation import diagnostics
 from moderation.api.deps import services
+from moderation.api.formats import known_format_ids
+from moderation.store.sites import SITE_ID
 from moderation.cli_users import users_cli
 from moderation.policy_cli import policy_cli
 from moderation.store.accounts import AccountError
@@ -24,7 +27,8 @@ DEMO_ADMIN = "demo-admin"
 @sites_cli.command("create")
 @click.argument("name")
 @click.option("--origin", "origins", multiple=True, help="A browser origin allowed for this site (repeatable).")
-def create_site(name: str, origins: tuple[str, ...]) -> None:
+@click.option("--with-public-key", is_flag=True, help="Also make a public key for readers' browsers (the embed).")
+def create_site(name: str, origins: tuple[str, ...], with_public_key: bool) -> None:
     """Create a site and print its API key (shown once; only its hash is stored)."""
     try:
         site, api_key = services().sites.create(name, list(origins))
@@ -34,6 +38,8 @@ def create_site(name: str, origins: tuple[str, ...]) -> None:
     click.echo(f"name:     {site.name}")
     click.echo(f"origins:  {' '.join(site.origins) or '(none)'}")
     click.echo(f"API key:  {api_key}")
+    if with_public_key:
+        click.echo(f"public key: {services().sites.create_key(site.id, 'public', 'browsers')[1]}")
 
 
 @sites_cli.command("list")
@@ -41,6 +47,83 @@ def list_sites() -> None:
     """List sites (ids, names, origins; never keys)."""
     for site in services().sites.all():
         click.echo(f"{site.id}\t{site.name}\t{' '.join(site.origins)}")
+
+
+def _existing_site(site_id: str):
+    site = services().sites.get(site_id) if SITE_ID.fullmatch(site_id) else None
+    if site is None:
+        raise click.ClickException(f"No such site: {site_id}")
+    return site
+
+
+@sites_cli.command("update")
+@click.argument("site_id")
+@click.option("--name", default=None, help="A new name.")
+@click.option("--origin", "origins", multiple=True, help="Replace the allowed origins (repeatable).")
+@click.option("--clear-origins", is_flag=True, help="Allow no browser origin.")
+@click.option("--default-format", default=None, help="The format of comments that name none ('' = the service's).")
+def update_site(site_id: str, name: str | None, origins: tuple[str, ...], clear_origins: bool,
+                default_format: str | None) -> None:
+    """Change a site's name, origins or default format."""
+    site, sites = _existing_site(site_id), services().sites
+    if default_format and default_format not in known_format_ids():
+        raise click.BadParameter(f"one of {', '.join(sorted(known_format_ids()))}", param_hint="--default-format")
+    try:
+        if origins or clear_origins:
+            sites.set_origins(site.id, list(origins))
+        site = sites.update(site.id, name=name, default_format=default_format)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(f"{site.id}\t{site.name}\t{' '.join(site.origins) or '(no origins)'}\t"
+               f"default format: {site.default_format or '(service default)'}")
+
+
+@sites_cli.command("keys")
+@click.argument("site_id")
+def list_keys(site_id: str) -> None:
+    """List a site's live keys (ids, kinds, labels, dates; never the keys)."""
+    for key in services().sites.api_keys(_existing_site(site_id).id):
+        expires = f"expires {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(key.expires_at))}" if key.expires_at else ""
+        click.echo(f"{key.id}\t{key.kind}\t{key.label or '-'}\t"
+                   f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(key.created_at))}\t{expires}".rstrip())
+
+
+@sites_cli.command("key-create")
+@click.argument("site_id")
+@click.option("--kind", type=click.Choice(["secret", "public"]), default="secret", show_default=True,
+              help="secret: for the site's servers; public: for readers' browsers (only from the site's origins).")
+@click.option("--label", default="", help="What the key is for.")
+def create_key(site_id: str, kind: str, label: str) -> None:
+    """Make a key and print it (shown once; only its hash is stored)."""
+    record, api_key = services().sites.create_key(_existing_site(site_id).id, kind, label)
+    click.echo(f"key id:  {record.id}")
+    click.echo(f"{kind} key: {api_key}")
+
+
+@sites_cli.command("key-rotate")
+@click.argument("site_id")
+@click.argument("key_id")
+@click.option("--grace", default=0, type=click.IntRange(0, 30 * 86400), show_default=True,
+              help="Seconds the old key keeps working.")
+def rotate_key(site_id: str, key_id: str, grace: int) -> None:
+    """Replace a key with a new one of the same kind; print the new key (shown once)."""
+    try:
+        record, api_key = services().sites.rotate_key(_existing_site(site_id).id, key_id, grace)
+    except KeyError:
+        raise click.ClickException(f"No such live key: {key_id}") from None
+    click.echo(f"key id:  {record.id}")
+    click.echo(f"{record.kind} key: {api_key}")
+    click.echo(f"the old key {key_id} " + (f"works {grace} s more" if grace else "no longer works"))
+
+
+@sites_cli.command("key-revoke")
+@click.argument("site_id")
+@click.argument("key_id")
+def revoke_key(site_id: str, key_id: str) -> None:
+    """End a key at once."""
+    if not services().sites.revoke_key(_existing_site(site_id).id, key_id):
+        raise click.ClickException(f"No such key: {key_id}")
+    click.echo(f"revoked {key_id}")
 
 
 @click.command("demo")
@@ -82,7 +165,9 @@ def demo(port: str) -> None:
         click.echo("Moderators' queue (comments held for review) and the site's policy, with the admin token:")
         click.echo(f"  curl -sS -H {shlex.quote('Authorization: Bearer ' + svc.settings.admin_token)} \\\n"
                    f"    '{base_url}/api/v1/admin/sites/{DEMO_SITE_ID}/comments?status=pending'")
-        click.echo(f"  flask --app moderation policy show {DEMO_SITE_ID}")
+    click.echo("The command line (another terminal, this checkout; `--help` lists every command):")
+    click.echo(f"  scripts/moderation policy show {DEMO_SITE_ID}")
+    click.echo("  scripts/moderation sites create 'Evening Post' --origin https://post.example --with-public-key")
 
 
 def _demo_admin(svc) -> str:

@@ -41,6 +41,8 @@ FORM_FIELDS = {
     "parent": "/parent", "author_name": "/author/name", "author_email": "/author/email",
     "body": "/body", "format": "/format", "client_ip": "/client/ip",
     "client_user_agent": "/client/user_agent", "client_referrer": "/client/referrer",
+    # From readers' browsers (public site key): the form token, and the honeypot field people leave empty.
+    "form_token": "/form_token", "website": "/website",
 }
 
 
@@ -163,6 +165,11 @@ def text_problem(value: str, multiline: bool = False) -> str | None:
     character = found.group()
     kind = "bidirectional formatting" if character in BIDI_CONTROLS else "control"
     return f"must not contain {kind} characters (U+{ord(character):04X} at character {found.start() + 1})"
+
+
+def printable(value: str) -> str:
+    """``value`` without control or other unprintable characters (for header values we store)."""
+    return "".join(char for char in value if char.isprintable())
 
 
 def plain_name(value: str) -> str:

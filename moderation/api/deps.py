@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 
 import redis
 from celery import Celery
-from flask import current_app, request
+from flask import current_app, g, request
 
+from moderation.browser_tokens import BrowserTokens
 from moderation.intake import Intake
 from moderation.metrics import StoreCollector
 from moderation.problems import Problem
@@ -35,6 +36,7 @@ class Services:
     celery: Celery
     broker: redis.Redis | None  # a client on the broker's Redis (the store's when it lives there), else None
     accounts: AccountStore  # dashboard accounts and sessions
+    tokens: BrowserTokens   # status and form tokens for readers' browsers
 
 
 def wake_site(celery: Celery, site_id: str) -> None:
@@ -54,22 +56,38 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def authenticated_site() -> Site:
-    """The site whose API key the request carries: 401 without a valid key,
-    403 when a browser ``Origin`` header names an origin the site does not allow."""
+def authenticated_site(allow_public: bool = False) -> Site:
+    """The site whose API key the request carries: 401 without a valid key, 403 when a browser
+    ``Origin`` header names an origin the site does not allow. A public site key is accepted
+    only where ``allow_public`` (the endpoints a reader's page calls) and only with an allowed
+    ``Origin``; :func:`request_key_kind` then says "public"."""
     token = bearer_token()
     if token is None:
         raise Problem(401, "Unauthorized", "Send the site's API key as 'Authorization: Bearer <key>'.",
                       headers={"WWW-Authenticate": 'Bearer realm="moderation"'})
-    site = services().sites.authenticate(token)
-    if site is None:
+    found = services().sites.authenticate_key(token)
+    if found is None:
         raise Problem(401, "Unauthorized", "The API key is not valid.",
                       headers={"WWW-Authenticate": 'Bearer realm="moderation", error="invalid_token"'})
+    site, key = found
     origin = request.headers.get("Origin")
     if origin and not site.allows_origin(origin):
         raise Problem(403, "Forbidden", f"Origin {origin!r} is not allowed for this site.",
                       type_slug="origin-not-allowed")
+    if key.kind == "public":
+        if not allow_public:
+            raise Problem(403, "Forbidden", "This endpoint needs the site's secret key, not its public key.",
+                          type_slug="secret-key-required")
+        if not origin:
+            raise Problem(403, "Forbidden", "A public site key works only from the site's web pages (an allowed "
+                          "Origin).", type_slug="origin-not-allowed")
+    g.api_key_kind = key.kind
     return site
+
+
+def request_key_kind() -> str:
+    """The kind of key the request was authenticated with ("secret" or "public")."""
+    return g.get("api_key_kind", "secret")
 
 
 def iso_time(epoch_seconds: float | None) -> str | None:

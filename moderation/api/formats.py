@@ -27,6 +27,9 @@ def default_format_id() -> str:
     return services().settings.default_format or registry.default_format_id()
 
 
-@bp.get("")
+@bp.get("", provide_automatic_options=False)
 def list_formats():
-    return jsonify({"formats": format_descriptions(), "default": default_format_id()})
+    """Public, the same for everyone: any page may read it (the embed prints the help lines)."""
+    response = jsonify({"formats": format_descriptions(), "default": default_format_id()})
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

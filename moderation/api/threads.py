@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from moderation.api.cors import ALLOWED_HEADERS, with_cors
 from moderation.api.deps import author_document, authenticated_site, bearer_token, iso_time, public_url, services
 from moderation.problems import Problem
 from moderation.store.comments import Comment, InvalidCursor
@@ -44,7 +45,7 @@ def list_thread_comments(thread: str):
         "next": (public_url(f"/api/v1/threads/{thread}/comments?site={site.id}&limit={limit}"
                             f"&cursor={page.next_cursor}") if page.next_cursor else None),
     }
-    return _with_cors(jsonify(body), site)
+    return with_cors(jsonify(body), site)
 
 
 @bp.route("/<thread>/comments", methods=["OPTIONS"])
@@ -53,17 +54,17 @@ def preflight_thread_comments(thread: str):
     site = services().sites.cached(site_id) if site_id.isalnum() else None
     response = Response(status=204)
     if site is not None:
-        _with_cors(response, site)
+        with_cors(response, site)
         if "Access-Control-Allow-Origin" in response.headers:
             response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Authorization"
+            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
     return response
 
 
 def _site_for_listing() -> Site:
     if bearer_token() is not None:
-        return authenticated_site()
+        return authenticated_site(allow_public=True)
     site_id = request.args.get("site", "")
     site = services().sites.cached(site_id) if site_id.isalnum() else None
     if site is None:
@@ -90,11 +91,3 @@ def _public_comment(comment: Comment) -> dict:
         "author": author_document(comment.author_name), "html": comment.html,
         "created_at": iso_time(comment.created_at),
     }
-
-
-def _with_cors(response: Response, site: Site) -> Response:
-    response.headers.add("Vary", "Origin")
-    origin = request.headers.get("Origin")
-    if origin and site.allows_origin(origin):
-        response.headers["Access-Control-Allow-Origin"] = origin
-    return response

@@ -9,6 +9,7 @@ from flask import Response, redirect, render_template, request, url_for
 
 from moderation import data_requests
 from moderation.api.deps import services, wake_site
+from moderation.api.formats import known_format_ids
 from moderation.logs import current_request_id
 from moderation.dashboard.blueprint import actor, admin_only, bp, session
 from moderation.dashboard.views_queues import _site
@@ -97,32 +98,59 @@ def _digest(text: str) -> str:
 @bp.route("/sites", methods=["GET", "POST"])
 @admin_only
 def sites_page():
-    sites = services().sites
-    shown_key = None
-    error = None
+    """Sites: create; edit name, origins and default format; make, rotate (with a grace period)
+    and revoke secret and public keys. A new key is shown once, on the page that made it."""
+    shown_key = error = None
     if request.method == "POST":
-        action = request.form.get("action", "")
-        origins = request.form.get("origins", "").split()
         try:
-            if action == "create":
-                name = request.form.get("name", "").strip()[:100]
-                if not name:
-                    raise ValueError("give the site a name")
-                site, shown_key = sites.create(name, origins)
-                shown_key = (site.id, shown_key)
-            else:
-                site = _site(request.form.get("site", ""))
-                if action == "origins":
-                    sites.set_origins(site.id, origins)
-                elif action == "rotate":
-                    shown_key = (site.id, sites.replace_api_key(site.id))
-                else:
-                    raise ValueError(f"unknown action {action!r}")
-        except ValueError as exc:
-            error = str(exc)
-    response = Response(render_template("dashboard/sites.html", sites=sites.all(), shown_key=shown_key,
-                                        error=error), status=422 if error else 200)
-    return response
+            shown_key = _change_site(request.form.get("action", ""))
+        except (ValueError, KeyError) as exc:
+            error = str(exc).strip("'")
+    sites = services().sites
+    rows = [{"site": site, "api_keys": sites.api_keys(site.id)} for site in sites.all()]
+    return Response(render_template("dashboard/sites.html", rows=rows, shown_key=shown_key, error=error,
+                                    formats=sorted(known_format_ids()), graces=ROTATION_GRACES),
+                    status=422 if error else 200)
+
+
+# Grace periods offered when rotating a key: (seconds, label).
+ROTATION_GRACES = ((0, "stop the old key now"), (3600, "old key works 1 hour more"),
+                   (86400, "old key works 1 day more"), (7 * 86400, "old key works 7 days more"))
+
+
+def _change_site(action: str) -> tuple[str, str, str] | None:
+    """Do one form's action; (site id, kind, key) when a key was made."""
+    sites = services().sites
+    origins = request.form.get("origins", "").split()
+    if action == "create":
+        name = request.form.get("name", "").strip()[:100]
+        if not name:
+            raise ValueError("give the site a name")
+        site, api_key = sites.create(name, origins)
+        return site.id, "secret", api_key
+    site = _site(request.form.get("site", ""))
+    if action == "settings":
+        default_format = request.form.get("default_format", "")
+        if default_format and default_format not in known_format_ids():
+            raise ValueError(f"unknown format {default_format!r}")
+        sites.set_origins(site.id, origins)
+        sites.update(site.id, name=request.form.get("name") or None, default_format=default_format)
+        return None
+    if action in ("secret", "public"):
+        _record, api_key = sites.create_key(site.id, action, request.form.get("label", "")[:100])
+        return site.id, action, api_key
+    key_id = request.form.get("key", "")
+    if action == "rotate":
+        grace = int(request.form.get("grace", "0")) if request.form.get("grace", "0").isdigit() else 0
+        if grace not in dict(ROTATION_GRACES):
+            raise ValueError("pick one of the grace periods offered")
+        record, api_key = sites.rotate_key(site.id, key_id, grace)
+        return site.id, record.kind, api_key
+    if action == "revoke":
+        if not sites.revoke_key(site.id, key_id):
+            raise KeyError("no such key")
+        return None
+    raise ValueError(f"unknown action {action!r}")
 
 
 # -- accounts -------------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ def site_key(site_id: str) -> str:
     return f"{site_prefix(site_id)}site"
 
 
+def site_keys_key(site_id: str) -> str:
+    """Hash: the site's API keys, key id -> JSON (kind secret|public, sha256 ``hash``, created_at,
+    ``expires_at`` while a rotated key lives out its grace period, label). Never a key itself."""
+    return f"{site_prefix(site_id)}keys"
+
+
 def policy_key(site_id: str) -> str:
     """Hash: the site's current moderation policy (``version``, ``settings`` JSON, ``updated_at``,
     ``updated_by``); absent while the site uses the defaults file's."""
@@ -183,7 +189,8 @@ def sites_index_key() -> str:
 
 
 def site_api_key_index_key(api_key_hash: str) -> str:
-    """String: sha256 (hex) of an API key -> the site id it belongs to."""
+    """String: sha256 (hex) of an API key (secret or public) -> the site id it belongs to; with a
+    TTL while a rotated key lives out its grace period."""
     return f"{PREFIX}site-key:{api_key_hash}"
 
 
@@ -229,3 +236,14 @@ def login_failures_key(subject: str, window_start: int) -> str:
 def sweeper_lock_key() -> str:
     """String (with TTL): the worker standing in for a silent beat holds it while it sweeps."""
     return f"{PREFIX}sweeper:lock"
+
+
+def server_secret_key() -> str:
+    """String: 32 random bytes (hex), made once by the first API process that needs them, when
+    MODERATION_SECRET_KEY is left at its default: the key of the status and form tokens."""
+    return f"{PREFIX}server-secret"
+
+
+def form_token_used_key(site_id: str, nonce: str) -> str:
+    """String with a TTL (the token's remaining life): a form token already spent (single use)."""
+    return f"{site_prefix(site_id)}form-token:{nonce}"

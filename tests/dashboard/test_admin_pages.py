@@ -41,13 +41,21 @@ def test_invalid_policy_shows_its_errors(admin, site):
 
 def test_sites_origins_and_key_rotation(admin, site, site_key, site_store):
     client, csrf = admin
-    page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "rotate", "site": site.id})
+    key_id = site_store.api_keys(site.id)[0].id
+    page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "rotate", "site": site.id, "key": key_id,
+                                             "grace": "3600"})
     new_key = re.search(r'<code class="secret">([^<]+)</code>', page.get_data(as_text=True)).group(1)
-    assert site_store.authenticate(new_key).id == site.id and site_store.authenticate(site_key) is None
-    client.post("/admin/sites", data={"csrf_token": csrf, "action": "origins", "site": site.id,
-                                      "origins": "https://a.example\nhttps://b.example"})
+    assert site_store.authenticate(new_key).id == site.id and site_store.authenticate(site_key).id == site.id
+    client.post("/admin/sites", data={"csrf_token": csrf, "action": "revoke", "site": site.id, "key": key_id})
+    assert site_store.authenticate(site_key) is None
+    page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "public", "site": site.id})
+    public = re.search(r'<code class="secret">([^<]+)</code>', page.get_data(as_text=True)).group(1)
+    assert public.startswith("pk_") and site_store.authenticate_key(public)[1].kind == "public"
+    client.post("/admin/sites", data={"csrf_token": csrf, "action": "settings", "site": site.id, "name": "Test News",
+                                      "origins": "https://a.example\nhttps://b.example", "default_format": "plain_text"})
     assert site_store.get(site.id).origins == ("https://a.example", "https://b.example")
-    bad = client.post("/admin/sites", data={"csrf_token": csrf, "action": "origins", "site": site.id,
+    assert site_store.get(site.id).default_format == "plain_text"
+    bad = client.post("/admin/sites", data={"csrf_token": csrf, "action": "settings", "site": site.id,
                                             "origins": "javascript:alert(1)"})
     assert bad.status_code == 422
     page = client.post("/admin/sites", data={"csrf_token": csrf, "action": "create", "name": "Evening Post",

@@ -19,6 +19,9 @@ from tests.support.polling import wait_until
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# As root, without the sandbox; no background connections (this machine's network is closed).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SUSPECT = "Only an idiot would believe the council on this."
 HOSTILE_NAME = '<img src=x onerror="window.__owned=1">"><script>window.__owned=2</script>'
 HOSTILE_BODY = ('<script>window.__owned=3</script><p onmouseover="window.__owned=4">Look '
@@ -33,7 +36,7 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+                                             args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
