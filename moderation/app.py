@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from moderation import cli, dashboard, problems
+from moderation import cli, dashboard, embed, problems
 from moderation.api import register_blueprints, request_hooks
 from moderation.api.deps import EXTENSION_NAME, Services, wake_site
 from moderation.browser_tokens import BrowserTokens
@@ -67,6 +67,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     request_hooks.init_app(app)
     register_blueprints(app)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(embed.bp)
     if settings.proxy_hops:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

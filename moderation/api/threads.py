@@ -8,9 +8,9 @@ CORS headers; others get none.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 
-from moderation.api.cors import ALLOWED_HEADERS, with_cors
+from moderation.api.cors import preflight, with_cors
 from moderation.api.deps import author_document, authenticated_site, bearer_token, iso_time, public_url, services
 from moderation.problems import Problem
 from moderation.store.comments import Comment, InvalidCursor
@@ -37,9 +37,12 @@ def list_thread_comments(thread: str):
         raise Problem(400, "Bad Request", "Query parameter 'cursor' must be a next_cursor this thread gave.",
                       type_slug="bad-query-parameter",
                       errors=[{"parameter": "cursor", "detail": "not a cursor of this thread"}]) from None
+    store = services().comments
     body = {
         "thread": thread,
         "site": site.id,
+        "count": store.thread_count(site.id, thread),
+        "closed": store.policies.current(site.id).thread_mode(thread) == "closed",
         "comments": [_public_comment(comment) for comment in page.comments],
         "next_cursor": page.next_cursor,
         "next": (public_url(f"/api/v1/threads/{thread}/comments?site={site.id}&limit={limit}"
@@ -50,16 +53,8 @@ def list_thread_comments(thread: str):
 
 @bp.route("/<thread>/comments", methods=["OPTIONS"])
 def preflight_thread_comments(thread: str):
-    site_id = request.args.get("site", "")
-    site = services().sites.cached(site_id) if site_id.isalnum() else None
-    response = Response(status=204)
-    if site is not None:
-        with_cors(response, site)
-        if "Access-Control-Allow-Origin" in response.headers:
-            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
-            response.headers["Access-Control-Max-Age"] = "600"
-    return response
+    """Answered for any origin (a preflight carries no key); the GET itself is checked."""
+    return preflight("GET, OPTIONS")
 
 
 def _site_for_listing() -> Site:

@@ -454,6 +454,10 @@ class CommentStore:
         has_more = len(ids) > limit
         return ThreadPage(comments, comments[-1].id if has_more and comments else None)
 
+    def thread_count(self, site_id: str, thread: str) -> int:
+        """How many approved comments the thread lists."""
+        return self.redis.zcard(keys.thread_approved_key(site_id, thread))
+
     def _cursor_seq(self, thread_key: str, site_id: str, thread: str, cursor: str) -> float:
         """The posting number of the cursor comment (still listed, or taken down since)."""
         score = self.redis.zscore(thread_key, cursor)
