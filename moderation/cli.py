@@ -1,4 +1,4 @@
-"""Command line: ``flask --app moderation sites|policy|users ...``, ``demo`` and ``doctor``."""
+"""Command line: ``flask --app moderation sites|policy|users|webhooks ...``, ``demo`` and ``doctor``."""
 from __future__ import annotations
 
 import json
@@ -16,6 +16,7 @@ from moderation.api.deps import services
 from moderation.api.formats import known_format_ids
 from moderation.store.sites import SITE_ID
 from moderation.cli_users import users_cli
+from moderation.cli_webhooks import webhooks_cli
 from moderation.policy_cli import policy_cli
 from moderation.store.accounts import AccountError
 
@@ -216,5 +217,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(sites_cli)
     app.cli.add_command(policy_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(demo)
     app.cli.add_command(doctor)

@@ -34,6 +34,8 @@ ACTIONS = {
     "hold": (frozenset({APPROVED, REJECTED, SPAM}), PENDING),
     "take_down": (frozenset({APPROVED}), REJECTED),
 }
+# Every action on a comment in the Reported queue (readers' reports) takes it out: approve keeps it
+# published (a dismissal of the reports, listed again if they hid it), the others move it on.
 REJECT_REASONS = ("offensive", "abusive", "spam", "off_topic", "legal", "other")
 MAX_NOTE = 2000
 
@@ -61,12 +63,18 @@ def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str
     comment = store.get(site_id, comment_id)
     if comment is None:
         raise ActionError(404, "No such comment.")
-    if comment.status == to:
+    # Approving a published comment that readers' reports put in the Reported queue dismisses the
+    # reports: it stays approved, leaves the queue and, if they hid it, is listed again (audited).
+    dismissal = to == APPROVED and comment.status == APPROVED and comment.reported_at is not None
+    if comment.status == to and not dismissal:
         return ActionResult("unchanged", comment)
+    if dismissal:
+        allowed_from = frozenset({APPROVED})
     if comment.status not in allowed_from:
         raise ActionError(409, f"A {comment.status} comment cannot be given '{action}' "
                                f"(only from {', '.join(sorted(allowed_from))}).", comment.status)
-    detail = " ".join(part for part in (action, f"({reason})" if reason else "", f"- {note}" if note else "") if part)
+    detail = " ".join(part for part in ("dismiss reports" if dismissal else action, f"({reason})" if reason else "",
+                                        f"- {note}" if note else "") if part)
     extra = {"moderated_by": actor, "moderation_reason": reason or None, "moderated_at": f"{time.time():.6f}"}
     if to == APPROVED:
         extra.update(_rendered_again(comment))
@@ -74,8 +82,9 @@ def apply_action(store: CommentStore, site_id: str, comment_id: str, action: str
                                by_moderator=True)
     now = store.get(site_id, comment_id)
     if changed:
-        _teach_spam_model(store, site_id, comment, now, action, reason)
-        store.commenters.record(site_id, [(commenter_id(comment.author_email, comment.client_ip), to)])
+        if not dismissal:  # a dismissal decides nothing new about the comment or its author
+            _teach_spam_model(store, site_id, comment, now, action, reason)
+            store.commenters.record(site_id, [(commenter_id(comment.author_email, comment.client_ip), to)])
         return ActionResult("changed", now)
     if now is not None and now.status == to:  # another moderator did the same meanwhile
         return ActionResult("unchanged", now)
@@ -164,6 +173,7 @@ def undo_last_action(store: CommentStore, site_id: str, comment_id: str, actor: 
     now = time.time() if now is None else now
     if (last is None or last["actor"] != actor or last["to"] != comment.status
             or now - float(last["at"]) > within_seconds or last["from"] not in UNDOABLE_TO
+            or last["from"] == last["to"]  # a dismissal of reports: the queue is not rebuilt
             or str(last["detail"]).startswith("undo")):
         raise ActionError(409, "Nothing to undo: the undo window has passed or someone acted since.",
                           comment.status)

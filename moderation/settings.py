@@ -126,6 +126,21 @@ class Settings:
     akismet_blog: str = ""
     # Seconds the spam service may take to answer (then the comment is held, never approved).
     spam_provider_timeout: float = 2.0
+    # Webhooks (docs/webhooks.md). Seconds between two runs of the dispatcher (Celery beat), which
+    # turns the audit streams of the sites with endpoints into deliveries and sends those due: the
+    # delay of an event and the precision of the retries.
+    webhook_dispatch_interval: float = 1.0
+    # Seconds to connect to an endpoint, and to wait for its answer (each read); no redirect is
+    # followed.
+    webhook_connect_timeout: float = 3.0
+    webhook_read_timeout: float = 10.0
+    # Tries of one delivery before it is given up, and the wait after its first failed try, doubled
+    # after each (with +-20% jitter), never more than webhook_retry_max.
+    webhook_max_attempts: int = 8
+    webhook_retry_base: float = 10.0
+    webhook_retry_max: float = 3600.0
+    # Deliveries kept in each endpoint's log (older ones are dropped).
+    webhook_log_max: int = 200
     # Seconds between two heartbeats of a worker (its entry in Redis: alive, last task taken).
     worker_heartbeat_interval: float = 5.0
     # Seconds without a heartbeat (or without a task taken while comments wait) before /readyz,
@@ -198,6 +213,10 @@ class Settings:
             raise ValueError(f"{PREFIX}WAIT_TIMEOUT_MS must be shorter than MODERATION_REDIS_SOCKET_TIMEOUT")
         if settings.cookie_secure not in ("auto", "always", "never"):
             raise ValueError(f"{PREFIX}COOKIE_SECURE must be auto, always or never, got {settings.cookie_secure!r}")
+        for name in ("webhook_dispatch_interval", "webhook_connect_timeout", "webhook_read_timeout",
+                     "webhook_max_attempts", "webhook_retry_base", "webhook_retry_max", "webhook_log_max"):
+            if getattr(settings, name) <= 0:
+                raise ValueError(f"{PREFIX}{name.upper()} must be above 0, got {getattr(settings, name)}")
         if settings.log_format not in ("json", "text"):
             raise ValueError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
         return settings

@@ -31,11 +31,13 @@ TASK_TIME_LIMIT = 120  # seconds
 RENDER_COMMENT_TASK = "moderation.render_comment"
 DRAIN_COMMENTS_TASK = "moderation.drain_comments"
 SWEEP_STUCK_TASK = "moderation.sweep_stuck_comments"
+DISPATCH_WEBHOOKS_TASK = "moderation.dispatch_webhooks"
+DELIVER_WEBHOOK_TASK = "moderation.deliver_webhook"
 
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app for ``settings``: the worker's, beat's, and the API's (to enqueue)."""
-    app = Celery("moderation", broker=settings.effective_broker_url, include=["workers.tasks"])
+    app = Celery("moderation", broker=settings.effective_broker_url, include=["workers.tasks", "workers.webhook_tasks"])
     redis_transport_options = {
         # No acknowledgement emulation (see the module doc): the sweeper re-delivers from the store.
         "ack_emulation": False,
@@ -109,6 +111,10 @@ def make_celery(settings: Settings) -> Celery:
         # Beat: re-enqueue comments stuck in queued/processing (a lost message never loses a comment).
         beat_schedule={
             "sweep-stuck-comments": {"task": SWEEP_STUCK_TASK, "schedule": float(settings.sweep_interval)},
+            # Webhooks (docs/webhooks.md): new audit entries -> deliveries, due deliveries -> tasks.
+            # Dropped when stale: the next run does the same work.
+            "dispatch-webhooks": {"task": DISPATCH_WEBHOOKS_TASK, "schedule": settings.webhook_dispatch_interval,
+                                  "options": {"expires": max(5.0, 5 * settings.webhook_dispatch_interval)}},
         },
     )
     return app
@@ -124,6 +130,9 @@ def setup_logging(settings: Settings) -> None:
         # own work on short comments; our task logs one line per comment with what was decided.
         for name in ("celery.worker.strategy", "celery.app.trace"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # Beat sends the webhook dispatcher every second or so: not a line each time.
+        logging.getLogger("celery.beat").addFilter(
+            lambda record: DISPATCH_WEBHOOKS_TASK not in record.getMessage())
 
 
 # The app `celery -A workers worker|beat` runs, configured from MODERATION_* variables.
@@ -134,8 +143,10 @@ setup_logging(_settings)
 
 def _sweep_if_beat_is_silent() -> None:
     from workers.tasks import sweep_if_beat_is_silent  # the tasks module imports this one
+    from workers.webhook_tasks import dispatch_if_beat_is_silent
 
     sweep_if_beat_is_silent()
+    dispatch_if_beat_is_silent()
 
 
 liveness.connect_signals(

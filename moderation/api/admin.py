@@ -190,6 +190,8 @@ def admin_comment(comment: Comment) -> dict:
         "created_at": iso_time(comment.created_at), "decided_at": iso_time(comment.decided_at),
         "moderated_by": comment.moderated_by or None, "moderation_reason": comment.moderation_reason or None,
         "moderated_at": iso_time(comment.moderated_at), "failure": comment.failure or None,
+        "reports": {"count": comment.reports, "reasons": comment.report_reasons, "notes": comment.report_notes,
+                    "reported_at": iso_time(comment.reported_at), "hidden_at": iso_time(comment.hidden_at)},
     }
 
 

@@ -5,9 +5,12 @@ Modules: ``blueprint`` (the blueprint, its session/CSRF/role checks and security
 ``auth`` (sessions, shared with the admin API), ``views_session`` (login, logout),
 ``views_queues`` (overview, queues, comment and commenter pages, actions), ``views_audit``,
 ``views_settings`` (admin: policy with dry run, sites and keys, users, data requests),
+``views_webhooks`` (admin: a site's webhook endpoints and delivery log),
 ``queues`` / ``cards`` / ``charts`` (what the pages show, as plain data).
 """
-from moderation.dashboard import views_audit, views_queues, views_session, views_settings  # noqa: F401 (routes)
+from moderation.dashboard import (  # noqa: F401 (routes)
+    views_audit, views_queues, views_session, views_settings, views_webhooks,
+)
 from moderation.dashboard.blueprint import bp
 
 __all__ = ["bp"]

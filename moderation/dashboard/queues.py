@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moderation.store.comments import APPROVED, FAILED, PENDING, REJECTED, SPAM, Comment, CommentStore
+from moderation.store.reports import ReportStore
 
 REPORTED = "reported"
 TABS = (PENDING, REPORTED, APPROVED, REJECTED, SPAM, FAILED)
@@ -47,15 +48,16 @@ def queue_page(store: CommentStore, site_id: str, status: str, filters: Filters,
                ) -> QueuePage:
     """A page of the tab (module docstring). Approved comments are listed per thread with a
     thread filter, else the latest approvals (from the audit stream)."""
-    if status == REPORTED:  # reader reports arrive with the CMS integration (issue #12)
-        return QueuePage([], None, 0)
     if status == APPROVED and not filters.thread:
         recent = store.recently_moved_to(site_id, APPROVED, limit=WINDOW)
         kept = [comment for comment in recent if filters.keep(comment)]
         return QueuePage(kept[:PAGE], None, len(recent))
     window = WINDOW if filters.active else PAGE
-    page = store.status_page(site_id, status, thread=filters.thread if status == APPROVED else "", after=after,
-                             limit=window)
+    if status == REPORTED:  # readers' reports (reader_reports.py): oldest report first
+        page = ReportStore(store).page(site_id, after=after, limit=window)
+    else:
+        page = store.status_page(site_id, status, thread=filters.thread if status == APPROVED else "", after=after,
+                                 limit=window)
     kept: list[Comment] = []
     last_seen = None
     for comment in page.comments:
@@ -71,8 +73,8 @@ def queue_page(store: CommentStore, site_id: str, status: str, filters: Filters,
 def tab_counts(store: CommentStore, site_id: str) -> dict[str, int | None]:
     """Live counts of each tab; approved has no site-wide count (None)."""
     counts = store.status_counts(site_id)
-    return {PENDING: counts[PENDING], REPORTED: 0, APPROVED: None, REJECTED: counts[REJECTED],
-            SPAM: counts[SPAM], FAILED: counts[FAILED]}
+    return {PENDING: counts[PENDING], REPORTED: ReportStore(store).count(site_id), APPROVED: None,
+            REJECTED: counts[REJECTED], SPAM: counts[SPAM], FAILED: counts[FAILED]}
 
 
 def newer_than(store: CommentStore, site_id: str, status: str, after_seq: int, filters: Filters) -> list[Comment]:

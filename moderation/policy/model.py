@@ -103,6 +103,14 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Reports:
+    # Readers' reports of published comments (POST /api/v1/comments/{id}/reports), one per reader,
+    # counted since a moderator last decided on the comment:
+    queue_at: int = 3   # this many put it in the site's Reported queue (it stays published)
+    hide_at: int = 0    # this many also hide it from its thread until a moderator decides (0: never)
+
+
+@dataclass(frozen=True)
 class Policy:
     mode: str = "post"
     languages: tuple[str, ...] = ("en", "fr", "de", "es", "it", "nl")
@@ -119,6 +127,7 @@ class Policy:
     spam_provider: SpamProviderSettings = SpamProviderSettings()
     classifier: Classifier = Classifier()
     privacy: Privacy = Privacy()
+    reports: Reports = Reports()
     version: str = ""
 
     @classmethod
@@ -230,6 +239,9 @@ def _check(policy: Policy, errors: list[dict]) -> None:
     require(0 < len(policy.privacy.erased_name) <= 100 and policy.privacy.erased_name.isprintable()
             and policy.privacy.erased_name == policy.privacy.erased_name.strip(), "/privacy/erased_name",
             "must be 1 to 100 printable characters, without surrounding spaces")
+    require(1 <= policy.reports.queue_at <= 1000, "/reports/queue_at", "must be between 1 and 1000")
+    require(policy.reports.hide_at == 0 or policy.reports.queue_at <= policy.reports.hide_at <= 1000,
+            "/reports/hide_at", "must be 0 (never) or between reports.queue_at and 1000")
     providers = known_providers()
     require(policy.classifier.provider in providers, "/classifier/provider", f"must be one of {', '.join(providers)}")
     for pointer, terms in (("/words/banned", policy.words.banned), ("/words/suspect", policy.words.suspect)):

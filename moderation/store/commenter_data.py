@@ -87,7 +87,7 @@ class CommenterData:
                  keys.in_flight_key(site_id, QUEUED), keys.in_flight_key(site_id, PROCESSING), approved,
                  keys.pending_queue_key(site_id), keys.status_queue_key(site_id, REJECTED),
                  keys.status_queue_key(site_id, SPAM), keys.dead_letter_key(site_id), keys.ready_queue_key(site_id),
-                 idempotency],
+                 idempotency, keys.reported_queue_key(site_id), keys.comment_reporters_key(site_id, target.comment_id)],
                 [target.comment_id, mode, stamp, actor, self.audit_stream_max, target.updated_at, erased_name,
                  target.reasons, request_id])
 

@@ -91,6 +91,13 @@ class Comment:
     moderated_by: str = ""       # the last moderator who acted on it (moderator_actions)
     moderation_reason: str = ""  # their reason code, for a rejection
     moderated_at: float | None = None
+    # Readers' reports (moderation/reader_reports.py, lua/report_comment.lua): one per reader.
+    reports: int = 0                 # reports counted
+    report_reasons: dict = field(default_factory=dict)  # reason -> reports
+    report_notes: list = field(default_factory=list)    # the latest readers' notes: {"reason", "note", "at"}
+    reports_reviewed: int = 0        # reports a moderator's decision already dealt with (the thresholds count the rest)
+    reported_at: float | None = None  # in the site's Reported queue since (None: not in it)
+    hidden_at: float | None = None    # hidden from its thread by reports since (until a moderator decides)
 
     @classmethod
     def from_hash(cls, data: dict[str, str]) -> "Comment":
@@ -390,7 +397,8 @@ class CommentStore:
         site_id = comment.site_id
         return ([keys.comment_key(site_id, comment.id), keys.audit_stream_key(site_id),
                  keys.decision_stats_key(site_id), keys.latency_stats_key(site_id),
-                 *self._state_indexes(site_id, comment.thread), keys.hourly_stats_key(site_id, stats_hour(change.now))],
+                 *self._state_indexes(site_id, comment.thread), keys.hourly_stats_key(site_id, stats_hour(change.now)),
+                 keys.reported_queue_key(site_id)],  # KEYS[13]: a moderator's decision ends its reports' review
                 [comment.id, ",".join(sorted(change.allowed_from)), change.to, _timestamp(change.now), change.actor,
                  change.detail, change.request_id, self.audit_stream_max,
                  "1" if reasons is not None else "m" if change.by_moderator else "0", ",".join(reasons or ()), dropped, *pairs])

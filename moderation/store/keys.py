@@ -108,6 +108,21 @@ def status_queue_key(site_id: str, state: str) -> str:
     return f"{site_prefix(site_id)}queue:{state}"
 
 
+def reported_queue_key(site_id: str) -> str:
+    """Sorted set: the site's approved comments that readers' reports put in the Reported queue
+    (``reports.queue_at`` of the policy; lua/report_comment.lua), scored by when they entered it
+    (epoch s: oldest report first). A moderator's decision takes a comment out (transition.lua),
+    as does an erasure that removes it."""
+    return f"{site_prefix(site_id)}queue:reported"
+
+
+def comment_reporters_key(site_id: str, comment_id: str) -> str:
+    """Set: the readers who reported one comment, each as a keyed digest of their reporter id or
+    IP (never either itself): one report per reader. Not under ``comment:`` (scans of the comment
+    hashes would find it). Deleted by an erasure that removes the comment."""
+    return f"{site_prefix(site_id)}reporters:{comment_id}"
+
+
 def in_flight_key(site_id: str, state: str) -> str:
     """Sorted set: the site's comments in ``state`` (``queued`` or ``processing``), scored by the
     time they entered it or were last re-enqueued by the sweeper (epoch s). Empty when workers
@@ -181,6 +196,37 @@ def rate_limit_key(site_id: str, client: str, window_start: int) -> str:
     return f"{site_prefix(site_id)}rate:{digest}:{window_start}"
 
 
+def webhook_endpoints_key(site_id: str) -> str:
+    """Hash: the site's webhook endpoints, endpoint id (``wh_…``) -> JSON (url, events, enabled,
+    secret, previous_secret and previous_expires_at while a rotated secret overlaps, created_at,
+    updated_at). The secrets are kept in plain: signing needs them (moderation/webhooks/)."""
+    return f"{site_prefix(site_id)}webhooks"
+
+
+def webhook_cursor_key(site_id: str) -> str:
+    """String: the id of the last entry of the site's audit stream that the webhook dispatcher
+    turned into deliveries (it reads on after it); only ever moves forward."""
+    return f"{site_prefix(site_id)}webhooks:cursor"
+
+
+def webhook_due_key(site_id: str) -> str:
+    """Sorted set: the site's webhook deliveries still to be tried, scored by when (epoch s); a
+    delivery being tried is scored at the end of its lease, so one whose worker died is tried again."""
+    return f"{site_prefix(site_id)}webhooks:due"
+
+
+def webhook_log_key(site_id: str, endpoint_id: str) -> str:
+    """Sorted set: one endpoint's deliveries (ids) scored by creation (epoch ms), trimmed to
+    MODERATION_WEBHOOK_LOG_MAX: the delivery log."""
+    return f"{site_prefix(site_id)}webhooks:log:{endpoint_id}"
+
+
+def webhook_delivery_key(site_id: str, delivery_id: str) -> str:
+    """Hash (TTL 30 days, renewed on each write): one delivery of one event to one endpoint: the
+    body sent, its state, attempts and the log of each attempt."""
+    return f"{site_prefix(site_id)}webhook-delivery:{delivery_id}"
+
+
 # -- global keys (single-key commands only) ----------------------------------------------------
 
 def sites_index_key() -> str:
@@ -236,6 +282,21 @@ def login_failures_key(subject: str, window_start: int) -> str:
 def sweeper_lock_key() -> str:
     """String (with TTL): the worker standing in for a silent beat holds it while it sweeps."""
     return f"{PREFIX}sweeper:lock"
+
+
+def webhook_sites_key() -> str:
+    """Set: the ids of the sites that have webhook endpoints (the dispatcher walks them)."""
+    return f"{PREFIX}webhook-sites"
+
+
+def webhook_dispatch_mark_key() -> str:
+    """String: when the webhook dispatcher last ran (epoch s)."""
+    return f"{PREFIX}webhooks:last-dispatch"
+
+
+def webhook_dispatch_lock_key() -> str:
+    """String (with TTL): the worker standing in for a silent beat holds it while it dispatches."""
+    return f"{PREFIX}webhooks:dispatch-lock"
 
 
 def server_secret_key() -> str:

@@ -149,13 +149,17 @@ def test_redis_unreachable_is_a_fast_503_and_livez_stays_up():
     assert client.get("/livez").status_code == 200
 
 
-def test_thread_listing_preflight_allows_only_the_sites_origins(client, site):
+def test_thread_listing_preflight_passes_and_the_get_decides(client, site):
+    """A preflight carries no key, so it is answered for any origin; the GET itself gets CORS
+    headers only for the site's origins."""
     allowed = client.options(f"/api/v1/threads/t1/comments?site={site.id}",
                              headers={"Origin": "https://news.example", "Access-Control-Request-Method": "GET"})
     assert allowed.status_code == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
     assert "GET" in allowed.headers["Access-Control-Allow-Methods"]
-    denied = client.options(f"/api/v1/threads/t1/comments?site={site.id}", headers={"Origin": "https://evil.example"})
+    listed = client.get(f"/api/v1/threads/t1/comments?site={site.id}", headers={"Origin": "https://news.example"})
+    assert listed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    denied = client.get(f"/api/v1/threads/t1/comments?site={site.id}", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in denied.headers
 
 

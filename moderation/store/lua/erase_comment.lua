@@ -13,6 +13,7 @@ local queued_key, processing_key, approved_key = KEYS[4], KEYS[5], KEYS[6]
 local pending_key, rejected_key, spam_key, dead_letter_key = KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local ready_key = KEYS[11]
 local idempotency_key = KEYS[12]  -- the stored response to its Idempotency-Key (the comment's own key: none)
+local reported_key, reporters_key = KEYS[13], KEYS[14]  -- the Reported queue; who reported it (report_comment.lua)
 local comment_id, mode, now, actor, audit_max = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local expected_updated_at = ARGV[6]  -- the comment as the caller read it (compare-and-set)
 local erased_name, reasons = ARGV[7], ARGV[8]  -- reasons '': unchanged (else the findings, scrubbed)
@@ -33,9 +34,11 @@ local function audit(detail)
 end
 
 if mode == 'remove' then
-  for _, key in ipairs({queued_key, processing_key, approved_key, pending_key, rejected_key, spam_key}) do
+  for _, key in ipairs({queued_key, processing_key, approved_key, pending_key, rejected_key, spam_key,
+                        reported_key}) do
     redis.call('ZREM', key, comment_id)
   end
+  redis.call('DEL', reporters_key)
   redis.call('LREM', dead_letter_key, 0, comment_id)
   redis.call('LREM', ready_key, 0, comment_id)
   redis.call('DEL', comment_key)

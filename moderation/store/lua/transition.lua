@@ -1,7 +1,8 @@
 -- Compare-and-set a comment's state: it moves only from one of the allowed states. One audit
 -- event, the comment leaves the index of its old state and joins the index of the new one
 -- (queued/processing sets, the thread's approved set, the pending, rejected and spam queues,
--- the dead-letter list), and for a decision its counters.
+-- the dead-letter list; a moderator's decision also takes it out of the Reported queue), and for a
+-- decision its counters.
 -- Returns {'changed', previous} or {'skipped', current} or {'missing', ''}.
 local comment_key, audit_key = KEYS[1], KEYS[2]
 local decisions_key, latency_key = KEYS[3], KEYS[4]
@@ -11,6 +12,7 @@ local index = {[STATE.queued] = KEYS[5], [STATE.processing] = KEYS[6], [STATE.ap
                [STATE.pending] = KEYS[8], [STATE.rejected] = KEYS[9], [STATE.spam] = KEYS[10],
                [STATE.failed] = KEYS[11]}
 local hourly_key = KEYS[12]  -- this hour's counters (the overview charts)
+local reported_key = KEYS[13]  -- the site's Reported queue (readers' reports: report_comment.lua)
 local comment_id, allowed_from, to, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local actor, detail, request_id, audit_max = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 -- ARGV[9]: '1' a decision (counted with its reason codes, comma-separated in ARGV[10]),
@@ -26,6 +28,11 @@ for state in string.gmatch(allowed_from, '[^,]+') do
   if state == current then allowed = true end
 end
 if not allowed then return {'skipped', current} end
+-- A comment in the Reported queue leaves it with a moderator's decision. Approving it where it is
+-- (approved) is such a decision, a dismissal of the reports: the only move to the state a comment
+-- is in, made only while it is in that queue.
+local reported = redis.call('ZSCORE', reported_key, comment_id)
+if current == to and not reported then return {'skipped', current} end
 
 redis.call('HSET', comment_key, 'status', to, 'updated_at', now)
 if #ARGV >= FIRST_FIELD then redis.call('HSET', comment_key, unpack(ARGV, FIRST_FIELD)) end
@@ -51,6 +58,16 @@ if current ~= to then
   else
     redis.call('ZADD', index[to], redis.call('HGET', comment_key, 'seq'), comment_id)
   end
+end
+if reported then
+  -- Out of the queue; a comment the reports hid goes back to its thread if it stays approved. The
+  -- reports so far count as reviewed: the thresholds count only later ones.
+  redis.call('ZREM', reported_key, comment_id)
+  if to == STATE.approved and redis.call('HEXISTS', comment_key, 'hidden_at') == 1 then
+    redis.call('ZADD', index[STATE.approved], redis.call('HGET', comment_key, 'seq'), comment_id)
+  end
+  redis.call('HSET', comment_key, 'reports_reviewed', redis.call('HGET', comment_key, 'reports') or '0')
+  redis.call('HDEL', comment_key, 'reported_at', 'hidden_at')
 end
 if is_decision then
   record_decision_stats(decisions_key, latency_key, hourly_key, to, reason_codes,
