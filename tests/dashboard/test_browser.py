@@ -121,6 +121,8 @@ def test_moderator_works_the_queue_with_the_keyboard(browser, service, accounts,
     page.keyboard.press("j")
     page.keyboard.press("s")
     wait_until(lambda: comment_store.get(site.id, newer.id).status == "spam", 10, message="spam by keyboard")
+    # The page moves the focus on once the answer is in (the store can change first).
+    page.locator(f"#c-{held.id}.focused").wait_for(timeout=5000)
     # 'r' goes to the focused card's reasons; the arrow picks one, Enter rejects with it.
     page.keyboard.press("r")
     page.keyboard.press("ArrowDown")
