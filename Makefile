@@ -37,3 +37,4 @@ system-tools-run:
 
 system-tools-test:
 	bash scripts/ensure-system-tools.sh redis-server chromium
+	bash scripts/ensure-wordpress.sh
