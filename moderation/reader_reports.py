@@ -17,6 +17,7 @@ import hmac
 from dataclasses import dataclass
 
 from moderation.store.comments import CommentStore
+from moderation.store.ratelimit import RateLimit
 from moderation.store.reports import ReportStore
 
 REASONS = ("offensive", "spam", "off_topic", "other")
@@ -27,13 +28,15 @@ ACTOR_DIGEST_CHARS = 12  # the audit entries' actor: "reader:" and this much of 
 
 
 class ReportError(Exception):
-    """A report that cannot be made: ``status`` 404 (no such comment) or 409 (not published;
-    ``current_status`` says its state)."""
+    """A report that cannot be made: ``status`` 404 (no such comment), 409 (not published;
+    ``current_status`` says its state) or 429 (this reader's address reported too much;
+    ``retry_after`` seconds)."""
 
-    def __init__(self, status: int, message: str, current_status: str = ""):
+    def __init__(self, status: int, message: str, current_status: str = "", retry_after: int = 0):
         super().__init__(message)
         self.status = status
         self.current_status = current_status
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,16 @@ def reader_digest(secret: bytes, site_id: str, reporter: str = "", ip: str = "")
 
 
 def report_comment(store: CommentStore, site_id: str, comment_id: str, reason: str, reader: str, *,
-                   note: str = "", request_id: str = "") -> ReportResult:
-    """Count ``reader``'s (a :func:`reader_digest`) report of the comment, under the site's policy."""
+                   note: str = "", request_id: str = "", reader_ip: str = "",
+                   rate_limit: RateLimit | None = None) -> ReportResult:
+    """Count ``reader``'s (a :func:`reader_digest`) report of the comment, under the site's policy.
+    With ``reader_ip`` and ``rate_limit``, that address's reports are counted first (any comment,
+    even one that turns out missing: probing costs the same)."""
+    if reader_ip and rate_limit is not None:
+        retry_after = ReportStore(store).count_reader(site_id, reader_ip, rate_limit)
+        if retry_after:
+            raise ReportError(429, f"At most {rate_limit.limit} reports per reader in {rate_limit.window_seconds} s.",
+                              retry_after=retry_after)
     comment = store.get(site_id, comment_id)
     if comment is None:
         raise ReportError(404, "No such comment.")

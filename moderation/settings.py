@@ -81,6 +81,10 @@ class Settings:
     # is 17 times a large newsroom's average (50,000 a day), room for breaking news.
     rate_limit: str = "30/minute"
     site_rate_limit: str = "600/minute"
+    # Readers' reports per reader IP (a browser's connection, or the client.ip a server sends),
+    # same format; "0/hour": no limit. One report per reader per comment is counted anyway; this
+    # stops one address from walking a whole site's comments into the Reported queue.
+    report_rate_limit: str = "20/hour"
     # Seconds an Idempotency-Key and its first response are remembered.
     idempotency_ttl: int = 86400
     # Format used when a submission names none; empty means the formats file's default.
@@ -196,6 +200,7 @@ class Settings:
         settings = cls(**values)
         settings.rate_limit_window  # validate the rate formats early
         settings.site_rate_limit_window
+        settings.report_rate_limit_window
         if settings.worker_pool not in ("solo", "prefork", "threads"):
             raise ValueError(f"{PREFIX}WORKER_POOL must be solo, prefork or threads, got {settings.worker_pool!r}")
         for name in ("worker_prefetch", "worker_batch"):
@@ -248,6 +253,12 @@ class Settings:
     def rate_limit_window(self) -> tuple[int, int]:
         """(requests allowed, window seconds) parsed from :attr:`rate_limit`."""
         return _parse_rate(self.rate_limit)
+
+    @property
+    def report_rate_limit_window(self) -> tuple[int, int] | None:
+        """(reports allowed, window seconds) per reader IP; None: no limit."""
+        limit, window = _parse_rate(self.report_rate_limit) if self.report_rate_limit.strip() else (0, 0)
+        return (limit, window) if limit else None
 
     @property
     def site_rate_limit_window(self) -> tuple[int, int] | None:

@@ -82,6 +82,8 @@ def authenticated_site(allow_public: bool = False) -> Site:
             raise Problem(403, "Forbidden", "A public site key works only from the site's web pages (an allowed "
                           "Origin).", type_slug="origin-not-allowed")
     g.api_key_kind = key.kind
+    if key.kind == "public":
+        g.public_site = site  # its errors get CORS too (request_hooks), so the page can read them
     return site
 
 

@@ -12,6 +12,7 @@ from moderation.api.cors import preflight, with_cors
 from moderation.api.deps import authenticated_site, request_key_kind, services
 from moderation.api.request_body import JSON_TYPE, read_payload
 from moderation.problems import Problem, validation_problem
+from moderation.store.ratelimit import RateLimit
 from moderation.reader_reports import (
     MAX_NOTE_CHARS, MAX_REPORTER_CHARS, REASONS, ReportError, reader_digest, report_comment,
 )
@@ -30,15 +31,26 @@ def report(comment_id: str):
         raise Problem(415, "Unsupported Media Type", f"Send {JSON_TYPE}.", headers={"Accept-Post": JSON_TYPE})
     reason, reporter, note, client_ip = _fields(body.payload)
     from_browser = request_key_kind() == "public"
-    # The reader: the CMS's id for them, else their IP. A browser's own word about its IP is not
-    # believed; a server (secret key) may pass its reader's as client.ip, as with comments.
-    ip = (client_ip if client_ip and not from_browser else "") or request.remote_addr or ""
+    # The reader: the CMS's id for them, else their IP. Nothing a browser says about itself is
+    # believed (any script holding the public key could otherwise be a thousand "readers"); a
+    # server (secret key) may name its reader, or pass the reader's IP as client.ip.
+    if from_browser:
+        reporter, client_ip = "", ""
+    ip = client_ip or request.remote_addr or ""
     svc = services()
     reader = reader_digest(svc.tokens.secret(), site.id, reporter=reporter, ip=ip)
+    # Flood control by the reader's address: a browser's, or the one a server passed (a server
+    # reporting without one is one address for all its readers: not limited here).
+    limit = svc.settings.report_rate_limit_window
     try:
         result = report_comment(svc.comments, site.id, comment_id, reason, reader, note=note,
-                                request_id=g.get("request_id", ""))
+                                request_id=g.get("request_id", ""),
+                                reader_ip=ip if (from_browser or client_ip) else "",
+                                rate_limit=RateLimit(*limit) if limit else None)
     except ReportError as exc:
+        if exc.status == 429:
+            raise Problem(429, "Too Many Requests", str(exc), type_slug="rate-limited",
+                          headers={"Retry-After": str(exc.retry_after)}, limited_by="ip") from None
         if exc.status == 404:
             raise Problem(404, "Not Found", str(exc)) from None
         raise Problem(409, "Not published", str(exc), type_slug="not-published",

@@ -8,6 +8,7 @@
   cache must never keep what one site's key was allowed to read);
 - ``moderation_http_requests_total`` / ``..._duration_seconds`` and, for the
   intake, ``moderation_intake_total`` by outcome (:mod:`moderation.metrics`);
+- CORS on every answer to a request authenticated with a public site key, errors included;
 - one access log line (``MODERATION_ACCESS_LOG``).
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from flask import Flask, Response, g, request
 
 from moderation import metrics
+from moderation.api.cors import with_cors
 from moderation.logs import current_request_id, request_id_from
 
 log = logging.getLogger("moderation.access")
@@ -44,6 +46,9 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         if "Authorization" in request.headers:
             response.headers["Cache-Control"] = "no-store"
+        public_site = g.get("public_site")
+        if public_site is not None and "Access-Control-Allow-Origin" not in response.headers:
+            with_cors(response, public_site)  # a 422 or 429 to a reader's page: let it read why
         endpoint = request.endpoint or "unmatched"
         duration = time.perf_counter() - g.get("started_at", time.perf_counter())
         metrics.HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from moderation.store import keys, scripts
 from moderation.store.comments import Comment, CommentStore, ThreadPage
+from moderation.store.ratelimit import RateLimit
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,19 @@ class ReportStore:
     def __init__(self, comments: CommentStore):
         self.comments = comments
         self.redis = comments.redis
+
+    def count_reader(self, site_id: str, reader_ip: str, limit: RateLimit, now: float | None = None) -> int:
+        """Counts one report from ``reader_ip`` against ``limit``; 0 when within it, else the
+        seconds until the reader may report again. Refused tries count too (a flood keeps itself
+        refused); both counters are the site's keys, one round trip."""
+        window = limit.window(site_id, "report-ip", reader_ip, now)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(window.key)
+        pipe.expire(window.key, window.expire_seconds)
+        pipe.get(window.previous_key)
+        current, _expired, previous = pipe.execute()
+        estimate = int(current) + int(previous or 0) * window.previous_weight
+        return window.retry_after_seconds if estimate > window.limit else 0
 
     def report(self, comment: Comment, reader: str, reason: str, *, queue_at: int, hide_at: int, actor: str,
                note: str = "", kept_notes: int = 5, request_id: str = "", now: float | None = None) -> ReportReply:

@@ -137,6 +137,15 @@ def test_a_reader_reads_and_posts_from_the_article_page(browser, news_site, comm
 
     embed.get_by_role("button", name="Show newest first").click()
     assert embed.locator(":scope > div > ol > li .moderation-author").first.inner_text() == "Carla"
+
+    # A reader reports Bo's reply: a reason, Send; the service counts it (one per reader).
+    bo = embed.get_by_role("article", name="Comment by Bo", exact=True)
+    bo.get_by_role("button", name="Report").click()
+    bo.get_by_label("Why should the moderators look at this comment?").select_option("off_topic")
+    bo.get_by_role("button", name="Send report").click()
+    bo.get_by_text("Thank you: the moderators will look at this comment.").wait_for(timeout=10000)
+    reported = comment_store.get(site.id, reply.id)
+    assert reported.reports == 1 and reported.report_reasons == {"off_topic": 1}
     assert not [error for error in errors if "CORS" in error or "Content Security" in error], errors
 
 

@@ -286,3 +286,54 @@ def test_reports_and_the_decisions_on_them_on_a_redis_cluster(client, site, site
     assert queued_ids(store, site.id) == [comment_id]
     assert data_requests.erase(store, site.id, "ada@example.org", "user:dpo", mode="remove").removed == (comment_id,)
     assert queued_ids(store, site.id) == [] and listed(client, site.id) == []
+
+
+BROWSER_ORIGIN = "https://news.example"  # the test site's origin
+
+
+def browser_report(http, public_key: str, comment_id: str, address: str, reason: str = "offensive", **fields):
+    return http.post(f"/api/v1/comments/{comment_id}/reports", json={"reason": reason, **fields},
+                       headers={"Authorization": f"Bearer {public_key}", "Origin": BROWSER_ORIGIN},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_a_browser_cannot_name_itself_many_readers(client, site, site_store, published):
+    _record, public_key = site_store.create_key(site.id, "public", "embed")
+    comment_id = published()
+    first = browser_report(client, public_key, comment_id, "198.51.100.7", reporter="reader-1")
+    assert first.status_code == 202 and first.get_json()["status"] == "counted"
+    assert first.headers["Access-Control-Allow-Origin"] == BROWSER_ORIGIN
+    # Another "reporter" and another client.ip from the same connection: the same reader.
+    again = browser_report(client, public_key, comment_id, "198.51.100.7", reporter="reader-2",
+                           client={"ip": "203.0.113.9"})
+    assert again.get_json() == {"comment": comment_id, "reports": 1, "status": "duplicate"}
+    other = browser_report(client, public_key, comment_id, "198.51.100.8")
+    assert other.get_json()["reports"] == 2
+
+
+class TestReportFloodControl:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"report_rate_limit": "3/hour"}
+
+    def test_reports_are_rate_limited_per_reader_address(self, client, site, site_key, site_store, published):
+        reports_are_rate_limited_per_reader_address(client, site, site_key, site_store, published)
+
+
+def reports_are_rate_limited_per_reader_address(client, site, site_key, site_store, published):
+    _record, public_key = site_store.create_key(site.id, "public", "embed")
+    comments = [published() for _ in range(5)]
+    for comment_id in comments[:3]:
+        assert browser_report(client, public_key, comment_id, "198.51.100.7").status_code == 202
+    refused = browser_report(client, public_key, comments[3], "198.51.100.7")
+    problem = assert_problem(refused, 429)
+    assert problem["limited_by"] == "ip" and int(refused.headers["Retry-After"]) > 0
+    assert refused.headers["Access-Control-Allow-Origin"] == BROWSER_ORIGIN  # the page can read why
+    # Another address is not limited; neither is a server reporting for readers it names.
+    assert browser_report(client, public_key, comments[3], "198.51.100.8").status_code == 202
+    for index, comment_id in enumerate(comments):
+        assert report(client, site_key, comment_id, reporter=f"cms-user-{index}").status_code == 202
+    # A server passing its reader's address: that address is limited.
+    for comment_id in comments[:3]:
+        assert report(client, site_key, comment_id, client={"ip": "192.0.2.44"}).status_code == 202
+    assert_problem(report(client, site_key, comments[3], client={"ip": "192.0.2.44"}), 429)

@@ -179,3 +179,15 @@ def test_cli_keys_and_the_wrapper_make_run_prints(app, site, redis_url):
     done = subprocess.run([str(ROOT / "scripts" / "moderation"), "sites", "list"], env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0 and site.id in done.stdout, done.stderr
+
+
+def test_a_readers_page_can_read_why_its_post_was_refused(client, app, site, public_key):
+    """Errors to a public-key request carry CORS too: the embed shows the reason, not "no answer"."""
+    invalid = browser_post(client, app, site, public_key, comment_payload(body=""))
+    assert invalid.status_code == 422 and invalid.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "Retry-After" in invalid.headers["Access-Control-Expose-Headers"]
+    no_token = browser_post(client, app, site, public_key, token="")
+    assert no_token.status_code == 422 and no_token.headers["Access-Control-Allow-Origin"] == ORIGIN
+    # A page of another origin learns nothing (403, no CORS header).
+    other = browser_post(client, app, site, public_key, Origin="https://evil.example")
+    assert other.status_code == 403 and "Access-Control-Allow-Origin" not in other.headers

@@ -9,7 +9,9 @@
   var key = script.dataset.site, thread = script.dataset.thread;
   var order = script.dataset.order === "newest" ? "newest" : "oldest";
   var uid = "moderation-" + Math.random().toString(36).slice(2, 8);
-  var state = { comments: [], count: 0, closed: false, formats: [], defaultFormat: "", token: null, tokenAt: 0 };
+  var state = { comments: [], count: 0, closed: false, formats: [], defaultFormat: "", token: null, tokenAt: 0,
+                reported: {} };
+  var REASONS = [["offensive", "Offensive"], ["spam", "Spam"], ["off_topic", "Off-topic"], ["other", "Something else"]];
 
   var root = el("section", { "class": "moderation-embed", "aria-labelledby": uid + "-title" });
   var target = script.dataset.target && document.querySelector(script.dataset.target);
@@ -74,6 +76,7 @@
           reply.addEventListener("click", function () { replyTo(comment); });
           article.appendChild(reply);
         }
+        article.appendChild(reportControl(comment));
         var item = el("li", { "class": "moderation-comment", id: uid + "-" + comment.id }, [article]);
         if (byParent[comment.id]) item.appendChild(branch(comment.id, depth + 1));
         return item;
@@ -117,6 +120,53 @@
     cancel.addEventListener("click", function () { parentField.value = ""; replyNote.textContent = ""; });
     replyNote.appendChild(cancel);
     form.querySelector("textarea").focus();
+  }
+
+  // "Report": a reason, sent with the public key; the service counts one report per reader.
+  function reportControl(comment) {
+    var holder = el("div", { "class": "moderation-report" });
+    if (state.reported[comment.id]) {
+      holder.appendChild(el("p", { role: "status" }, [state.reported[comment.id]]));
+      return holder;
+    }
+    var open = el("button", { type: "button", "class": "moderation-link", "aria-expanded": "false" }, ["Report"]);
+    open.addEventListener("click", function () {
+      open.setAttribute("aria-expanded", "true");
+      open.hidden = true;
+      holder.appendChild(reportForm(comment, holder, open));
+    });
+    holder.appendChild(open);
+    return holder;
+  }
+
+  function reportForm(comment, holder, open) {
+    var select = el("select", { name: "reason", id: uid + "-reason-" + comment.id },
+                    REASONS.map(function (reason) { return el("option", { value: reason[0] }, [reason[1]]); }));
+    var send = el("button", { type: "submit" }, ["Send report"]);
+    var cancel = el("button", { type: "button", "class": "moderation-link" }, ["Cancel"]);
+    var note = el("p", { role: "status" });
+    var box = el("form", { "class": "moderation-report-form" }, [
+      el("label", { "for": select.id }, ["Why should the moderators look at this comment?"]), select, send, cancel, note]);
+    cancel.addEventListener("click", function () { box.remove(); open.hidden = false; open.setAttribute("aria-expanded", "false"); open.focus(); });
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send.disabled = true;
+      api("/api/v1/comments/" + encodeURIComponent(comment.id) + "/reports",
+          { method: "POST", body: JSON.stringify({ reason: select.value }) }).then(function (reply) {
+        send.disabled = false;
+        if (reply.status === 202) {
+          state.reported[comment.id] = "Thank you: the moderators will look at this comment.";
+          holder.textContent = "";
+          holder.appendChild(el("p", { role: "status" }, [state.reported[comment.id]]));
+        } else if (reply.status === 429) {
+          note.textContent = "You have sent many reports; try again in " + (reply.retryAfter || "a few") + " seconds.";
+        } else {
+          note.textContent = "The report could not be sent: " + (reply.body.detail || reply.body.title || "error " + reply.status) + ".";
+        }
+      }).catch(function () { send.disabled = false; note.textContent = "The report could not be sent: the service did not answer."; });
+    });
+    setTimeout(function () { select.focus(); }, 0);
+    return box;
   }
 
   function field(label, input) {
