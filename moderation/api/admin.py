@@ -77,9 +77,17 @@ def replay_policy(site_id: str):
     """Dry run: the site's stored comments decided again under a proposed policy; nothing changes."""
     data = _json_object()
     store = services().comments
+    changes = {} if data.get("policy") is None else data["policy"]
+    replace = False if data.get("replace") is None else data["replace"]
+    errors = []
+    if not isinstance(changes, dict):
+        errors.append({"pointer": "/policy", "detail": "must be an object"})
+    if not isinstance(replace, bool):  # "false" must not mean true
+        errors.append({"pointer": "/replace", "detail": "must be true or false"})
+    if errors:
+        raise validation_problem(errors, title="Invalid policy")
     try:
-        report = replay(store, _site_id(site_id), data.get("policy") or {}, limit=_limit(data.get("limit"), 5000),
-                        replace=bool(data.get("replace")))
+        report = replay(store, _site_id(site_id), changes, limit=_limit(data.get("limit"), 5000), replace=replace)
     except PolicyError as exc:
         raise validation_problem(exc.errors, title="Invalid policy") from None
     return jsonify(report.to_dict())

@@ -12,7 +12,7 @@ from moderation.api.admin_auth import require_admin_access
 from moderation.api.deps import iso_time, services
 from moderation.api.formats import known_format_ids
 from moderation.problems import Problem, validation_problem
-from moderation.store.sites import KEY_KINDS, SITE_ID, ApiKey, Site
+from moderation.store.sites import KEY_KINDS, SITE_ID, ApiKey, Site, normalize_origin
 
 bp = Blueprint("admin_sites", __name__, url_prefix="/api/v1/admin/sites")
 MAX_GRACE_SECONDS = 30 * 86400
@@ -83,31 +83,41 @@ def show_site(site_id: str):
 
 @bp.patch("/<site_id>")
 def update_site(site_id: str):
-    """{"name"?, "origins"?: [...], "default_format"?: id or null}."""
+    """{"name"?, "origins"?: [...], "default_format"?: id or null}: all checked before anything is saved."""
     site, data = _site(site_id), _json_object()
-    sites = services().sites
-    errors = []
-    origins = data.get("origins")
-    if "origins" in data:
-        try:
-            if not isinstance(origins, list) or not all(isinstance(origin, str) for origin in origins):
-                raise ValueError("a list of http(s) origins")
-            sites.set_origins(site.id, origins)
-        except ValueError as exc:
-            errors.append({"pointer": "/origins", "detail": str(exc)})
-    default_format = data.get("default_format", "")
-    if default_format is None:
-        default_format = ""
-    if "default_format" in data and default_format and default_format not in known_format_ids():
-        errors.append({"pointer": "/default_format", "detail": f"one of {', '.join(sorted(known_format_ids()))}"})
-    name = data.get("name")
-    if "name" in data and (not isinstance(name, str) or not name.strip() or len(name) > 100):
-        errors.append({"pointer": "/name", "detail": "a name of 1 to 100 characters"})
+    errors = _site_update_errors(data)
     if errors:
         raise validation_problem(errors, title="Invalid site")
+    sites = services().sites
+    if "origins" in data:
+        sites.set_origins(site.id, data["origins"])
+    name = data.get("name")
+    default_format = data.get("default_format") or ""
     updated = sites.update(site.id, name=name if "name" in data else None,
                            default_format=default_format if "default_format" in data else None)
     return jsonify(site_document(updated))
+
+
+def _site_update_errors(data: dict) -> list[dict]:
+    errors = []
+    if "origins" in data:
+        origins = data["origins"]
+        try:
+            if not isinstance(origins, list) or not all(isinstance(origin, str) for origin in origins):
+                raise ValueError("a list of http(s) origins")
+            for origin in origins:
+                normalize_origin(origin)
+        except ValueError as exc:
+            errors.append({"pointer": "/origins", "detail": str(exc)})
+    default_format = data.get("default_format")
+    if default_format and (not isinstance(default_format, str) or default_format not in known_format_ids()):
+        errors.append({"pointer": "/default_format", "detail": f"one of {', '.join(sorted(known_format_ids()))}"})
+    elif default_format is not None and not isinstance(default_format, str):  # false, 0, [], {}
+        errors.append({"pointer": "/default_format", "detail": "a format id or null"})
+    name = data.get("name")
+    if "name" in data and (not isinstance(name, str) or not name.strip() or len(name) > 100):
+        errors.append({"pointer": "/name", "detail": "a name of 1 to 100 characters"})
+    return errors
 
 
 @bp.post("/<site_id>/keys")
@@ -115,9 +125,13 @@ def create_key(site_id: str):
     """{"kind": "secret" | "public", "label"?} -> the key (shown once) and its record."""
     site, data = _site(site_id), _json_object()
     kind, label = data.get("kind"), data.get("label", "")
-    if kind not in KEY_KINDS or not isinstance(label, str):
-        raise validation_problem([{"pointer": "/kind", "detail": f"one of {', '.join(KEY_KINDS)}"}],
-                                 title="Invalid key")
+    errors = []
+    if not isinstance(kind, str) or kind not in KEY_KINDS:  # a list or an object is not a kind (nor hashable)
+        errors.append({"pointer": "/kind", "detail": f"one of {', '.join(KEY_KINDS)}"})
+    if not isinstance(label, str):
+        errors.append({"pointer": "/label", "detail": "a string"})
+    if errors:
+        raise validation_problem(errors, title="Invalid key")
     record, api_key = services().sites.create_key(site.id, kind, label)
     response = jsonify({**key_document(record), "key": api_key})
     response.status_code = 201

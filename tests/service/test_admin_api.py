@@ -138,6 +138,10 @@ def test_a_dry_run_reports_what_a_proposed_policy_would_change(client, site, sit
     assert after == before  # nothing changed
     assert_problem(client.post(f"/api/v1/admin/sites/{site.id}/policy/replay", json={"policy": {"mode": "x"}},
                                headers=ADMIN), 422, "/mode")
+    # Found by schemathesis: a policy that is not an object was a 500, and "replace": "false" meant true.
+    replay_url = f"/api/v1/admin/sites/{site.id}/policy/replay"
+    assert_problem(client.post(replay_url, json={"policy": [None]}, headers=ADMIN), 422, "/policy")
+    assert_problem(client.post(replay_url, json={"policy": {}, "replace": "false"}, headers=ADMIN), 422, "/replace")
 
 
 def test_a_closed_thread_refuses_new_comments(client, site, site_key, site_comments):

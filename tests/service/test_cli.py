@@ -2,6 +2,7 @@
 import json
 import re
 
+from moderation.app import create_app
 from tests.service.helpers import auth, comment_payload
 
 
@@ -74,3 +75,26 @@ def test_demo_prints_the_admin_queue_command_that_works(redis_url):
     response = app.test_client().get(url.replace("http://127.0.0.1:8123", ""),
                                      headers={"Authorization": "Bearer admin-token-for-the-demo"})
     assert response.status_code == 200 and response.json["status"] == "pending"
+
+
+def test_demo_serves_a_sample_article_with_the_embed(redis_url):
+    public_key = "pk_demo-public-key-for-the-test-0123456789"
+    app = create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_DEMO_PUBLIC_KEY": public_key})
+    runner = app.test_cli_runner()
+    for _ in range(2):  # a second run keeps the same single key
+        output = runner.invoke(args=["demo", "--port", "8123"]).output
+        assert "http://127.0.0.1:8123/demo/" in output
+    keys = [key for key in app.extensions["moderation"].sites.api_keys("demo") if key.kind == "public"]
+    assert len(keys) == 1
+    http = app.test_client()
+    page = http.get("/demo/")
+    assert page.status_code == 200 and f'data-site="{public_key}"' in page.get_data(as_text=True)
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert http.get("/demo/demo.css").status_code == 200
+    # The key works from the demo page's origin (it lists the demo thread), and only there.
+    origin = {"Authorization": f"Bearer {public_key}", "Origin": "http://127.0.0.1:8123"}
+    assert http.get("/api/v1/threads/demo-article/comments", headers=origin).status_code == 200
+    elsewhere = {**origin, "Origin": "https://evil.example"}
+    assert http.get("/api/v1/threads/demo-article/comments", headers=elsewhere).status_code == 403
+    # Without the setting there is no demo page.
+    assert create_app({"MODERATION_REDIS_URL": redis_url}).test_client().get("/demo/").status_code == 404

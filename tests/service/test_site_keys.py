@@ -164,6 +164,22 @@ def test_admin_api_manages_sites_and_keys(app, client, site_store):
     assert app.extensions["moderation"].comments.get(site_id, posted["id"]).format == "plain_text"
 
 
+def test_admin_api_refuses_wrong_site_and_key_fields_without_saving_any(client, site, site_store):
+    """Found by schemathesis (tests/service/test_openapi_fuzz.py): these were 500s."""
+    admin = {"Authorization": "Bearer admin-secret-token"}
+    url = f"/api/v1/admin/sites/{site.id}"
+    for wrong in ({}, [], ["plain_text"], False, 7):
+        assert_problem(client.patch(url, json={"default_format": wrong}, headers=admin), 422, "/default_format")
+    # Every field is checked before anything is saved: good origins next to a bad name stay unsaved.
+    refused = client.patch(url, json={"origins": ["https://elsewhere.example"], "name": ""}, headers=admin)
+    assert_problem(refused, 422, "/name")
+    assert site_store.get(site.id).origins == ("https://news.example",)
+    for wrong in ({}, [], ["public"]):
+        assert_problem(client.post(f"{url}/keys", json={"kind": wrong}, headers=admin), 422, "/kind")
+    assert_problem(client.post(f"{url}/keys", json={"kind": "public", "label": 5}, headers=admin), 422, "/label")
+    assert client.patch(url, json={"default_format": None}, headers=admin).get_json()["default_format"] is None
+
+
 def test_cli_keys_and_the_wrapper_make_run_prints(app, site, redis_url):
     runner = app.test_cli_runner()
     made = runner.invoke(args=["sites", "key-create", site.id, "--kind", "public", "--label", "embed"])
