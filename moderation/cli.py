@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from moderation import diagnostics
 from moderation.api.deps import services
 from moderation.api.formats import known_format_ids
-from moderation.store.sites import SITE_ID
+from moderation.store.sites import PUBLIC_KEY_PREFIX, SITE_ID, hash_api_key
 from moderation.cli_users import users_cli
 from moderation.cli_webhooks import webhooks_cli
 from moderation.policy_cli import policy_cli
@@ -23,6 +23,7 @@ from moderation.store.accounts import AccountError
 sites_cli = AppGroup("sites", help="Manage the sites allowed to post comments.")
 DEMO_SITE_ID = "demo"
 DEMO_ADMIN = "demo-admin"
+DEMO_EMBED_LABEL = "demo embed"
 
 
 @sites_cli.command("create")
@@ -154,6 +155,9 @@ def demo(port: str) -> None:
     click.echo(f"Demo site id: {DEMO_SITE_ID}")
     click.echo(f"Demo API key: {api_key}")
     click.echo(f"Dashboard: {base_url}/admin/  (user {DEMO_ADMIN}, password {_demo_admin(svc)})")
+    if svc.settings.demo_public_key:
+        _demo_public_key(svc, svc.settings.demo_public_key)
+        click.echo(f"Demo article with the embed (comments and form, one script tag): {base_url}/demo/")
     click.echo("Post a comment:")
     click.echo(f"  curl -sS -X POST {base_url}/api/v1/comments \\\n"
                f"    -H {shlex.quote('Authorization: Bearer ' + api_key)} \\\n"
@@ -169,6 +173,19 @@ def demo(port: str) -> None:
     click.echo("The command line (another terminal, this checkout; `--help` lists every command):")
     click.echo(f"  scripts/moderation policy show {DEMO_SITE_ID}")
     click.echo("  scripts/moderation sites create 'Evening Post' --origin https://post.example --with-public-key")
+
+
+def _demo_public_key(svc, wanted: str) -> None:
+    """Make ``wanted`` the demo site's public key (label "demo embed"), dropping an older one."""
+    if not wanted.startswith(PUBLIC_KEY_PREFIX):
+        raise click.ClickException(f"MODERATION_DEMO_PUBLIC_KEY must start with {PUBLIC_KEY_PREFIX}")
+    wanted_hash = hash_api_key(wanted)
+    keys = [key for key in svc.sites.api_keys(DEMO_SITE_ID) if key.kind == "public" and key.label == DEMO_EMBED_LABEL]
+    if any(key.key_hash == wanted_hash for key in keys):
+        return
+    for key in keys:
+        svc.sites.revoke_key(DEMO_SITE_ID, key.id)
+    svc.sites.create_key(DEMO_SITE_ID, "public", DEMO_EMBED_LABEL, api_key=wanted)
 
 
 def _demo_admin(svc) -> str:

@@ -91,6 +91,9 @@ class Settings:
     default_format: str = ""
     # Fixed API key for the demo site created by `flask --app moderation demo` (random when empty).
     demo_api_key: str = ""
+    # Public key of the demo site (`make run` keeps one beside the data). When set, GET /demo/
+    # serves a sample article with the embed script on it, and `demo` makes it the site's key.
+    demo_public_key: str = ""
     # Password of the dashboard account demo-admin that `flask --app moderation demo` creates or
     # resets (random when empty; at least 10 characters).
     demo_password: str = ""

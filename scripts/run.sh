@@ -218,6 +218,16 @@ if [ -z "${MODERATION_DEMO_API_KEY:-}" ]; then
     export MODERATION_DEMO_API_KEY
 fi
 
+# And the demo site's public key, for the sample article with the embed (GET /demo/).
+if [ -z "${MODERATION_DEMO_PUBLIC_KEY:-}" ]; then
+    public_key_file="$state_dir/demo-public-key"
+    if [ ! -s "$public_key_file" ]; then
+        (umask 077 && python -c 'import secrets; print("pk_" + secrets.token_urlsafe(32))' > "$public_key_file")
+    fi
+    MODERATION_DEMO_PUBLIC_KEY=$(cat "$public_key_file")
+    export MODERATION_DEMO_PUBLIC_KEY
+fi
+
 # Likewise an admin token for the admin API (moderators' queues and actions, the policy), unless
 # one is configured.
 if [ -z "${MODERATION_ADMIN_TOKEN:-}" ] && [ -z "${MODERATION_ADMIN_TOKEN_SHA256:-}" ]; then

@@ -130,6 +130,13 @@ def main() -> int:
     if status != "approved":
         return fail(f"the demo comment ended {status!r}, not 'approved'")
     print("smoke: the comment was approved")
+    demo_match = re.search(r"Demo article with the embed.*?: (http\S+)", output)
+    if not demo_match:
+        return fail("the banner has no demo article address")
+    with urllib.request.urlopen(demo_match.group(1), timeout=10) as reply:
+        if reply.status != 200 or b'src="/embed.js"' not in reply.read():
+            return fail(f"the demo article {demo_match.group(1)} has no embed")
+    print(f"smoke: the demo article {demo_match.group(1)} serves the embed")
 
     # make run restarts a worker that dies: kill its main process, post again.
     workers = [line for line in processes_with_env(marker) if " workers worker" in line]
