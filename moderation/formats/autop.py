@@ -29,6 +29,7 @@ is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS_CLASS``.
 import re
 
 from moderation.formats.normalize import normalize_text
+from moderation.formats.text_filter import Markup, Output, TextFilter
 
 # PCRE's \s without /u (PCRE2 includes VT).  After normalize_text only space,
 # TAB and LF can occur, but the class stays faithful to Drupal's.
@@ -881,3 +882,19 @@ def _insert_line_breaks(chunk: str) -> str:
         previous_run_end = run_end
     out.append(chunk[emitted:])
     return "".join(out)
+
+
+# --- the declaration (text_filter.py) ----------------------------------------------
+
+def _leaves(_settings, before: Markup) -> Markup:
+    return Markup(None if before.elements is None else before.elements | {"p", "br"}, before.comments)
+
+
+FILTER = TextFilter(
+    id="filter_autop",
+    settings=(),
+    run=lambda text, _prepared, _engine, _report: filter_normalized_autop(text),
+    tip=lambda _settings: "Lines and paragraphs break automatically.",
+    leaves=_leaves,  # it writes <p> and <br /> only
+    writes=lambda _settings: Output({"p": frozenset(), "br": frozenset()}),
+)

@@ -19,7 +19,6 @@ Which engine runs: ``get_engine(name)``, else ``$MODERATION_SANITIZER``, else nh
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -31,9 +30,10 @@ import nh3
 
 from moderation.formats.html_prepass import split_long_text_runs
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, is_allowed_url
+from moderation.settings import Settings
 
 DEFAULT_ENGINE = "nh3"
-ENGINE_ENV_VAR = "MODERATION_SANITIZER"
+ENGINE_ENV_VAR = "MODERATION_SANITIZER"  # Settings.sanitizer
 
 # Attributes a browser dereferences as a URL: their scheme is checked wherever
 # they are allowed (ammonia's own check covers href/src but not cite).
@@ -302,7 +302,7 @@ _instances: dict[str, object] = {}
 def get_engine(name: str | None = None):
     """The engine called ``name``, else ``$MODERATION_SANITIZER``, else nh3."""
     if name is None:
-        name = os.environ.get(ENGINE_ENV_VAR) or DEFAULT_ENGINE
+        name = Settings.value_from_env("sanitizer") or DEFAULT_ENGINE
     engine = _instances.get(name)  # a name as created before ("nh3"): every render's case
     if engine is not None:
         return engine

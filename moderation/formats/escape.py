@@ -4,6 +4,7 @@ Drupal: ``trim(Html::escape($text))``, i.e. ``htmlspecialchars`` with
 ``ENT_QUOTES`` (existing entities are escaped again) and PHP's ``trim``.
 """
 from moderation.formats.normalize import normalize_text
+from moderation.formats.text_filter import NO_MARKUP, TextFilter
 
 # PHP trim()'s default character list.  Escaping never creates or removes white
 # space, so trimming first gives the same result with less copying.
@@ -24,3 +25,12 @@ def html_escape(text: str) -> str:
 def filter_html_escape(text: str) -> str:
     """Escape ``& < > " '`` as ``&amp; &lt; &gt; &quot; &#039;`` and trim."""
     return html_escape(normalize_text(text).strip(_PHP_TRIM))
+
+
+FILTER = TextFilter(
+    id="filter_html_escape",
+    settings=(),
+    run=lambda text, _prepared, _engine, _report: filter_html_escape(text),
+    tip=lambda _settings: "No HTML tags allowed.",
+    leaves=lambda _settings, _before: NO_MARKUP,  # every "<" is escaped
+)

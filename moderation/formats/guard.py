@@ -87,20 +87,29 @@ class OutputAllowlist:
 def output_allowlist(html_policy: HtmlPolicy | None, *, autolinks: bool,
                      protocols=ALLOWED_PROTOCOLS) -> OutputAllowlist:
     """The user-allowed tags and attributes, plus p and br, plus <a href rel> when autolinking."""
-    elements: dict[str, set[str]] = {"p": set(), "br": set()}
-    if html_policy is not None:
-        for tag in html_policy.tags:
-            elements.setdefault(tag, set()).update(html_policy.attributes_for(tag))
-        if html_policy.nofollow and "a" in html_policy.tags:
-            elements["a"].add("rel")
+    from moderation.formats import html_filter, url_filter  # noqa: PLC0415 (they import this module)
+
+    outputs = [html_filter.policy_output(html_policy)] if html_policy is not None else []
     if autolinks:
-        elements.setdefault("a", set()).update({"href", "rel"})
+        outputs.append(url_filter.LINKS)
+    return allowlist_from(outputs, protocols)
+
+
+def allowlist_from(outputs, protocols=ALLOWED_PROTOCOLS) -> OutputAllowlist:
+    """The guard's allowlist: p and br (the spec's base) and what each filter declares it
+    writes (``text_filter.Output``); ``style`` and ``on*`` attributes never."""
+    elements: dict[str, set[str]] = {"p": set(), "br": set()}
+    attribute_values: list = []
+    for output in outputs:
+        for tag, attributes in output.elements.items():
+            elements.setdefault(tag, set()).update(attributes)
+        attribute_values.extend(output.attribute_values)
     return OutputAllowlist(
         elements=tuple(sorted(
             (tag, frozenset(name for name in attrs if not name.startswith("on") and name != "style"))
             for tag, attrs in elements.items())),
         protocols=tuple(protocols),
-        attribute_values=html_policy.attribute_values if html_policy is not None else (),
+        attribute_values=tuple(attribute_values),
     )
 
 

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.formats.autop import filter_normalized_autop
-from moderation.formats.escape import filter_html_escape
-from moderation.formats.engines import Nh3Engine, get_engine
-from moderation.formats.guard import OutputAllowlist, guard_html, output_allowlist
-from moderation.formats.html_filter import filter_normalized_html, parse_allowed_html
+from moderation.formats.engines import get_engine
+from moderation.formats.guard import allowlist_from, guard_html
 from moderation.formats.normalize import normalize_text
-from moderation.formats.registry import (
-    TextFormat, UnknownFormat, format_tips, get_format, list_formats)
-from moderation.formats.report import RenderReport
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
-from moderation.formats.url_filter import filter_normalized_url
+from moderation.formats.registry import (
+    FILTERS, TextFormat, UnknownFormat, format_tips, get_format, list_formats)
+from moderation.formats.report import RenderReport
+from moderation.formats.text_filter import ANY_MARKUP
 
 __all__ = ["Rendered", "UnknownFormat", "render", "tips", "list_formats"]
 
@@ -33,44 +30,6 @@ class Rendered:
     format_version: str
 
 
-def _run_filter_html(text, settings, engine, report):
-    # render has normalized the text; the plan holds the parsed policy. The
-    # sanitizer decodes character references, which may spell control characters
-    # (&#13;), so its output is normalized again for the filters after it.
-    flattened_before = report.flattened_tags
-    html = filter_normalized_html(text, settings["policy"], engine, report)
-    # Except where nh3 cannot have written one: it only decodes references its
-    # tokenizer sees, no named reference spells a C0 control (only &Tab; and
-    # &NewLine;, which stay) and a Rust string holds no lone surrogate, so without
-    # "&#" in the text it was given (the pre-pass only changes it when it flattens
-    # tags) its output is as normalized as its input. Saves a pass over the text.
-    # ("#" first: one memchr, where a search for "&#" walks the text char by char.)
-    if (type(engine) is Nh3Engine and report.flattened_tags == flattened_before
-            and ("#" not in text or "&#" not in text)):
-        return html
-    return normalize_text(html)
-
-
-def _run_filter_url(text, settings, engine, report):
-    return filter_normalized_url(text, settings["max_length"], settings["rel"],
-                                 ALLOWED_PROTOCOLS, report, markup_free=settings["markup_free"])
-
-
-def _run_filter_html_escape(text, settings, engine, report):
-    return filter_html_escape(text)
-
-
-def _run_filter_autop(text, settings, engine, report):
-    return filter_normalized_autop(text)
-
-
-FILTER_RUNNERS = {
-    "filter_html": _run_filter_html,
-    "filter_url": _run_filter_url,
-    "filter_html_escape": _run_filter_html_escape,
-    "filter_autop": _run_filter_autop,
-}
-
 _plans: dict[tuple[str, str], tuple] = {}
 
 
@@ -83,34 +42,20 @@ def _plan(text_format: TextFormat):
     return plan
 
 
-# Elements whose insides filter_url leaves alone (it must find them unless the
-# text cannot hold them): see filter_normalized_url's markup_free.
-_UNLINKED_ELEMENTS = frozenset({"a", "code", "pre", "script", "style"})
-
-
 def _build_plan(text_format: TextFormat):
+    """Each filter's run function with what it prepared from its settings, in order, and the
+    guard's allowlist: all from the filters' declarations (text_filter.TextFilter). ``markup``
+    follows what the text may hold from one filter to the next."""
     steps = []
-    html_policy = None
-    markup_free = False  # no comment and no _UNLINKED_ELEMENTS tag in the text so far
-    for f in text_format.filters:
-        settings = dict(f.settings)
-        if f.id == "filter_html":
-            html_policy = settings["policy"] = parse_allowed_html(
-                settings["allowed_html"], settings["nofollow"])
-            # Both engines drop comments (strip_comments in engines.py) and write
-            # only the policy's tags.
-            markup_free = not html_policy.tags & _UNLINKED_ELEMENTS
-        elif f.id == "filter_html_escape":
-            markup_free = True  # no tag at all
-        elif f.id == "filter_url":
-            settings["markup_free"] = markup_free
-            markup_free = False  # it writes <a> elements
-        elif f.id != "filter_autop":  # autop writes only <p> and <br />; others: no promise
-            markup_free = False
-        steps.append((FILTER_RUNNERS[f.id], settings))
-    autolinks = any(f.id == "filter_url" for f in text_format.filters)
-    allowlist: OutputAllowlist = output_allowlist(html_policy, autolinks=autolinks)
-    return tuple(steps), allowlist
+    outputs = []
+    markup = ANY_MARKUP
+    for config in text_format.filters:
+        declared = FILTERS[config.id]
+        settings = dict(config.settings)
+        steps.append((declared.run, declared.prepare(settings, markup)))
+        markup = declared.leaves(settings, markup)
+        outputs.append(declared.writes(settings))
+    return tuple(steps), allowlist_from(outputs, ALLOWED_PROTOCOLS)
 
 
 def render(text: str, format_id: str = "filtered_html", *, engine=None) -> Rendered:

@@ -13,32 +13,18 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-import os
 from pathlib import Path
 
-from moderation.formats.html_filter import (
-    NEVER_ALLOWED_TAGS, AllowedHtmlError, allowed_tag_groups, parse_allowed_html)
+from moderation.formats import autop, escape, html_filter, url_filter
+from moderation.formats.text_filter import TextFilter
+from moderation.settings import Settings
 
-FORMATS_FILE_ENV_VAR = "MODERATION_FORMATS_FILE"
+FORMATS_FILE_ENV_VAR = "MODERATION_FORMATS_FILE"  # Settings.formats_file
 DEFAULT_FORMATS_FILE = Path(__file__).resolve().parents[2] / "config" / "formats.toml"
 
-# filter id -> {setting: (type check, description, default)}
-_POSITIVE_INT = (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-                 "an integer >= 1")
-_BOOL = (lambda v: isinstance(v, bool), "true or false")
-_STRING = (lambda v: isinstance(v, str), "a string")
-FILTER_SETTINGS: dict[str, dict[str, tuple]] = {
-    "filter_html": {
-        "allowed_html": (*_STRING, "<em> <strong> <blockquote> <br> <p>"),
-        "nofollow": (*_BOOL, False),
-    },
-    "filter_html_escape": {},
-    "filter_url": {
-        "max_length": (*_POSITIVE_INT, 72),
-        "rel": (*_STRING, None),
-    },
-    "filter_autop": {},
-}
+# The filters a format may list, by id: each module's declaration (text_filter.TextFilter).
+FILTERS: dict[str, TextFilter] = {
+    declared.id: declared for declared in (html_filter.FILTER, escape.FILTER, url_filter.FILTER, autop.FILTER)}
 
 _FORMAT_ID = re.compile(r"[a-z0-9_]{1,64}")
 _FORMAT_KEYS = {"id", "name", "default", "filters"}
@@ -75,19 +61,9 @@ class TextFormat:
     version: str
 
 
-# Help lines, in the wording of the form we serve (Drupal 7's short tips), one per
-# filter, generated from its settings.
-URL_TIP = "Web page addresses and e-mail addresses turn into links automatically."
-AUTOP_TIP = "Lines and paragraphs break automatically."
-ESCAPE_TIP = "No HTML tags allowed."
-
-
 def filter_tip(filter_config: FilterConfig) -> str:
-    if filter_config.id == "filter_html":
-        return "Allowed HTML tags: " + " ".join(
-            allowed_tag_groups(filter_config.setting("allowed_html")))
-    return {"filter_url": URL_TIP, "filter_autop": AUTOP_TIP,
-            "filter_html_escape": ESCAPE_TIP}[filter_config.id]
+    """The filter's help line (Drupal 7's short tips, the wording of the form we serve)."""
+    return FILTERS[filter_config.id].tip(dict(filter_config.settings))
 
 
 def format_tips(text_format: TextFormat) -> list[str]:
@@ -110,7 +86,7 @@ _in_use: tuple[str, dict[str, "TextFormat"]] | None = None
 
 def _read_formats_in_use() -> tuple[str, dict[str, TextFormat]]:
     global _in_use
-    path = os.environ.get(FORMATS_FILE_ENV_VAR) or str(DEFAULT_FORMATS_FILE)
+    path = Settings.value_from_env("formats_file") or str(DEFAULT_FORMATS_FILE)
     try:
         in_use = (path, load_formats(path))
     except FormatConfigError:
@@ -224,40 +200,26 @@ def _parse_filter(raw, where: str) -> FilterConfig:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
         raise FormatConfigError(f"{where}: expected a table with a string id")
     filter_id = raw["id"]
-    known = FILTER_SETTINGS.get(filter_id)
-    if known is None:
-        raise FormatConfigError(f"{where}: unknown filter {filter_id!r}; "
-                                f"known filters: {', '.join(FILTER_SETTINGS)}")
-    settings = {}
-    for name, value in raw.items():
-        if name == "id":
+    declared = FILTERS.get(filter_id)
+    if declared is None:
+        raise FormatConfigError(f"{where}: unknown filter {filter_id!r}; known filters: {', '.join(FILTERS)}")
+    where = f"{where} ({filter_id})"
+    known = {setting.name: setting for setting in declared.settings}
+    unknown = sorted(set(raw) - set(known) - {"id"})
+    if unknown:
+        raise FormatConfigError(f"{where}: unknown setting {unknown[0]!r}; settings: {', '.join(known) or 'none'}")
+    settings = declared.defaults()
+    for name, setting in known.items():
+        if name not in raw:
             continue
-        if name not in known:
-            allowed = ", ".join(known) or "none"
-            raise FormatConfigError(f"{where} ({filter_id}): unknown setting {name!r}; "
-                                    f"settings: {allowed}")
-        check, description, _ = known[name]
-        if not check(value):
-            raise FormatConfigError(f"{where} ({filter_id}): {name} must be {description} "
-                                    f"(got {value!r})")
+        value = raw[name]
+        if not setting.accepts(value):
+            raise FormatConfigError(f"{where}: {name} must be {setting.description} (got {value!r})")
+        problem = setting.problem(value)
+        if problem:
+            raise FormatConfigError(f"{where}: {problem}")
         settings[name] = value
-    for name, (_, _, default) in known.items():
-        settings.setdefault(name, default)
-    if filter_id == "filter_html":
-        _check_allowed_html(settings["allowed_html"], f"{where} ({filter_id})")
     return FilterConfig(filter_id, tuple(sorted(settings.items())))
-
-
-def _check_allowed_html(allowed_html: str, where: str) -> None:
-    try:
-        parse_allowed_html(allowed_html)
-    except AllowedHtmlError as error:
-        raise FormatConfigError(f"{where}: {error}") from None
-    listed = {group[1:-1].split()[0].lower() for group in allowed_tag_groups(allowed_html)}
-    forbidden = sorted(listed & NEVER_ALLOWED_TAGS)
-    if forbidden:
-        raise FormatConfigError(f"{where}: allowed_html lists tag(s) that can never be allowed: "
-                                + " ".join(f"<{tag}>" for tag in forbidden))
 
 
 def format_version(filters: tuple[FilterConfig, ...]) -> str:

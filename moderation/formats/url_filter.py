@@ -28,6 +28,7 @@ from moderation.formats.escape import html_escape
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
+from moderation.formats.text_filter import Markup, Output, TextFilter, integer_at_least, string
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
 from moderation.formats.url_scan import (
@@ -329,3 +330,35 @@ def trim(text: str, max_length: int) -> str:
     ellipsis = _ELLIPSIS[:max_length]
     kept = max(max_length - len(ellipsis), 0)
     return text[:kept].rstrip(".") + ellipsis
+
+
+# --- the declaration (text_filter.py) ----------------------------------------------
+
+# Elements whose insides filter_url leaves alone: when the text cannot hold them (nor comments),
+# the search for them is skipped (filter_normalized_url's markup_free).
+UNLINKED_ELEMENTS = frozenset({"a", "code", "pre", "script", "style"})
+LINKS = Output({"a": frozenset({"href", "rel"})})
+
+
+def _prepare(settings, before: Markup) -> dict:
+    return {**settings, "markup_free": not before.comments and not before.could_hold(UNLINKED_ELEMENTS)}
+
+
+def _run(text: str, settings, _engine, report: RenderReport | None) -> str:
+    return filter_normalized_url(text, settings["max_length"], settings["rel"], ALLOWED_PROTOCOLS, report,
+                                 markup_free=settings["markup_free"])
+
+
+def _leaves(_settings, before: Markup) -> Markup:
+    return Markup(None if before.elements is None else before.elements | {"a"}, before.comments)
+
+
+FILTER = TextFilter(
+    id="filter_url",
+    settings=(integer_at_least("max_length", 1, 72), string("rel", None)),
+    run=_run,
+    tip=lambda _settings: "Web page addresses and e-mail addresses turn into links automatically.",
+    prepare=_prepare,
+    leaves=_leaves,
+    writes=lambda _settings: LINKS,
+)

@@ -3,6 +3,7 @@
 "Broken pipelines" are the real filters of a format with a deliberately bad filter
 appended after them (the WordPress autop-after-KSES mistake), then the guard.
 """
+import dataclasses
 import importlib.util
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ from moderation.formats import pipeline
 from moderation.formats.guard import (
     GuardCounters, guard_html, is_canonical_and_allowed, output_allowlist, parse_fragment)
 from moderation.formats.html_filter import parse_allowed_html
+from moderation.formats import registry
 from moderation.formats.registry import get_format
 from moderation.formats.report import RenderReport
 
@@ -134,12 +136,12 @@ def test_guard_checks_link_schemes_and_keeps_good_links():
 
 
 def test_render_runs_the_guard_after_the_last_filter(monkeypatch):
-    real_autop = pipeline.FILTER_RUNNERS["filter_autop"]
+    real_autop = registry.FILTERS["filter_autop"]
 
     def autop_that_injects(text, settings, engine, report):
-        return real_autop(text, settings, engine, report) + '<img src=x onerror="alert(1)">'
+        return real_autop.run(text, settings, engine, report) + '<img src=x onerror="alert(1)">'
 
-    monkeypatch.setitem(pipeline.FILTER_RUNNERS, "filter_autop", autop_that_injects)
+    monkeypatch.setitem(registry.FILTERS, "filter_autop", dataclasses.replace(real_autop, run=autop_that_injects))
     pipeline._plans.clear()
     try:
         rendered = render("hello", "filtered_html")

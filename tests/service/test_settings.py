@@ -69,3 +69,19 @@ def test_a_missing_or_wrong_policy_file_stops_the_app_at_start(tmp_path, redis_u
     wrong.write_text('mode = "sometimes"\n')
     with pytest.raises(PolicyError):
         create_app({"MODERATION_REDIS_URL": redis_url, "MODERATION_POLICY_FILE": str(wrong)})
+
+
+def test_formats_settings_come_through_settings(monkeypatch):
+    """The formats code reads its two settings through Settings (value_from_env), as the app does."""
+    from moderation.formats.engines import ENGINES, get_engine
+    from moderation.settings import SANITIZERS
+
+    assert set(SANITIZERS) == set(ENGINES)
+    environ = {"MODERATION_SANITIZER": "bleach", "MODERATION_FORMATS_FILE": "/etc/formats.toml"}
+    assert Settings.value_from_env("sanitizer", environ) == Settings.from_env(environ).sanitizer == "bleach"
+    assert Settings.value_from_env("formats_file", environ) == "/etc/formats.toml"
+    assert Settings.value_from_env("sanitizer", {}) == "nh3" and Settings.value_from_env("formats_file", {}) == ""
+    with pytest.raises(ValueError, match="MODERATION_SANITIZER must be one of nh3, bleach"):
+        Settings.from_env({"MODERATION_SANITIZER": "lxml"})
+    monkeypatch.setenv("MODERATION_SANITIZER", "bleach")
+    assert type(get_engine()).__name__ == "BleachEngine"
