@@ -28,6 +28,7 @@ is compiled with ``re.ASCII`` and ``\\s`` is spelled out as ``_WS_CLASS``.
 """
 import re
 
+from moderation.formats import fast_paths
 from moderation.formats.normalize import normalize_text
 from moderation.formats.text_filter import Markup, Output, TextFilter
 
@@ -214,7 +215,18 @@ def filter_autop(text: str) -> str:
 
 
 def filter_normalized_autop(text: str) -> str:
-    """:func:`filter_autop` for ``render``, which has normalized ``text`` already."""
+    """:func:`filter_autop` for ``render``, which has normalized ``text`` already: Drupal's
+    chain section by section (:func:`_autop_sections`), unless a shortcut answers first."""
+    if fast_paths.ON:
+        shortcut = _autop_shortcut(text)
+        if shortcut is not None:
+            return shortcut
+    return _autop_sections(text)
+
+
+def _autop_shortcut(text: str) -> str | None:
+    """The fast paths: the output for the common shapes (no markup; one line; quotes on their
+    own lines; no raw section), or None for the exact chain."""
     if "<" not in text:
         if "\n" not in text and "&" not in text:  # one line of plain text
             return _one_paragraph(text)
@@ -227,10 +239,16 @@ def filter_normalized_autop(text: str) -> str:
         quoted = _autop_quoted_paragraphs(text, pieces)
         if quoted is not None:
             return quoted
-    # Each mark starts with "<", so joined they hold a raw-section start only
-    # where one of them does.
+    # Each mark starts with "<", so joined they hold a raw-section start only where one of
+    # them does.
     if not _RAW_SECTION_START.search("".join(marks)):
         return _autop_chunk(text, marks)
+    return None
+
+
+def _autop_sections(text: str) -> str:
+    """Drupal's chain: the text split at comments and raw-content elements (pre, script,
+    style, object, iframe, svg), kept verbatim with what they hold; the rest chunk by chunk."""
     chunks = _split_raw_sections(text)
     output = []
     ignoring = False
@@ -238,13 +256,7 @@ def filter_normalized_autop(text: str) -> str:
     for i, chunk in enumerate(chunks):
         if i % 2:  # a delimiter: comment or raw-content tag, always kept verbatim
             if not chunk.startswith("<!--"):
-                is_open = chunk[1] != "/"
-                tag = _tag_word(chunk, 1 if is_open else 2)
-                if not ignoring:
-                    if is_open:
-                        ignoring, ignore_tag = True, tag
-                elif not is_open and tag == ignore_tag:  # only the same tag closes
-                    ignoring, ignore_tag = False, ""
+                ignoring, ignore_tag = _raw_state(chunk, ignoring, ignore_tag)
         elif not ignoring:
             # Drupal leaves Twig theme-debug comments without paragraphs.
             if i + 1 < len(chunks) and chunks[i + 1] == _THEME_DEBUG:
@@ -255,6 +267,18 @@ def filter_normalized_autop(text: str) -> str:
                 chunk = _autop_chunk(chunk)
         output.append(chunk)
     return "".join(output)
+
+
+def _raw_state(delimiter: str, ignoring: bool, ignore_tag: str) -> tuple[bool, str]:
+    """After a raw-content tag: whether the chunks that follow are inside a raw section, and
+    its tag (only the same tag closes it)."""
+    is_open = delimiter[1] != "/"
+    tag = _tag_word(delimiter, 1 if is_open else 2)
+    if not ignoring:
+        return (True, tag) if is_open else (False, "")
+    if not is_open and tag == ignore_tag:
+        return False, ""
+    return ignoring, ignore_tag
 
 
 def _tag_word(delimiter: str, start: int) -> str:
@@ -409,22 +433,8 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     if has_list_item:  # |<p>(<li.+?)</p>| -> "$1"
         chunk = _unwrap_list_items(chunk)
     if has_blockquote:
-        # |<p><blockquote([^>]*)>|i -> "<blockquote$1><p>", then
-        # "</blockquote></p>" -> "</p></blockquote>", in one pass
-        if has_upper_case_p or not lower_case_blockquotes_only:
-            chunk = _sub_before_last_gt(_BLOCKQUOTE_AND_P, _move_p_into_blockquote, chunk)
-        else:
-            chunk = _move_p_into_lower_case_blockquotes(chunk)
-    # |<p>\s*</p>\n?| -> "", then !<p>\s*(</?BLOCK[^>]*>)! -> "$1": the second
-    # pattern's start covers the first's ("p" is a block name), so one search
-    # shows whether either can match.  Without a block tag of the reader's,
-    # only a first paragraph of white space can be empty: a paragraph break
-    # takes in the whole white-space run, and the trailing one is gone already.
-    if (chunk.startswith(_WS_AFTER_P) if not has_block_tag
-            else _P_BEFORE_BLOCK_START.search(chunk)):
-        chunk = _EMPTY_PARAGRAPH.sub("", chunk)
-        if has_block_tag:
-            chunk = _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk)
+        chunk = _move_p_into_blockquotes(chunk, has_upper_case_p or not lower_case_blockquotes_only)
+    chunk = _drop_empty_paragraphs(chunk, has_block_tag)
     if has_block_tag:
         # !(</?BLOCK[^>]*>)\s*</p>! -> "$1"
         chunk = _drop_after_block_tags(chunk, _GT_THEN_P_CLOSE)
@@ -432,6 +442,26 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     if "&" in chunk:  # /&([^#])(?![A-Za-z0-9]{1,8};)/ -> "&amp;$1"
         chunk = _BARE_AMPERSAND.sub(_escape_ampersand, chunk)
     return chunk
+
+
+def _move_p_into_blockquotes(chunk: str, any_case: bool) -> str:
+    """|<p><blockquote([^>]*)>|i -> "<blockquote$1><p>", then "</blockquote></p>" ->
+    "</p></blockquote>", in one pass (a literal one when every opening tag is a lower-case
+    ``<blockquote`` and no ``<P>`` is about: ``any_case`` False)."""
+    if any_case:
+        return _sub_before_last_gt(_BLOCKQUOTE_AND_P, _move_p_into_blockquote, chunk)
+    return _move_p_into_lower_case_blockquotes(chunk)
+
+
+def _drop_empty_paragraphs(chunk: str, has_block_tag: bool) -> str:
+    r"""|<p>\s*</p>\n?| -> "", then !<p>\s*(</?BLOCK[^>]*>)! -> "$1": the second pattern's start
+    covers the first's ("p" is a block name), so one search shows whether either can match.
+    Without a block tag of the reader's, only a first paragraph of white space can be empty:
+    a paragraph break takes in the whole white-space run, and the trailing one is gone already."""
+    if not (_P_BEFORE_BLOCK_START.search(chunk) if has_block_tag else chunk.startswith(_WS_AFTER_P)):
+        return chunk
+    chunk = _EMPTY_PARAGRAPH.sub("", chunk)
+    return _sub_before_last_gt(_P_BEFORE_BLOCK, _tag_alone, chunk) if has_block_tag else chunk
 
 
 _BLOCKQUOTE_MARKS = frozenset(("<blockquote", "</blockquote"))
@@ -541,30 +571,41 @@ def _quote_layout(pieces: list) -> "tuple[str, list, str] | None":
     # index + 1 (if any); the ones the head or tail stand for are skipped.
     for index in range(first, last - 1 if closed_at_end else last + 1, 2):
         text = pieces[index] if index < last else last_text
-        begin, end = 0, len(text)
-        if index:  # after a mark: its ">", then a closing tag's newlines
-            if text[:1] != ">":
-                return None
-            if pieces[index - 1] == "<blockquote":
-                begin, joint = 1, _QUOTE_OPENS
-            elif text[1:2] == "\n":
-                begin, joint = (3 if text[2:3] == "\n" else 2), _QUOTE_CLOSES
-            else:
-                return None
-            if end == begin or text[begin] in _WS:
-                return None
-            if index > first:
-                body.append(joint)
-        if index < last:  # before a mark: an opening tag's newlines
-            if pieces[index + 1] == "<blockquote":
-                if text[end - 1:end] != "\n":
-                    return None
-                end -= 2 if text[end - 2:end - 1] == "\n" else 1
-            if end <= begin or text[end - 1] in _WS:
-                return None
+        found = _quoted_text(pieces, index, last, text)
+        if found is None:
+            return None
+        begin, end, joint = found
+        if index > first:
+            body.append(joint)
         body.append(text[begin:end])
     return (_QUOTE_OPENS_TEXT if opened_at_start else "<p>", body,
             _QUOTE_CLOSES_TEXT if closed_at_end else "</p>\n")
+
+
+def _quoted_text(pieces: list, index: int, last: int, text: str) -> "tuple[int, int, str] | None":
+    """``(begin, end, joint)``: where the text at ``pieces[index]`` lies without the tags'
+    ">" and newlines around it, and the output for the tag before it (the ``joint``); None
+    when the text or the tags around it are not in the shape :func:`_quote_layout` reads."""
+    begin, end, joint = 0, len(text), ""
+    if index:  # after a mark: its ">", then a closing tag's newlines
+        if text[:1] != ">":
+            return None
+        if pieces[index - 1] == "<blockquote":
+            begin, joint = 1, _QUOTE_OPENS
+        elif text[1:2] == "\n":
+            begin, joint = (3 if text[2:3] == "\n" else 2), _QUOTE_CLOSES
+        else:
+            return None
+        if end == begin or text[begin] in _WS:
+            return None
+    if index < last:  # before a mark: an opening tag's newlines
+        if pieces[index + 1] == "<blockquote":
+            if text[end - 1:end] != "\n":
+                return None
+            end -= 2 if text[end - 2:end - 1] == "\n" else 1
+        if end <= begin or text[end - 1] in _WS:
+            return None
+    return begin, end, joint
 
 
 def _autop_quoted_paragraphs(whole_text: str, pieces: list) -> "str | None":

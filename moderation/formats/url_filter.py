@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
+from moderation.formats import fast_paths
 from moderation.formats.entity_decoding import decode_entities
 from moderation.formats.escape import html_escape
 from moderation.formats.normalize import normalize_text
@@ -71,16 +72,11 @@ def filter_normalized_url(text: str, max_length: int, rel: str | None, protocols
 def _filtered(text: str, max_length: int, rel: str | None, protocols,
               report: RenderReport | None, *, by_anchors: bool = True,
               markup_free: bool = False) -> str:
-    """``filter_url`` on normalized text; ``by_anchors=False`` forces the chunk
-    walk (the tests compare the two)."""
-    full_url_pass = (_DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
-                     else _full_url_pass(tuple(protocols)))
-    # Drupal's passes, in order; the www. pass always (the scan's one search
-    # for "www." tells whether it has anything to do).
-    passes = (full_url_pass if full_url_pass is not None and ":" in text else None,
-              _EMAIL_PASS if "@" in text else None,
-              _WWW_PASS)
-    if passes[0] is None and passes[1] is None and "www." not in text:
+    """``filter_url`` on normalized text: Drupal's passes chunk by chunk, unless the anchor
+    scan (a fast path: :func:`_linked_by_anchors`) answers first; ``by_anchors=False`` forces
+    the chunk walk (the tests compare the two)."""
+    passes = _passes_for(text, protocols)
+    if passes is None:
         return text
     patterns = patterns_for(text)
     comments = None
@@ -88,29 +84,47 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     if markup:
         text, comments = hide_comments(text)
     linked = None
-    if (by_anchors and scannable(text)
-            and (full_url_pass is None or full_url_pass.scannable)):
-        # All passes at once over the original text (see scan_links: its
-        # labels are the passes themselves), then one join.
-        blocked_starts, blocked_ends = ignored_regions(text) if markup else ((), ())
-        try:
-            links = scan_links(text, passes, blocked_starts, blocked_ends, patterns,
-                               passes[0].schemes if passes[0] is not None else None)
-        except NeedsChunkWalk:
-            links = None
-        # Elements are made only after a whole scan, so a scan that gives up
-        # (for the chunk walk below) leaves no link counted in the report.
-        if links is not None:
-            if links:
-                join = _join_few if len(links) < _FEW_LINKS else _join
-                linked = join(text, links, max_length, _rel_attribute(rel), report)
-            else:
-                linked = text
+    if by_anchors and fast_paths.ON:
+        linked = _linked_by_anchors(text, passes, markup, patterns, max_length, rel, report)
     if linked is None:
         linker = _Linker(max_length, rel, report, patterns)
-        linked = _link_by_chunks(
-            text, [link_pass for link_pass in passes if link_pass is not None], linker)
+        linked = _link_by_chunks(text, [link_pass for link_pass in passes if link_pass is not None], linker)
     return restore_comments(linked, comments) if comments else linked
+
+
+def _passes_for(text: str, protocols) -> tuple | None:
+    """Drupal's three passes, in order, each None where the text cannot have its links; None
+    when it has none at all. The www. pass always (the scan's one search for "www." tells
+    whether it has anything to do)."""
+    full_url_pass = (_DEFAULT_FULL_URL_PASS if protocols is ALLOWED_PROTOCOLS
+                     else _full_url_pass(tuple(protocols)))
+    passes = (full_url_pass if full_url_pass is not None and ":" in text else None,
+              _EMAIL_PASS if "@" in text else None,
+              _WWW_PASS)
+    if passes[0] is None and passes[1] is None and "www." not in text:
+        return None
+    return passes
+
+
+def _linked_by_anchors(text: str, passes: tuple, markup: bool, patterns, max_length: int,
+                       rel: str | None, report: RenderReport | None) -> str | None:
+    """The fast path: all passes at once over the original text (url_scan.scan_links, whose
+    labels are the passes themselves), then one join; None where it declines (a text that is
+    not scannable, a "<>" before an anchor). Elements are made only after a whole scan, so a
+    scan that declines leaves no link counted in the report."""
+    full_url_pass = passes[0]
+    if not scannable(text) or (full_url_pass is not None and not full_url_pass.scannable):
+        return None
+    blocked_starts, blocked_ends = ignored_regions(text) if markup else ((), ())
+    try:
+        links = scan_links(text, passes, blocked_starts, blocked_ends, patterns,
+                           full_url_pass.schemes if full_url_pass is not None else None)
+    except NeedsChunkWalk:
+        return None
+    if not links:
+        return text
+    join = _join_few if len(links) < _FEW_LINKS else _join
+    return join(text, links, max_length, _rel_attribute(rel), report)
 
 
 def _join(text: str, links: list, max_length: int, rel_attribute: str,
@@ -146,20 +160,25 @@ def _join(text: str, links: list, max_length: int, rel_attribute: str,
     elements = [f'<a href="{link_pass.href_prefix}{escaped}"{rel_attribute}>{link_text}</a>'
                 for link_pass, escaped, link_text in zip(link_passes, shown, link_texts)]
     if report is not None:
-        report.links_created += len(elements)
-        if -1 in host_starts:
-            hosts = [text[start:end].lower() if start >= 0 else link_pass.host_of(matched)
-                     for start, end, link_pass, matched
-                     in zip(host_starts, host_ends, link_passes, matches)]
-        else:
-            hosts = [text[start:end].lower() for start, end in zip(host_starts, host_ends)]
-        if "" in hosts:
-            hosts = [host for host in hosts if host]
-        report.link_hosts.update(hosts)
+        _record_links(report, text, matches, link_passes, host_starts, host_ends)
     pieces = [None] * (2 * len(elements) + 1)
     pieces[0::2] = [text[start:end] for start, end in zip((0, *ends), (*starts, len(text)))]
     pieces[1::2] = elements
     return "".join(pieces)
+
+
+def _record_links(report: RenderReport, text: str, matches: list, link_passes, host_starts, host_ends) -> None:
+    """Count the links and their hosts: ``text[host start:host end]`` lower-cased, or the
+    pass's ``host_of`` the decoded match where host start is -1."""
+    report.links_created += len(matches)
+    if -1 in host_starts:
+        hosts = [text[start:end].lower() if start >= 0 else link_pass.host_of(matched)
+                 for start, end, link_pass, matched in zip(host_starts, host_ends, link_passes, matches)]
+    else:
+        hosts = [text[start:end].lower() for start, end in zip(host_starts, host_ends)]
+    if "" in hosts:
+        hosts = [host for host in hosts if host]
+    report.link_hosts.update(hosts)
 
 
 _FEW_LINKS = 10      # measured: below it, _join_few is quicker than _join

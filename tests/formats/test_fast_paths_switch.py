@@ -1,0 +1,41 @@
+"""fast_paths.off() really turns the speed-ups off (so the "exact" runs of tests/formats/conftest.py
+test the exact implementations), and on, they are really taken."""
+import pytest
+
+from moderation.formats import autop, fast_paths, html_filter, render, url_filter
+from moderation.formats.guard import GuardCounters
+
+TEXT = "Hello <em>world</em>, see https://example.org/a and www.example.com\n\nBye"
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    seen = []
+    for module, name in ((url_filter, "scan_links"), (autop, "_autop_shortcut"),
+                         (html_filter, "count_removals_from_text")):
+        real = getattr(module, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            seen.append(_name)
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def test_the_fast_paths_are_taken_when_on(calls):
+    parsed = GuardCounters.parsed
+    assert render(TEXT).html.startswith("<p>Hello <em>world</em>")
+    assert {"scan_links", "_autop_shortcut", "count_removals_from_text"} <= set(calls)
+    assert GuardCounters.parsed == parsed  # the guard accepted from the text alone
+
+
+def test_off_runs_the_exact_implementations_only_with_the_same_output(calls):
+    fast = render(TEXT).html
+    calls.clear()
+    parsed = GuardCounters.parsed
+    with fast_paths.off():
+        exact = render(TEXT)
+    assert calls == []
+    assert GuardCounters.parsed == parsed + 1  # the guard parsed the output
+    assert exact.html == fast
+    assert exact.report.links_created == 2 and fast_paths.ON
