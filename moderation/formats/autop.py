@@ -405,8 +405,8 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     without it the chunk is scanned here.
     """
     if marks is None:
-        marks = frozenset(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else ()
-    if not marks:
+        marks = frozenset(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else frozenset()
+    if not marks and fast_paths.ON:
         return _autop_without_block_tags(chunk)
     (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
      has_blockquote, lower_case_blockquotes_only) = _chunk_plan(marks)
