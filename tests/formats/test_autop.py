@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from moderation.formats import filter_autop
 from moderation.formats import autop as autop_module
+from moderation.formats import autop_shortcuts
 from moderation.formats.normalize import normalize_text
 
 if __package__:
@@ -735,11 +736,11 @@ def test_quoted_paragraphs_match_drupal():
         pieces = autop_module._SPLIT_AT_MARKUP.split(text)
         expected = drupal_reference_autop(text)
         assert filter_autop(text) == expected, text
-        if len(pieces) > 1 and set(pieces[1::2]) <= autop_module._BLOCKQUOTE_MARKS:
-            quoted = autop_module._autop_quoted_paragraphs(text, pieces)
+        if len(pieces) > 1 and set(pieces[1::2]) <= autop_shortcuts._BLOCKQUOTE_MARKS:
+            quoted = autop_shortcuts._autop_quoted_paragraphs(text, pieces)
             if quoted is not None:
                 taken += 1
-                simple += autop_module._has_simple_line_breaks(text, len(text.rstrip("\n")))
+                simple += autop_shortcuts._has_simple_line_breaks(text, len(text.rstrip("\n")))
                 assert quoted == expected, text
     # Both ways through: the texts' line breaks simple, or not.
     assert taken > len(texts) // 8
@@ -760,7 +761,7 @@ def test_quoted_paragraphs_fixed_cases():
     }
     for text, expected in cases.items():
         assert drupal_reference_autop(text) == expected, text
-        assert autop_module._autop_quoted_paragraphs(
+        assert autop_shortcuts._autop_quoted_paragraphs(
             text, autop_module._SPLIT_AT_MARKUP.split(text)) == expected, text
         assert filter_autop(text) == expected, text
     refused = ["<blockquote></blockquote>", "a<blockquote>q</blockquote>",
@@ -770,7 +771,7 @@ def test_quoted_paragraphs_fixed_cases():
                "<blockquote>q</blockquote>\n\n\nb", "a \n<blockquote>q",
                "\n<blockquote>q", "<blockquote>", "<blockquote x>q</blockquote>"]
     for text in refused:
-        assert autop_module._autop_quoted_paragraphs(
+        assert autop_shortcuts._autop_quoted_paragraphs(
             text, autop_module._SPLIT_AT_MARKUP.split(text)) is None, text
         assert filter_autop(text) == drupal_reference_autop(text), text
 
@@ -798,7 +799,7 @@ def test_simple_line_breaks_match_drupal():
         text = "".join(parts)
         body = normalize_text(text).rstrip("\n")
         if "<" not in body or len(autop_module._SPLIT_AT_MARKUP.split(body)) == 1:
-            simple += autop_module._has_simple_line_breaks(body, len(body))
+            simple += autop_shortcuts._has_simple_line_breaks(body, len(body))
         assert filter_autop(text) == drupal_reference_autop(text), text
     assert 8000 // 4 < simple < 8000 - 8000 // 8
 

@@ -28,6 +28,7 @@ import pytest
 
 from moderation.formats import filter_autop, filter_html, filter_html_escape, filter_url
 from moderation.formats import autop as autop_module
+from moderation.formats import autop_shortcuts
 
 if __package__:
     from .test_autop import drupal_reference_autop
@@ -58,26 +59,27 @@ _EDITS = ["\n", "\n\n", "\n\n\n", " ", "\t", "\xa0", "<blockquote>", "</blockquo
 
 
 class _PathLog:
-    """Which of ``autop.py``'s routes each call of ``filter_autop`` takes,
+    """Which of ``autop.py``'s and ``autop_shortcuts.py``'s routes each call of ``filter_autop`` takes,
     seen from inside: the functions that make up the routes are wrapped (see
     the ``path_log`` fixture) and record their calls, so a route that
     ``filter_normalized_autop`` stopped taking would show in the counts."""
 
     def __init__(self, monkeypatch):
         self.calls = set()
-        for name in ("_one_paragraph", "_simple_line_breaks", "_paragraphs_and_line_breaks",
-                     "_autop_chunk", "_split_raw_sections"):
-            monkeypatch.setattr(autop_module, name, self._recording(name))
-        read_layout = autop_module._quote_layout
+        for module, name in ((autop_shortcuts, "_one_paragraph"), (autop_shortcuts, "_simple_line_breaks"),
+                             (autop_shortcuts, "_paragraphs_and_line_breaks"), (autop_module, "_autop_chunk"),
+                             (autop_module, "_split_raw_sections")):
+            monkeypatch.setattr(module, name, self._recording(module, name))
+        read_layout = autop_shortcuts._quote_layout
 
         def quote_layout(pieces):
             layout = read_layout(pieces)
             self.calls.add("quotes refused" if layout is None else "quotes taken")
             return layout
-        monkeypatch.setattr(autop_module, "_quote_layout", quote_layout)
+        monkeypatch.setattr(autop_shortcuts, "_quote_layout", quote_layout)
 
-    def _recording(self, name):
-        run = getattr(autop_module, name)
+    def _recording(self, module, name):
+        run = getattr(module, name)
 
         def recorded(*args):
             self.calls.add(name)
