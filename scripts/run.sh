@@ -207,36 +207,23 @@ else
     data_note="data: $state_dir/redis (kept across restarts)"
 fi
 
-# The demo key is kept (mode 600) beside the data, so a restart keeps the key that
-# the data was created with; the service itself stores only its hash.
-if [ -z "${MODERATION_DEMO_API_KEY:-}" ]; then
-    key_file="$state_dir/demo-api-key"
-    if [ ! -s "$key_file" ]; then
-        (umask 077 && python -c 'import secrets; print("demo_" + secrets.token_urlsafe(24))' > "$key_file")
+# Secrets make run generates when they are not configured are kept (mode 600) beside the data,
+# so a restart keeps the ones the data was created with (the service stores only hashes).
+# keep_secret VARIABLE FILE PREFIX BYTES: export VARIABLE from FILE, made on first use.
+keep_secret() {
+    local file="$state_dir/$2"
+    if [ ! -s "$file" ]; then
+        (umask 077 && python -c "import secrets; print('$3' + secrets.token_urlsafe($4))" > "$file")
     fi
-    MODERATION_DEMO_API_KEY=$(cat "$key_file")
-    export MODERATION_DEMO_API_KEY
-fi
-
-# And the demo site's public key, for the sample article with the embed (GET /demo/).
-if [ -z "${MODERATION_DEMO_PUBLIC_KEY:-}" ]; then
-    public_key_file="$state_dir/demo-public-key"
-    if [ ! -s "$public_key_file" ]; then
-        (umask 077 && python -c 'import secrets; print("pk_" + secrets.token_urlsafe(32))' > "$public_key_file")
-    fi
-    MODERATION_DEMO_PUBLIC_KEY=$(cat "$public_key_file")
-    export MODERATION_DEMO_PUBLIC_KEY
-fi
-
-# Likewise an admin token for the admin API (moderators' queues and actions, the policy), unless
-# one is configured.
+    export "$1=$(cat "$file")"
+}
+# The demo site's API key, and its public key for the sample article with the embed (GET /demo/).
+[ -n "${MODERATION_DEMO_API_KEY:-}" ] || keep_secret MODERATION_DEMO_API_KEY demo-api-key demo_ 24
+[ -n "${MODERATION_DEMO_PUBLIC_KEY:-}" ] || keep_secret MODERATION_DEMO_PUBLIC_KEY demo-public-key pk_ 32
+# An admin token for the admin API (moderators' queues and actions, the policy), unless one is
+# configured.
 if [ -z "${MODERATION_ADMIN_TOKEN:-}" ] && [ -z "${MODERATION_ADMIN_TOKEN_SHA256:-}" ]; then
-    admin_file="$state_dir/admin-token"
-    if [ ! -s "$admin_file" ]; then
-        (umask 077 && python -c 'import secrets; print("admin_" + secrets.token_urlsafe(24))' > "$admin_file")
-    fi
-    MODERATION_ADMIN_TOKEN=$(cat "$admin_file")
-    export MODERATION_ADMIN_TOKEN
+    keep_secret MODERATION_ADMIN_TOKEN admin-token admin_ 24
 fi
 
 say "creating the demo site (flask --app moderation demo)"
