@@ -219,7 +219,7 @@ def filter_autop(text: str) -> str:
 def filter_normalized_autop(text: str) -> str:
     """:func:`filter_autop` for ``render``, which has normalized ``text`` already: Drupal's
     chain section by section (:func:`_autop_sections`), unless a shortcut answers first."""
-    if fast_paths.ON:
+    if fast_paths.AUTOP_SHORTCUTS:
         shortcut = autop_shortcuts.autop_shortcut(text)
         if shortcut is not None:
             return shortcut
@@ -386,7 +386,7 @@ def _autop_chunk(chunk: str, marks=None) -> str:
     """
     if marks is None:
         marks = frozenset(_MARKUP_OF_INTEREST.findall(chunk)) if "<" in chunk else frozenset()
-    if not marks and fast_paths.ON:
+    if not marks and fast_paths.AUTOP_SHORTCUTS:
         return autop_shortcuts.without_block_tags(chunk)
     (has_line_break_tag, has_upper_case_p, has_block_tag, spacing, has_list_item,
      has_blockquote, lower_case_blockquotes_only) = _chunk_plan(marks)

@@ -1,7 +1,7 @@
 """``filter_autop``'s fast paths: Drupal's output for the common shapes, written directly.
 
 Each one answers for the chain in ``autop.py`` (``_autop_sections``, ``_autop_chunk``) or
-declines with None, and is taken only when ``fast_paths.ON``: the formats tests run both ways
+declines with None, and is taken only when ``fast_paths.AUTOP_SHORTCUTS``: the formats tests run both ways
 (tests/formats/conftest.py), and ``tests/formats/test_autop_fast_paths.py`` checks each route
 against a literal port of Drupal's chain. The shapes:
 

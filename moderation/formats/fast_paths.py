@@ -1,24 +1,49 @@
-"""The switch for the formats code's speed-ups.
+"""The switches for the formats code's speed-ups, one per fast path.
 
 Each speed-up takes a shortcut to the exact implementation's answer, or declines and lets the
-exact code run; none may change a result. Every one asks :data:`ON` first, so with it False the
-exact implementations alone run: the tests run the Drupal acceptance vectors, the equivalence
-and the property tests that way too (tests/formats/conftest.py), which is what proves that
-deleting a fast path changes nothing but speed.
+exact code run; none may change a result. Each asks its switch here first (a module attribute:
+as cheap as a global), so with them off the exact implementations alone run. The tests run the
+Drupal acceptance vectors, the equivalence and the property tests that way too
+(tests/formats/conftest.py), which is what proves that deleting a fast path changes nothing but
+speed; ``bench/fast_paths.py`` measures what each one buys (docs/text-formats.md, "Fast paths").
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-ON = True
+# filter_url: all three passes at once, anchor by anchor (url_scan.scan_links), instead of
+# Drupal's chunk walk pass after pass (url_filter._link_by_chunks).
+ANCHOR_SCAN = True
+# filter_autop: the common shapes written directly (autop_shortcuts.py) instead of the chain.
+AUTOP_SHORTCUTS = True
+# filter_html: text with no markup returned trimmed, without the engine.
+HTML_NO_MARKUP = True
+# filter_html's report: removals counted from the text alone (html_text_counts.py), not a tree.
+HTML_COUNT_FROM_TEXT = True
+# filter_html: nh3's output not normalized a second time where it cannot need it.
+NH3_OUTPUT_NORMALIZED = True
+# The output guard: accept from the text alone (guard_text_proof.py), without a parse.
+GUARD_TEXT_PROOF = True
+
+NAMES = ("ANCHOR_SCAN", "AUTOP_SHORTCUTS", "HTML_NO_MARKUP", "HTML_COUNT_FROM_TEXT",
+         "NH3_OUTPUT_NORMALIZED", "GUARD_TEXT_PROOF")
+
+
+def all_on() -> bool:
+    return all(globals()[name] for name in NAMES)
 
 
 @contextmanager
-def off():
-    """Run the exact implementations only, inside the ``with`` block (not thread-safe: tests)."""
-    global ON
-    saved, ON = ON, False
+def off(*names: str):
+    """Turn the named fast paths (all of them by default) off inside the ``with`` block: the
+    exact implementations run there (not thread-safe: tests and benchmarks)."""
+    unknown = set(names) - set(NAMES)
+    if unknown:
+        raise ValueError(f"no such fast path: {', '.join(sorted(unknown))}")
+    chosen = names or NAMES
+    saved = {name: globals()[name] for name in chosen}
+    globals().update(dict.fromkeys(chosen, False))
     try:
         yield
     finally:
-        ON = saved
+        globals().update(saved)

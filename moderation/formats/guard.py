@@ -318,7 +318,7 @@ def guard_html(html: str, allowlist: OutputAllowlist, report: RenderReport | Non
     """``html`` unchanged when it is all on ``allowlist``; else the cleaned, re-serialized HTML."""
     if "<" not in html:  # no tag, comment or processing instruction can exist
         return html
-    if fast_paths.ON and allowlist.canonical_document.fullmatch(html) is not None:  # is_canonical_and_allowed
+    if fast_paths.GUARD_TEXT_PROOF and allowlist.canonical_document.fullmatch(html) is not None:  # is_canonical_and_allowed
         return html
     GuardCounters.parsed += 1
     container = parse_fragment(html)

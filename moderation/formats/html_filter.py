@@ -123,7 +123,7 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
     parsed policy and the engine object already. Not for text that skipped
     ``normalize_text``."""
     # Four substring tests (memchr) beat one character-class regex scan ~4x.
-    if fast_paths.ON and not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
+    if fast_paths.HTML_NO_MARKUP and not ("<" in text or "&" in text or ">" in text or "\xa0" in text):
         return text.strip(_TRIMMED)  # no markup, nothing the serializer would escape
     renamed = text
     if "<" in text:
@@ -131,7 +131,7 @@ def filter_normalized_html(text: str, policy: HtmlPolicy, cleaner,
         simple_shape = False
         if report is not None:
             report.flattened_tags += flattened
-            simple_shape = fast_paths.ON and count_removals_from_text(text, policy, report)
+            simple_shape = fast_paths.HTML_COUNT_FROM_TEXT and count_removals_from_text(text, policy, report)
             if not simple_shape:
                 _record_removals_from_tree(text, policy, report)  # record_removals, one call less
         # (the simple shape only holds tags of SIMPLE_ELEMENTS, none of them renamed)
@@ -232,7 +232,7 @@ def _run(text: str, settings, engine, report: RenderReport | None) -> str:
     # ("#" first: one memchr, where a search for "&#" walks the text char by char.)
     flattened_before = report.flattened_tags
     html = filter_normalized_html(text, settings["policy"], engine, report)
-    if (fast_paths.ON and type(engine) is Nh3Engine and report.flattened_tags == flattened_before
+    if (fast_paths.NH3_OUTPUT_NORMALIZED and type(engine) is Nh3Engine and report.flattened_tags == flattened_before
             and ("#" not in text or "&#" not in text)):
         return html
     return normalize_text(html)

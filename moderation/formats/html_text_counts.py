@@ -2,7 +2,7 @@
 tags alone, at regex speed, where the text is in a shape every HTML tokenizer reads the same
 way; else decline (False) and ``html_filter._record_removals_from_tree`` parses it with Lexbor.
 
-Taken only when ``fast_paths.ON``; tests/formats/test_html_filter.py compares both counts on
+Taken only when ``fast_paths.HTML_COUNT_FROM_TEXT``; tests/formats/test_html_filter.py compares both counts on
 random tag soup, and the formats tests run with the fast paths off too.
 """
 from __future__ import annotations

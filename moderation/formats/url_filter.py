@@ -84,7 +84,7 @@ def _filtered(text: str, max_length: int, rel: str | None, protocols,
     if markup:
         text, comments = hide_comments(text)
     linked = None
-    if by_anchors and fast_paths.ON:
+    if by_anchors and fast_paths.ANCHOR_SCAN:
         linked = _linked_by_anchors(text, passes, markup, patterns, max_length, rel, report)
     if linked is None:
         linker = _Linker(max_length, rel, report, patterns)

@@ -38,4 +38,19 @@ def test_off_runs_the_exact_implementations_only_with_the_same_output(calls):
     assert calls == []
     assert GuardCounters.parsed == parsed + 1  # the guard parsed the output
     assert exact.html == fast
-    assert exact.report.links_created == 2 and fast_paths.ON
+    assert exact.report.links_created == 2 and fast_paths.all_on()
+
+
+def test_one_fast_path_can_be_turned_off_alone(calls):
+    with fast_paths.off("ANCHOR_SCAN"):
+        html = render(TEXT).html
+        assert not fast_paths.ANCHOR_SCAN and fast_paths.AUTOP_SHORTCUTS
+    assert "scan_links" not in calls and "autop_shortcut" in calls
+    assert html == render(TEXT).html and fast_paths.all_on()
+
+
+def test_an_unknown_fast_path_name_is_refused():
+    with pytest.raises(ValueError, match="no such fast path: ANCHOR_SCAM"):
+        with fast_paths.off("ANCHOR_SCAM"):
+            pass
+    assert fast_paths.all_on()
