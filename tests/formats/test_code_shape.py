@@ -8,11 +8,7 @@ FORMATS = Path(__file__).resolve().parents[2] / "moderation" / "formats"
 MAX_COMPLEXITY = 15
 MAX_LINES = 60
 # name -> why it stays as it is (measured; see docs/benchmarks.md, issue #13).
-EXCEPTIONS = {
-    "url_scan.scan_links": "a fast path (fast_paths.ON): split into per-segment phases it costs 163 us "
-                           "against 111 us per long comment, and the render falls to 21.6-21.8x bleach, under "
-                           "the 22x floor (branch wip/url-scan-split)",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def blocks():
