@@ -8,10 +8,9 @@ random tag soup, and the formats tests run with the fast paths off too.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from moderation.formats.engines import URL_ATTRIBUTES, HtmlPolicy
-from moderation.formats.guard import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS
+from moderation.formats.guard_text_proof import SIMPLE_ELEMENTS, SIMPLE_VOID_ELEMENTS
 from moderation.formats.protocols import url_scheme
 from moderation.formats.report import RenderReport
 
@@ -26,7 +25,7 @@ from moderation.formats.report import RenderReport
 #   tokenizer emits such a "<" as text): no comments, doctypes, CDATA or bogus
 #   comments, and since every element below keeps the tokenizer in the data
 #   state, every later "<" is read the same way;
-# - start and end tags of SIMPLE_ELEMENTS (guard.py: no implied parents, no
+# - start and end tags of SIMPLE_ELEMENTS (guard_text_proof.py: no implied parents, no
 #   renaming, no raw text), any ASCII case, with attributes in a plain form
 #   (white space before each, values without "&", "<", NUL or CR, so a value is
 #   exactly its characters); duplicates after the first are dropped, as the
@@ -70,7 +69,6 @@ def _alternatives(names) -> str:
         _COMMON_TAGS.index(name) if name in _COMMON_TAGS else len(_COMMON_TAGS), name)))
 
 
-@lru_cache(maxsize=64)
 def _text_shape(policy: HtmlPolicy) -> tuple[re.Pattern, re.Pattern, dict]:
     """For ``policy``: the segment pattern for lower-case tag names, the one for any
     case, and the counts of start tags seen before.

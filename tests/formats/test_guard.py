@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from moderation.formats import filter_autop, filter_html, filter_html_escape, filter_url, render
 from moderation.formats import pipeline
-from moderation.formats.guard import (
-    GuardCounters, guard_html, is_canonical_and_allowed, output_allowlist, parse_fragment)
+from moderation.formats.guard import GuardCounters, guard_html, output_allowlist, parse_fragment
+from moderation.formats.guard_text_proof import is_canonical_and_allowed
 from moderation.formats.html_filter import parse_allowed_html
 from moderation.formats import registry
 from moderation.formats.registry import get_format

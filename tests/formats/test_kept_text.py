@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from moderation.formats import filter_html, render
-from moderation.formats.guard import SIMPLE_ELEMENTS
+from moderation.formats.guard_text_proof import SIMPLE_ELEMENTS
 from moderation.formats.kept_text import (
     CANDIDATE_NAMES, keep_text_of_removed_tags, names_dropped_with_content, renamed_names)
 
