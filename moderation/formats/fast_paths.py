@@ -20,13 +20,11 @@ AUTOP_SHORTCUTS = True
 HTML_NO_MARKUP = True
 # filter_html's report: removals counted from the text alone (html_text_counts.py), not a tree.
 HTML_COUNT_FROM_TEXT = True
-# filter_html: nh3's output not normalized a second time where it cannot need it.
-NH3_OUTPUT_NORMALIZED = True
 # The output guard: accept from the text alone (guard_text_proof.py), without a parse.
 GUARD_TEXT_PROOF = True
 
 NAMES = ("ANCHOR_SCAN", "AUTOP_SHORTCUTS", "HTML_NO_MARKUP", "HTML_COUNT_FROM_TEXT",
-         "NH3_OUTPUT_NORMALIZED", "GUARD_TEXT_PROOF")
+         "GUARD_TEXT_PROOF")
 
 
 def all_on() -> bool:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from moderation.formats import fast_paths
 from moderation.formats.engines import (
-    URL_ATTRIBUTES, HtmlPolicy, Nh3Engine, get_engine)
+    URL_ATTRIBUTES, HtmlPolicy, get_engine)
 from moderation.formats.guard import parse_fragment
 from moderation.formats.html_prepass import flatten_deep_nesting
 from moderation.formats.html_text_counts import count_removals_from_text
@@ -51,6 +51,8 @@ class AllowedHtmlError(ValueError):
     """An ``allowed_html`` setting that is not Drupal's ``<tag attr attr>`` syntax."""
 
 
+# Cached: one policy object per setting, so what is derived from it (HtmlPolicy.derived: the
+# nh3 Cleaner, the report's patterns) is built once, not on every filter_html call.
 @lru_cache(maxsize=256)
 def parse_allowed_html(allowed_html: str, nofollow: bool = False,
                        protocols: tuple[str, ...] = ALLOWED_PROTOCOLS) -> HtmlPolicy:
@@ -225,17 +227,9 @@ def _policy(settings) -> HtmlPolicy:
 def _run(text: str, settings, engine, report: RenderReport | None) -> str:
     # render has normalized the text. The sanitizer decodes character references, which may
     # spell control characters (&#13;), so its output is normalized again for the filters after
-    # it, except where nh3 cannot have written one: it only decodes references its tokenizer
-    # sees, no named reference spells a C0 control (only &Tab; and &NewLine;, which stay) and a
-    # Rust string holds no lone surrogate, so without "&#" in its input (the pre-pass only
-    # changes it when it flattens tags) its output is as normalized as its input. Saves a pass.
-    # ("#" first: one memchr, where a search for "&#" walks the text char by char.)
-    flattened_before = report.flattened_tags
-    html = filter_normalized_html(text, settings["policy"], engine, report)
-    if (fast_paths.NH3_OUTPUT_NORMALIZED and type(engine) is Nh3Engine and report.flattened_tags == flattened_before
-            and ("#" not in text or "&#" not in text)):
-        return html
-    return normalize_text(html)
+    # it. (Skipping that where nh3 cannot have written one bought nothing measurable:
+    # bench/fast_paths.py, issue #13.)
+    return normalize_text(filter_normalized_html(text, settings["policy"], engine, report))
 
 
 FILTER = TextFilter(
