@@ -19,7 +19,7 @@ reader wrote. The report is made from the text as written, before this runs.
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 import nh3
 
@@ -68,7 +68,7 @@ _ALWAYS_RENAMED = frozenset({"svg", "math", "template"})
 _TAG_NAME = re.compile(r"</?([A-Za-z][^\t\n\x0c />]*)")
 
 
-@cache
+@cache  # computed once: it asks nh3 about each candidate name
 def names_dropped_with_content() -> frozenset[str]:
     """The candidate names whose element nh3 removes together with its text."""
     cleaner = nh3.Cleaner(tags=set(), clean_content_tags=set(), attributes={"*": set()})
@@ -76,7 +76,6 @@ def names_dropped_with_content() -> frozenset[str]:
                      if cleaner.clean(f"<{name}>kept</{name}>") != "kept")
 
 
-@lru_cache(maxsize=64)
 def renamed_names(allowed_tags: frozenset[str]) -> frozenset[str]:
     """The tag names to rename under a policy allowing ``allowed_tags`` (an
     allowed tag is left as it is)."""
@@ -100,7 +99,6 @@ def keep_text_of_removed_tags(text: str, allowed_tags: frozenset[str]) -> str:
     return _renaming_pattern(frozenset(present)).sub(r"\g<0>" + RENAME_MARK, text)
 
 
-@lru_cache(maxsize=256)
 def _renaming_pattern(names: frozenset[str]) -> re.Pattern:
     alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
     return re.compile(rf"</?(?:{alternatives})(?=[\t\n\x0c />]|\Z)",

@@ -287,11 +287,12 @@ class _Linker:
             self.report.link_hosts[host] += 1
 
 
-@lru_cache(maxsize=32)
 def _rel_attribute(rel: str | None) -> str:
     return "" if rel is None else f' rel="{escape(rel)}"'
 
 
+# Cached for filter_url's callers with their own protocols (each pass compiles a SchemeFinder);
+# render uses the default pass, built once below.
 @lru_cache(maxsize=32)
 def _full_url_pass(protocols: tuple) -> _LinkPass | None:
     """The full-URL pass for these protocol names (Drupal: no /i, so case matters)."""
