@@ -2,7 +2,7 @@
 
     python bench/run_all.py [--quick] [--no-docs] [--json-dir DIR]
 
-Runs bench/formats.py, bench/intake.py, bench/worker.py, bench/memory.py,
+Runs bench/formats.py, bench/fast_paths.py, bench/caches.py, bench/intake.py, bench/worker.py, bench/memory.py,
 bench/topologies.py, bench/policy.py and bench/dashboard.py one after the other (their own output goes to the terminal),
 then replaces what lies between ``<!-- bench:service:start -->`` and
 ``<!-- bench:service:end -->`` in docs/benchmarks.md (the markers are appended at
@@ -271,6 +271,8 @@ def main() -> None:
         json_dir.mkdir(parents=True, exist_ok=True)
         quick = ["--quick"] if args.quick else []
         run("formats.py", *quick)
+        run("fast_paths.py", *quick)
+        run("caches.py", *quick)
         run("intake.py", *quick, "--json", str(json_dir / "intake.json"))
         run("worker.py", *quick, "--json", str(json_dir / "worker.json"))
         run("memory.py", *(["--comments", "1000"] if args.quick else []), "--json", str(json_dir / "memory.json"))
