@@ -333,20 +333,15 @@ class SchemeFinder:
         # Longest first, anchored at the colon: search() returns the leftmost start.
         self.name_before_colon = re.compile("(?:" + "|".join(map(re.escape, names)) + r")\Z")
 
-    def search(self, text: str, position: int, limit: int | None = None, names_from: int | None = None):
-        """``(start, colon)`` of the first ``name:`` whose colon is at or after ``position``
-        (and before ``limit``) and whose name starts at or after ``names_from`` (default:
-        ``position``), or None."""
-        names_from = position if names_from is None else names_from
-        last_chars, longest = self.last_chars, self.longest
-        colon = text.find(":", position, limit)
+    def search(self, text: str, position: int):
+        """``(start, colon)`` of the first ``name:`` starting at or after
+        ``position``, or None."""
+        colon = text.find(":", position)
         while colon >= 0:
-            # name_start, inline: called once per colon, this loop is filter_url's busiest.
-            if colon > names_from and text[colon - 1] in last_chars:
-                name = self.name_before_colon.search(text, max(names_from, colon - longest), colon)
-                if name:
-                    return name.start(), colon
-            colon = text.find(":", colon + 1, limit)
+            start = self.name_start(text, position, colon)
+            if start >= 0:
+                return start, colon
+            colon = text.find(":", colon + 1)
         return None
 
     def name_start(self, text: str, position: int, colon: int) -> int:

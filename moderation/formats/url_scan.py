@@ -133,26 +133,77 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     value to record for each link of that kind, or None to skip the kind.
     ``blocked_starts`` and ``blocked_ends`` hold the sorted, disjoint regions
     nothing may link in (ignored elements' insides), the n-th start with the
-    n-th end; ``schemes`` is the full-URL pass's SchemeFinder.
+    n-th end; schemes is the full-URL pass's SchemeFinder.
 
-    Anchor by anchor instead of chunk by chunk: the leftmost anchor (a ``:`` after a scheme
-    name, an ``@``, a ``www.``) gives the *segment* holding it (:func:`_segment_around`).
-    There the passes run in Drupal's order (:class:`_LinkScan`), each in the gaps the
-    earlier ones left, as Drupal's second pass skips the insides of the first one's
-    ``<a>`` elements. Each search starts past the previous segment: linear time.
+    Anchor by anchor instead of chunk by chunk: the leftmost anchor (a ``:``
+    right after a scheme name, an ``@``, a ``www.``) gives the *segment*
+    holding it (text between tags, outside blocked regions, between escaped
+    delimiters), found with a few searches that start where the previous ones
+    stopped. In that segment the passes run in Drupal's
+    order, each in the gaps the earlier ones left: as Drupal's second pass sees
+    the first pass's links as ``<a>`` elements, whose insides it skips. Every
+    search starts past the previous segment, so a text costs linear time.
+
+    The loop's phases (each marked ``# -- ... --`` below):
+
+    1. the next anchor of each kind, and the leftmost of them;
+    2. the segment ``[low, high)`` holding it (or skip past the tag or blocked
+       region it is in);
+    3. full URLs in the segment;
+    4. e-mail addresses in the gaps those leave;
+    5. ``www.`` addresses in the gaps both leave;
+
+    3-5 each try their quick all-ASCII pattern (``url_matching.quick_answer``,
+    the usual case inline) before the exact :class:`Segment` code. At the end
+    the links are sorted if a later kind came before an earlier one.
+
+    One function on purpose: this is filter_url's hot path, and a split costs
+    a call per anchor. Measured in situ (filter_url inside render, A/B): empty
+    calls where phases 3-5 would be plus one SchemeFinder method for "the next
+    colon after a scheme name" (instead of its two inline copies) cost
+    ~0.7-1.3 us per medium comment and ~2.5-7 us per long one; the method
+    alone ~0.6 us and ~1-4 us.
     """
-    scan = _LinkScan(text, labels, patterns, schemes)
-    links = scan.links
-    find, length = text.find, len(text)
+    url_label, email_label, www_label = labels
+    find, rfind, length = text.find, text.rfind, len(text)
+    # Bound methods, looked up once: each saves an attribute lookup per use.
+    # (Without the full-URL pass, colon is length from the start and these
+    # are never read.)
+    last_chars, name_search, longest_name = (
+        (schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
+        if url_label is not None else (frozenset(), None, 0))
+    last_non_domain_char_match = patterns.last_non_domain_char.match
+    quick_url_match = QUICK_FULL_URL.match
+    quick_email_match = QUICK_EMAIL_DOMAIN.match
+    quick_www_match = QUICK_HOST_AND_TRAIL.match
+    links = []      # (start, end, label, host start, host end), the host for the report
+    plain_schemes = url_label is not None and schemes.plain
+    unsorted = False
+    # The next anchor of each kind at or after ``position`` (``length``: none;
+    # -1: to be looked for). ``colon_name`` is the scheme name's start.
+    colon = -1 if url_label is not None else length
+    colon_name = 0
+    at = -1 if email_label is not None else length
+    www = -1 if www_label is not None else length
     position = 0            # the text before it is done
     next_tag = -1           # the first "<" at or after some point before position
-    # The next anchor of each kind at or after position: -1, to look for; length, none (or
-    # the kind is off). colon_name: where the scheme name before colon starts.
-    colon, at, www = (-1 if label is not None else length for label in labels)
-    colon_name = 0
+    url_measured = email_measured = www_measured = 0   # see url_matching.quick_answer
     while True:
+        # -- the next anchor of each kind, then the leftmost --
         if colon < position:
-            colon_name, colon = schemes.search(text, position) or (0, length)
+            colon = find(":", position)
+            while colon >= 0:
+                # SchemeFinder.search, inline (twice: see the docstring): a
+                # name that ends at the colon and starts at or after position.
+                if colon > position and text[colon - 1] in last_chars:
+                    name = name_search(text, position if position > colon - longest_name
+                                       else colon - longest_name, colon)
+                    if name is not None:
+                        colon_name = name.start()
+                        break
+                colon = find(":", colon + 1)
+            if colon < 0:
+                colon = length
         if at < position:
             at = find("@", position)
             if at < 0:
@@ -161,299 +212,222 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
             www = find("www.", position)
             if www < 0:
                 www = length
-        anchor = min(colon, at, www)
+        anchor = colon if colon < at else at
+        if www < anchor:
+            anchor = www
         if anchor >= length:
-            return scan.links_in_order()
-        low, high, has_ampersand, next_tag = _segment_around(
-            text, anchor, position, blocked_starts, blocked_ends, next_tag)
-        position = high
-        if low < 0:                             # in a tag or a blocked region
+            break
+
+        # -- the segment holding it: not in a tag, a blocked region, a comment --
+        low = position
+        next_blocked = length
+        if blocked_starts:
+            index = bisect_right(blocked_starts, anchor)
+            if index:
+                blocked_end = blocked_ends[index - 1]
+                if anchor < blocked_end:
+                    position = blocked_end
+                    continue
+                if blocked_end > low:
+                    low = blocked_end
+            if index < len(blocked_starts):
+                next_blocked = blocked_starts[index]
+        gt = rfind(">", low, anchor)
+        if gt >= 0:
+            if gt and text[gt - 1] == "<":
+                raise NeedsChunkWalk
+            low = gt + 1                        # a tag's end or a stray ">"
+        if next_tag < low:
+            next_tag = find("<", low)
+            if next_tag < 0:
+                next_tag = length
+        if next_tag < anchor:                   # the anchor is inside that tag
+            position = find(">", anchor) + 1
             continue
-        first = len(links)
-        if colon < high:
-            scan.full_urls(low, high, colon, colon_name, has_ampersand)
-            colon = -1
-        urls_end = len(links)
-        if at < high:
-            scan.emails(low, high, at, first, urls_end)
-            at = -1
-        if www < high:
-            scan.www_addresses(low, high, www, first, urls_end, has_ampersand)
-            www = -1
-
-
-def _segment_around(text: str, anchor: int, position: int, blocked_starts, blocked_ends,
-                    next_tag: int) -> tuple[int, int, bool, int]:
-    """``(low, high, has_ampersand, next_tag)``: the segment ``[low, high)`` holding
-    ``anchor`` (the text before ``position`` is done), whether it holds an "&", and the
-    first "<" at or after some point before ``high`` (kept for the next call). ``low`` is
-    -1 when the anchor is inside a tag or a blocked region: the scan goes on from ``high``.
-    """
-    length = len(text)
-    low, next_blocked = position, length
-    if blocked_starts:
-        index = bisect_right(blocked_starts, anchor)
-        if index:
-            blocked_end = blocked_ends[index - 1]
-            if anchor < blocked_end:
-                return -1, blocked_end, False, next_tag
-            if blocked_end > low:
-                low = blocked_end
-        if index < len(blocked_starts):
-            next_blocked = blocked_starts[index]
-    gt = text.rfind(">", low, anchor)
-    if gt >= 0:
-        if gt and text[gt - 1] == "<":
-            raise NeedsChunkWalk
-        low = gt + 1                            # a tag's end or a stray ">"
-    if next_tag < low:
-        next_tag = text.find("<", low)
-        if next_tag < 0:
-            next_tag = length
-    if next_tag < anchor:                       # the anchor is inside that tag
-        return -1, text.find(">", anchor) + 1, False, next_tag
-    high = next_tag if next_tag < next_blocked else next_blocked
-    ampersand = text.find("&", low, high)
-    if ampersand < 0:
-        return low, high, False, next_tag
-    low, high = _between_escaped_delimiters(text, low, anchor, high, ampersand)
-    return low, high, True, next_tag
-
-
-def _between_escaped_delimiters(text: str, low: int, anchor: int, high: int, ampersand: int) -> tuple[int, int]:
-    """``[low, high)`` narrowed to the escaped delimiters (``&lt;``...) around ``anchor``;
-    ``ampersand`` is the first "&" in it."""
-    if ampersand < anchor:
-        # The last delimiter before the anchor starts at the last "&" that starts one (no
-        # "&" in one); each "&" is looked at once.
-        ampersand = text.rfind("&", low, anchor)
-        while ampersand >= 0:
-            delimiter = ESCAPED_DELIMITER.match(text, ampersand, anchor)
+        high = next_tag if next_tag < next_blocked else next_blocked
+        ampersand = find("&", low, high)
+        has_ampersand = ampersand >= 0
+        if has_ampersand:                       # escaped delimiters cut segments
+            if ampersand < anchor:
+                # The last one before the anchor starts at the last "&" that
+                # starts one (no "&" in one); each "&" is looked at once.
+                ampersand = rfind("&", low, anchor)
+                while ampersand >= 0:
+                    delimiter = ESCAPED_DELIMITER.match(text, ampersand, anchor)
+                    if delimiter:
+                        low = delimiter.end()
+                        break
+                    ampersand = rfind("&", low, ampersand)
+                ampersand = anchor
+            delimiter = ESCAPED_DELIMITER.search(text, ampersand, high)
             if delimiter:
-                low = delimiter.end()
-                break
-            ampersand = text.rfind("&", low, ampersand)
-        ampersand = anchor
-    delimiter = ESCAPED_DELIMITER.search(text, ampersand, high)
-    return low, (delimiter.start() if delimiter else high)
+                high = delimiter.start()
+        position = high
 
+        # -- full URLs in [low, high) --
+        first = len(links)                      # the segment's links start there
+        if colon < high:
+            lower = low             # where the next match may start
+            segment = None          # the exact matcher, made on first need
+            start = colon_name if colon_name >= lower else schemes.name_start(text, lower, colon)
+            while True:
+                search_from = colon + 1
+                if start >= 0:
+                    end = None
+                    if search_from >= url_measured:
+                        match = quick_url_match(text, search_from, high)
+                        if match is not None and (
+                                not has_ampersand or find("&", search_from, match.end()) < 0
+                                or match.end() == high or text[match.end()] not in _IN_REFERENCES):
+                            end = match.end()       # quick_answer's usual answer, inline
+                            url_measured = match.end("run") + 1
+                        else:
+                            end, url_measured = quick_answer(text, match, search_from, high)
+                    host_start = host_end = -1
+                    if end is None:
+                        if segment is None:
+                            segment = Segment(text[low:high], patterns)
+                        end = segment.full_url_end(colon - low)
+                        if end >= 0:
+                            end += low
+                    elif plain_schemes:
+                        # The quick host is the one a browser sees if "/", "?",
+                        # "#" or the end follows it (url_filter._url_host).
+                        host_end = match.end("host")
+                        if ((host_end == end or text[host_end] in "/?#")
+                                and (colon - start != 6
+                                     or text[start:colon].lower() != "mailto")):
+                            host_start = search_from + 2
+                    if end >= 0:
+                        links.append((start, end, url_label, host_start, host_end))
+                        lower = search_from = end
+                    else:
+                        lower = search_from
+                # The next colon after a scheme name that starts at or after
+                # lower: SchemeFinder.search, inline, as in phase 1.
+                start = -1
+                colon = find(":", search_from, high)
+                while colon >= 0:
+                    if colon > lower and text[colon - 1] in last_chars:
+                        name = name_search(text, lower if lower > colon - longest_name
+                                           else colon - longest_name, colon)
+                        if name is not None:
+                            start = name.start()
+                            break
+                    colon = find(":", colon + 1, high)
+                if colon < 0:
+                    break
+            colon = -1                          # looked for again from position
+        url_links_end = len(links)
 
-def _cuts_no_reference(text: str, match: re.Match, start: int, limit: int) -> bool:
-    """True when a quick match surely ends outside any character reference: no "&" in it,
-    or it ends the segment, or the character after it cannot go on a reference (else
-    ``url_matching.quick_answer`` looks closer)."""
-    end = match.end()
-    return text.find("&", start, end) < 0 or end == limit or text[end] not in _IN_REFERENCES
-
-
-class _Gaps:
-    """The gaps that the links ``blocks[block:blocks_end]`` (sorted, disjoint) leave in
-    ``[low, high)``, walked left to right: ``low`` and ``high`` bound the current gap."""
-
-    __slots__ = ("blocks", "block", "blocks_end", "low", "high", "segment_high")
-
-    def __init__(self, blocks: list, block: int, blocks_end: int, low: int, high: int):
-        self.blocks, self.block, self.blocks_end = blocks, block, blocks_end
-        self.segment_high = high
-        self.low = low
-        self.high = blocks[block][0] if block < blocks_end else high
-
-    def move_to(self, anchor: int) -> int:
-        """Skip the links that end at or before ``anchor``; where the scan goes on: ``anchor``
-        in the current gap, else the end of the link ``anchor`` is in."""
-        blocks = self.blocks
-        while self.block < self.blocks_end and blocks[self.block][1] <= anchor:
-            self.low = blocks[self.block][1]
-            self.block += 1
-            self.high = blocks[self.block][0] if self.block < self.blocks_end else self.segment_high
-        return anchor if anchor < self.high else blocks[self.block][1]
-
-
-class _LinkScan:
-    """One :func:`scan_links` call's state: the text, what each kind records, the links so
-    far, and how far each quick pattern has measured (``url_matching.quick_answer``).
-
-    Each phase runs once per segment; inside, the usual link is handled inline, since its
-    loop runs once per link (a call per link costs ~0.1 us, ~5% of filter_url on a long
-    comment), and the exact :class:`Segment` code is made on first need."""
-
-    __slots__ = ("text", "patterns", "schemes", "url_label", "email_label", "www_label",
-                 "plain_schemes", "links", "url_measured", "email_measured", "www_measured",
-                 "unsorted")
-
-    def __init__(self, text: str, labels: tuple, patterns, schemes):
-        self.text = text
-        self.url_label, self.email_label, self.www_label = labels
-        self.patterns = patterns
-        self.schemes = schemes
-        self.plain_schemes = self.url_label is not None and schemes.plain
-        self.links: list[tuple] = []
-        self.url_measured = self.email_measured = self.www_measured = 0
-        self.unsorted = False           # a later kind found before an earlier one in a segment
-
-    def links_in_order(self) -> list[tuple]:
-        if self.unsorted:               # the segments' links, kind after kind
-            self.links.sort()           # by start: links are disjoint
-        return self.links
-
-    # -- full URLs --
-    def full_urls(self, low: int, high: int, colon: int, start: int, has_ampersand: bool) -> None:
-        """The full URLs in ``[low, high)``, from the scheme colon ``colon`` (its name starts
-        at ``start``) on: the usual one by its quick pattern, else :meth:`_full_url_otherwise`."""
-        text, schemes, links, label = self.text, self.schemes, self.links, self.url_label
-        measured, plain = self.url_measured, self.plain_schemes
-        lower = low                     # where the next match may start
-        segment = None                  # the exact matcher, made on first need
-        if start < lower:
-            start = schemes.name_start(text, lower, colon)
-        while colon >= 0:
-            search_from = colon + 1
-            if start >= 0:
-                match = QUICK_FULL_URL.match(text, search_from, high) if search_from >= measured else None
-                if match is not None and (not has_ampersand or _cuts_no_reference(text, match, search_from, high)):
-                    end, measured = match.end(), match.end("run") + 1   # quick_answer's usual answer
-                    # The quick host is the one a browser sees if "/", "?", "#" or the end
-                    # follows it (url_filter._url_host); mailto: has none (6: a name that
-                    # long reads its host from the match).
-                    host_end = match.end("host")
-                    host_start = (colon + 3 if plain and colon - start != 6
-                                  and (host_end == end or text[host_end] in "/?#") else -1)
-                else:
-                    end, measured, segment, host_start, host_end = self._full_url_otherwise(
-                        start, colon, low, high, match, measured, segment)
-                if end >= 0:
-                    links.append((start, end, label, host_start, host_end))
-                    search_from = end
-                lower = search_from
-            start, colon = schemes.search(text, search_from, high, lower) or _NONE_FOUND
-        self.url_measured = measured
-
-    def _full_url_otherwise(self, start: int, colon: int, low: int, high: int, match, measured: int, segment):
-        """``(end or -1, measured, segment, host start, host end)`` of the full URL at ``start``
-        where the usual answer is not at hand: a quick match to check against character
-        references (``quick_answer``), or none (before ``measured``, or no quick match), where
-        the exact :class:`Segment` code decides."""
-        text = self.text
-        end = None
-        if colon + 1 >= measured:
-            end, measured = quick_answer(text, match, colon + 1, high)
-        if end is not None:
-            host_start, host_end = _url_host(text, match, start, colon, end) if self.plain_schemes else _NO_HOST
-            return end, measured, segment, host_start, host_end
-        segment = segment or Segment(text[low:high], self.patterns)
-        end = segment.full_url_end(colon - low)
-        return (end + low if end >= 0 else -1), measured, segment, -1, -1
-
-    # -- e-mail addresses, in the gaps the full URLs leave --
-    def emails(self, low: int, high: int, at: int, first: int, urls_end: int) -> None:
-        """The e-mail addresses in ``[low, high)`` from the ``@`` at ``at`` on, outside the full
-        URLs ``links[first:urls_end]``."""
-        text, links, label = self.text, self.links, self.email_label
-        gaps = _Gaps(links, first, urls_end, low, high) if urls_end > first else None
-        gap_low, gap_high = (low, high) if gaps is None else (gaps.low, gaps.high)
-        lower = low                     # where the next address may start
-        segment = None
-        while at >= 0:
-            search_from = at + 1
-            if gaps is not None:
-                search_from = gaps.move_to(at) + 1
-                if gaps.low != gap_low:
-                    lower = gap_low = gaps.low
-                    gap_high, segment = gaps.high, None
-            if search_from == at + 1:   # the "@" is in a gap
-                start, end, segment = self._email(at, lower, gap_low, gap_high, segment)
-                if end >= 0:
-                    links.append((start, end, label, search_from, end))
-                    lower = search_from = end
-            at = text.find("@", search_from, high)
-        if first < urls_end < len(links):
-            self.unsorted = True        # e-mail addresses after full URLs
-
-    def _email(self, at: int, lower: int, gap_low: int, gap_high: int, segment):
-        """``(start, end or -1, segment)`` of the e-mail address around the ``@`` at ``at``."""
-        text, patterns = self.text, self.patterns
-        # The usual domain first: it implies email_at's necessary condition, which only the
-        # rest must pass. (A quick host has no "&", so it can never cut a reference.)
-        end = None
-        if at + 1 >= self.email_measured:
-            match = QUICK_EMAIL_DOMAIN.match(text, at + 1, gap_high)
-            if match is not None:
-                end, self.email_measured = match.end(), match.end("run") + 1
-            else:
-                end, self.email_measured = quick_answer(text, match, at + 1, gap_high)
-        start = at
-        if end is not None or patterns.email_at.match(text, at):   # url_matching.local_part_start
-            window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
-            boundary = patterns.last_non_domain_char.match(text, window, at)
-            start = boundary.end() if boundary else window
-        if start >= at:
-            return start, -1, segment
-        if end is None:
-            segment = segment or Segment(text[gap_low:gap_high], patterns)
-            end = segment.domain_end(at + 1 - gap_low, prefix_required=True)
-            end = end + gap_low if end >= 0 else -1
-        return start, end, segment
-
-    # -- www. addresses, in the gaps the earlier links leave --
-    def www_addresses(self, low: int, high: int, www: int, first: int, urls_end: int, has_ampersand: bool) -> None:
-        """The ``www.`` addresses in ``[low, high)`` from ``www`` on, outside the links
-        ``links[first:]``."""
-        text, links, label = self.text, self.links, self.www_label
-        links_start = len(links)
-        if first < urls_end < links_start:      # full URLs, then e-mail addresses: in order
-            gaps = _Gaps(sorted(links[first:]), 0, links_start - first, low, high)
-        else:
-            gaps = _Gaps(links, first, links_start, low, high)
-        segment = None                  # the exact matcher for the current gap
-        while www >= 0:
-            search_from = www + 1
-            if links_start > first:
-                gap_low = gaps.low
-                search_from = gaps.move_to(www) + 1
-                if gaps.low != gap_low:
+        # -- e-mail addresses, in the gaps between those --
+        if at < high:
+            block = first                       # the first full URL not before the gap
+            gap_low = lower = low
+            gap_high = links[first][0] if first < url_links_end else high
+            segment = None
+            while True:
+                while block < url_links_end and links[block][1] <= at:
+                    gap_low = lower = links[block][1]
+                    block += 1
+                    gap_high = links[block][0] if block < url_links_end else high
                     segment = None
-            if search_from == www + 1 and www + 4 < gaps.high:  # "www." and a host character, in a gap
-                end, host_start, host_end, segment = self._www_address(www, gaps, segment, has_ampersand)
-                if end >= 0:
-                    links.append((www, end, label, host_start, host_end))
-                    search_from = end
-            www = text.find("www.", search_from, high)
-        if first < links_start < len(links):
-            self.unsorted = True        # www. addresses after other links
+                search_from = at + 1
+                if at >= gap_high:              # inside a full URL
+                    search_from = links[block][1]
+                else:
+                    # The usual domain first: it implies email_at's necessary
+                    # condition, which only the rest must pass.
+                    end = None
+                    if search_from >= email_measured:
+                        match = quick_email_match(text, search_from, gap_high)
+                        # A quick host has no "&" (no path either), so it can
+                        # never cut a character reference.
+                        if match is not None:
+                            end = match.end()
+                            email_measured = match.end("run") + 1
+                        else:
+                            end, email_measured = quick_answer(
+                                text, match, search_from, gap_high)
+                    # url_matching.local_part_start, inline.
+                    start = at
+                    if end is not None or patterns.email_at.match(text, at):
+                        window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
+                        boundary = last_non_domain_char_match(text, window, at)
+                        start = boundary.end() if boundary else window
+                    if start < at:
+                        if end is None:
+                            if segment is None:
+                                segment = Segment(text[gap_low:gap_high], patterns)
+                            end = segment.domain_end(search_from - gap_low, prefix_required=True)
+                            if end >= 0:
+                                end += gap_low
+                        if end >= 0:
+                            links.append((start, end, email_label, search_from, end))
+                            lower = search_from = end
+                at = find("@", search_from, high)
+                if at < 0:
+                    break
+            at = -1
+            if first < url_links_end < len(links):
+                unsorted = True                 # e-mail addresses after full URLs
 
-    def _www_address(self, www: int, gaps: _Gaps, segment, has_ampersand: bool):
-        """``(end or -1, host start, host end, segment)`` of the ``www.`` address at ``www``."""
-        text, quick_start = self.text, www + 4
-        if quick_start >= self.www_measured:
-            match = QUICK_HOST_AND_TRAIL.match(text, quick_start, gaps.high)
-            if match is not None and (not has_ampersand or _cuts_no_reference(text, match, quick_start, gaps.high)):
-                end, self.www_measured = match.end(), match.end("run") + 1
+        # -- www. addresses, in the gaps between those --
+        if www < high:
+            blocks_end = www_links_start = len(links)
+            if first < url_links_end < blocks_end:
+                blocks, block, blocks_end = sorted(links[first:]), 0, blocks_end - first
             else:
-                end, self.www_measured = quick_answer(text, match, quick_start, gaps.high)
-            if end is not None:
-                return (end, *_url_host(text, match, www, -1, end), segment)
-        segment = segment or Segment(text[gaps.low:gaps.high], self.patterns)
-        end = segment.domain_end(quick_start - gaps.low, prefix_required=False)
-        return (segment.trail_end(end) + gaps.low if end >= 0 else -1), -1, -1, segment
-
-
-_NO_HOST = (-1, -1)
-_NONE_FOUND = (-1, -1)
-
-
-def _url_host(text: str, match: re.Match, start: int, colon: int, end: int) -> tuple[int, int]:
-    """``(host start, host end)`` for the report from a quick match: the quick host is the
-    one a browser sees if "/", "?", "#" or the end follows it (url_filter._url_host), and a
-    mailto: link has none; ``(-1, host end)`` where the pass must decode the match instead.
-    ``colon`` is the scheme's colon, -1 for a www. address (its host starts at ``start``)."""
-    host_end = match.end("host")
-    if host_end != end and text[host_end] not in "/?#":
-        return -1, host_end
-    if colon < 0:
-        return start, host_end
-    if colon - start == 6 and text[start:colon].lower() == "mailto":
-        return -1, host_end
-    return colon + 3, host_end
+                blocks, block = links, first
+            gap_low = low
+            gap_high = blocks[block][0] if block < blocks_end else high
+            segment = None
+            while True:
+                while block < blocks_end and blocks[block][1] <= www:
+                    gap_low = blocks[block][1]
+                    block += 1
+                    gap_high = blocks[block][0] if block < blocks_end else high
+                    segment = None
+                search_from = www + 1
+                if www >= gap_high:             # inside an earlier link
+                    search_from = blocks[block][1]
+                elif www + 4 < gap_high:        # "www." and a host character, in the gap
+                    # (a "www." without one has no host: domain_end says so)
+                    quick_start = www + 4
+                    end = None
+                    host_start = host_end = -1
+                    if quick_start >= www_measured:
+                        match = quick_www_match(text, quick_start, gap_high)
+                        if match is not None and (
+                                not has_ampersand or find("&", quick_start, match.end()) < 0
+                                or match.end() == gap_high
+                                or text[match.end()] not in _IN_REFERENCES):
+                            end = match.end()
+                            www_measured = match.end("run") + 1
+                        else:
+                            end, www_measured = quick_answer(text, match, quick_start, gap_high)
+                        if end is not None:
+                            host_end = match.end("host")
+                            if host_end == end or text[host_end] in "/?#":
+                                host_start = www
+                    if end is None:
+                        if segment is None:
+                            segment = Segment(text[gap_low:gap_high], patterns)
+                        end = segment.domain_end(quick_start - gap_low, prefix_required=False)
+                        if end >= 0:
+                            end = segment.trail_end(end) + gap_low
+                    if end >= 0:
+                        links.append((www, end, www_label, host_start, host_end))
+                        search_from = end
+                www = find("www.", search_from, high)
+                if www < 0:
+                    break
+            www = -1
+            if first < www_links_start < len(links):
+                unsorted = True                 # www. addresses after other links
+    if unsorted:    # the segments' links, kind after kind
+        links.sort()    # by start: links are disjoint
+    return links
 
 
 # --- The chunk walk, for texts that are not scannable. ---
