@@ -6,12 +6,13 @@ the chunks inside ``<a>``, ``<code>``, ``<pre>``, ``<script>`` and ``<style>``,
 and matches inside each remaining chunk; we also cut chunks at escaped
 delimiters (``&lt;``...), so a chunk is made of *segments*.
 
-:func:`scan_links` answers the same questions per *anchor* (a ``:`` after a
-scheme name, an ``@``, a ``www.``) instead of per chunk: anchors are rare, and
-a 20 KB comment has hundreds of tags. It works on the original text for all
-three passes at once, segment by segment, each pass in the gaps the earlier
-passes' links leave. That is exact when :func:`scannable` holds; otherwise
-:func:`map_linkable_chunks` walks the chunks one by one, as Drupal does.
+:func:`scan_links` (a fast path: ``fast_paths.ANCHOR_SCAN``) answers the same
+questions per *anchor* (a ``:`` after a scheme name, an ``@``, a ``www.``)
+instead of per chunk: anchors are rare, and a 20 KB comment has hundreds of
+tags. It works on the original text, pass after pass, each pass outside the
+links the earlier ones made. That is exact when :func:`scannable` holds;
+otherwise :func:`map_linkable_chunks` walks the chunks one by one, as Drupal
+does (the exact implementation).
 """
 import re
 from bisect import bisect_right
@@ -133,301 +134,256 @@ def scan_links(text: str, labels: tuple, blocked_starts, blocked_ends, patterns,
     value to record for each link of that kind, or None to skip the kind.
     ``blocked_starts`` and ``blocked_ends`` hold the sorted, disjoint regions
     nothing may link in (ignored elements' insides), the n-th start with the
-    n-th end; schemes is the full-URL pass's SchemeFinder.
+    n-th end; ``schemes`` is the full-URL pass's SchemeFinder.
 
-    Anchor by anchor instead of chunk by chunk: the leftmost anchor (a ``:``
-    right after a scheme name, an ``@``, a ``www.``) gives the *segment*
-    holding it (text between tags, outside blocked regions, between escaped
-    delimiters), found with a few searches that start where the previous ones
-    stopped. In that segment the passes run in Drupal's
-    order, each in the gaps the earlier ones left: as Drupal's second pass sees
-    the first pass's links as ``<a>`` elements, whose insides it skips. Every
-    search starts past the previous segment, so a text costs linear time.
-
-    The loop's phases (each marked ``# -- ... --`` below):
-
-    1. the next anchor of each kind, and the leftmost of them;
-    2. the segment ``[low, high)`` holding it (or skip past the tag or blocked
-       region it is in);
-    3. full URLs in the segment;
-    4. e-mail addresses in the gaps those leave;
-    5. ``www.`` addresses in the gaps both leave;
-
-    3-5 each try their quick all-ASCII pattern (``url_matching.quick_answer``,
-    the usual case inline) before the exact :class:`Segment` code. At the end
-    the links are sorted if a later kind came before an earlier one.
-
-    One function on purpose: this is filter_url's hot path, and a split costs
-    a call per anchor. Measured in situ (filter_url inside render, A/B): empty
-    calls where phases 3-5 would be plus one SchemeFinder method for "the next
-    colon after a scheme name" (instead of its two inline copies) cost
-    ~0.7-1.3 us per medium comment and ~2.5-7 us per long one; the method
-    alone ~0.6 us and ~1-4 us.
+    Pass after pass, as Drupal, but anchor by anchor: each pass finds its next
+    anchor (a ``:`` after a scheme name, an ``@``, a ``www.``) in the original
+    text, and the *segment* holding it (:func:`_segment_around`) only when the
+    anchor is past the current one. The earlier passes' links are blocked
+    regions for the later ones, as Drupal's second pass skips the insides of the
+    first one's ``<a>`` elements. Each search starts where the previous one
+    stopped: linear time.
     """
     url_label, email_label, www_label = labels
-    find, rfind, length = text.find, text.rfind, len(text)
-    # Bound methods, looked up once: each saves an attribute lookup per use.
-    # (Without the full-URL pass, colon is length from the start and these
-    # are never read.)
-    last_chars, name_search, longest_name = (
-        (schemes.last_chars, schemes.name_before_colon.search, schemes.longest)
-        if url_label is not None else (frozenset(), None, 0))
-    last_non_domain_char_match = patterns.last_non_domain_char.match
-    quick_url_match = QUICK_FULL_URL.match
-    quick_email_match = QUICK_EMAIL_DOMAIN.match
-    quick_www_match = QUICK_HOST_AND_TRAIL.match
-    links = []      # (start, end, label, host start, host end), the host for the report
-    plain_schemes = url_label is not None and schemes.plain
-    unsorted = False
-    # The next anchor of each kind at or after ``position`` (``length``: none;
-    # -1: to be looked for). ``colon_name`` is the scheme name's start.
-    colon = -1 if url_label is not None else length
-    colon_name = 0
-    at = -1 if email_label is not None else length
-    www = -1 if www_label is not None else length
-    position = 0            # the text before it is done
-    next_tag = -1           # the first "<" at or after some point before position
-    url_measured = email_measured = www_measured = 0   # see url_matching.quick_answer
-    while True:
-        # -- the next anchor of each kind, then the leftmost --
-        if colon < position:
-            colon = find(":", position)
-            while colon >= 0:
-                # SchemeFinder.search, inline (twice: see the docstring): a
-                # name that ends at the colon and starts at or after position.
-                if colon > position and text[colon - 1] in last_chars:
-                    name = name_search(text, position if position > colon - longest_name
-                                       else colon - longest_name, colon)
-                    if name is not None:
-                        colon_name = name.start()
-                        break
-                colon = find(":", colon + 1)
-            if colon < 0:
-                colon = length
-        if at < position:
-            at = find("@", position)
-            if at < 0:
-                at = length
-        if www < position:
-            www = find("www.", position)
-            if www < 0:
-                www = length
-        anchor = colon if colon < at else at
-        if www < anchor:
-            anchor = www
-        if anchor >= length:
-            break
+    urls = (_full_urls(text, url_label, schemes, patterns, (blocked_starts, blocked_ends))
+            if url_label is not None else [])
+    emails = (_emails(text, email_label, patterns, _blocked_with(blocked_starts, blocked_ends, urls))
+              if email_label is not None and "@" in text else [])
+    links = _in_order(urls, emails)
+    wwws = (_www_addresses(text, www_label, patterns, _blocked_with(blocked_starts, blocked_ends, links))
+            if www_label is not None and "www." in text else [])
+    return _in_order(links, wwws)
 
-        # -- the segment holding it: not in a tag, a blocked region, a comment --
-        low = position
-        next_blocked = length
-        if blocked_starts:
-            index = bisect_right(blocked_starts, anchor)
-            if index:
-                blocked_end = blocked_ends[index - 1]
-                if anchor < blocked_end:
-                    position = blocked_end
-                    continue
-                if blocked_end > low:
-                    low = blocked_end
-            if index < len(blocked_starts):
-                next_blocked = blocked_starts[index]
-        gt = rfind(">", low, anchor)
-        if gt >= 0:
-            if gt and text[gt - 1] == "<":
-                raise NeedsChunkWalk
-            low = gt + 1                        # a tag's end or a stray ">"
-        if next_tag < low:
-            next_tag = find("<", low)
-            if next_tag < 0:
-                next_tag = length
-        if next_tag < anchor:                   # the anchor is inside that tag
-            position = find(">", anchor) + 1
-            continue
-        high = next_tag if next_tag < next_blocked else next_blocked
-        ampersand = find("&", low, high)
-        has_ampersand = ampersand >= 0
-        if has_ampersand:                       # escaped delimiters cut segments
-            if ampersand < anchor:
-                # The last one before the anchor starts at the last "&" that
-                # starts one (no "&" in one); each "&" is looked at once.
-                ampersand = rfind("&", low, anchor)
-                while ampersand >= 0:
-                    delimiter = ESCAPED_DELIMITER.match(text, ampersand, anchor)
-                    if delimiter:
-                        low = delimiter.end()
-                        break
-                    ampersand = rfind("&", low, ampersand)
-                ampersand = anchor
-            delimiter = ESCAPED_DELIMITER.search(text, ampersand, high)
+
+def _in_order(links: list, more: list) -> list:
+    """Two sorted lists of disjoint links as one (timsort merges the two runs)."""
+    if not more:
+        return links
+    return sorted(links + more) if links else more
+
+
+def _blocked_with(blocked_starts, blocked_ends, links: list) -> tuple[list, list]:
+    """The blocked regions and the links (sorted, disjoint; a link is never inside a
+    blocked region) as one sorted pair of lists: a later pass links in neither."""
+    if not links:
+        return blocked_starts, blocked_ends
+    if not blocked_starts:
+        return [link[0] for link in links], [link[1] for link in links]
+    regions = sorted([*zip(blocked_starts, blocked_ends), *((link[0], link[1]) for link in links)])
+    return [start for start, _ in regions], [end for _, end in regions]
+
+
+def _segment_around(text: str, anchor: int, position: int, blocked: tuple,
+                    next_tag: int) -> tuple[int, int, bool, int]:
+    """``(low, high, has_ampersand, next_tag)``: the segment ``[low, high)`` holding
+    ``anchor`` (the text before ``position`` is done), whether it holds an "&", and the
+    first "<" at or after some point before ``high`` (kept for the next call). ``low`` is
+    -1 when the anchor is inside a tag or a blocked region: the pass goes on from ``high``.
+    """
+    length = len(text)
+    low, next_blocked = position, length
+    blocked_starts, blocked_ends = blocked
+    if blocked_starts:
+        index = bisect_right(blocked_starts, anchor)
+        if index:
+            blocked_end = blocked_ends[index - 1]
+            if anchor < blocked_end:
+                return -1, blocked_end, False, next_tag
+            if blocked_end > low:
+                low = blocked_end
+        if index < len(blocked_starts):
+            next_blocked = blocked_starts[index]
+    gt = text.rfind(">", low, anchor)
+    if gt >= 0:
+        if gt and text[gt - 1] == "<":
+            raise NeedsChunkWalk
+        low = gt + 1                            # a tag's end or a stray ">"
+    if next_tag < low:
+        next_tag = text.find("<", low)
+        if next_tag < 0:
+            next_tag = length
+    if next_tag < anchor:                       # the anchor is inside that tag
+        return -1, text.find(">", anchor) + 1, False, next_tag
+    high = next_tag if next_tag < next_blocked else next_blocked
+    ampersand = text.find("&", low, high)
+    if ampersand < 0:
+        return low, high, False, next_tag
+    low, high = _between_escaped_delimiters(text, low, anchor, high, ampersand)
+    return low, high, True, next_tag
+
+
+def _between_escaped_delimiters(text: str, low: int, anchor: int, high: int, ampersand: int) -> tuple[int, int]:
+    """``[low, high)`` narrowed to the escaped delimiters (``&lt;``...) around ``anchor``;
+    ``ampersand`` is the first "&" in it."""
+    if ampersand < anchor:
+        # The last delimiter before the anchor starts at the last "&" that starts one (no
+        # "&" in one); each "&" is looked at once.
+        ampersand = text.rfind("&", low, anchor)
+        while ampersand >= 0:
+            delimiter = ESCAPED_DELIMITER.match(text, ampersand, anchor)
             if delimiter:
-                high = delimiter.start()
-        position = high
+                low = delimiter.end()
+                break
+            ampersand = text.rfind("&", low, ampersand)
+        ampersand = anchor
+    delimiter = ESCAPED_DELIMITER.search(text, ampersand, high)
+    return low, (delimiter.start() if delimiter else high)
 
-        # -- full URLs in [low, high) --
-        first = len(links)                      # the segment's links start there
-        if colon < high:
-            lower = low             # where the next match may start
-            segment = None          # the exact matcher, made on first need
-            start = colon_name if colon_name >= lower else schemes.name_start(text, lower, colon)
-            while True:
-                search_from = colon + 1
-                if start >= 0:
-                    end = None
-                    if search_from >= url_measured:
-                        match = quick_url_match(text, search_from, high)
-                        if match is not None and (
-                                not has_ampersand or find("&", search_from, match.end()) < 0
-                                or match.end() == high or text[match.end()] not in _IN_REFERENCES):
-                            end = match.end()       # quick_answer's usual answer, inline
-                            url_measured = match.end("run") + 1
-                        else:
-                            end, url_measured = quick_answer(text, match, search_from, high)
-                    host_start = host_end = -1
-                    if end is None:
-                        if segment is None:
-                            segment = Segment(text[low:high], patterns)
-                        end = segment.full_url_end(colon - low)
-                        if end >= 0:
-                            end += low
-                    elif plain_schemes:
-                        # The quick host is the one a browser sees if "/", "?",
-                        # "#" or the end follows it (url_filter._url_host).
-                        host_end = match.end("host")
-                        if ((host_end == end or text[host_end] in "/?#")
-                                and (colon - start != 6
-                                     or text[start:colon].lower() != "mailto")):
-                            host_start = search_from + 2
-                    if end >= 0:
-                        links.append((start, end, url_label, host_start, host_end))
-                        lower = search_from = end
-                    else:
-                        lower = search_from
-                # The next colon after a scheme name that starts at or after
-                # lower: SchemeFinder.search, inline, as in phase 1.
-                start = -1
-                colon = find(":", search_from, high)
-                while colon >= 0:
-                    if colon > lower and text[colon - 1] in last_chars:
-                        name = name_search(text, lower if lower > colon - longest_name
-                                           else colon - longest_name, colon)
-                        if name is not None:
-                            start = name.start()
-                            break
-                    colon = find(":", colon + 1, high)
-                if colon < 0:
-                    break
-            colon = -1                          # looked for again from position
-        url_links_end = len(links)
 
-        # -- e-mail addresses, in the gaps between those --
-        if at < high:
-            block = first                       # the first full URL not before the gap
-            gap_low = lower = low
-            gap_high = links[first][0] if first < url_links_end else high
-            segment = None
-            while True:
-                while block < url_links_end and links[block][1] <= at:
-                    gap_low = lower = links[block][1]
-                    block += 1
-                    gap_high = links[block][0] if block < url_links_end else high
-                    segment = None
-                search_from = at + 1
-                if at >= gap_high:              # inside a full URL
-                    search_from = links[block][1]
+def _cuts_no_reference(text: str, match: re.Match, start: int, limit: int) -> bool:
+    """True when a quick match surely ends outside any character reference: no "&" in it,
+    or it ends the segment, or the character after it cannot go on a reference (else
+    ``url_matching.quick_answer`` looks closer)."""
+    end = match.end()
+    return text.find("&", start, end) < 0 or end == limit or text[end] not in _IN_REFERENCES
+
+
+# --- the passes: in each, the usual link is handled inline (its loop runs once per
+# link, where a call costs ~0.1 us), and the exact Segment code is made on first need.
+
+def _full_urls(text: str, label, schemes, patterns, blocked: tuple) -> list:
+    """Drupal's first pass: the full URLs, left to right."""
+    links = []
+    last_chars, name_search, longest = schemes.last_chars, schemes.name_before_colon.search, schemes.longest
+    plain = schemes.plain
+    low = high = lower = measured = 0   # the segment [low, high); lower: where a URL may start
+    next_tag, has_ampersand, segment = -1, False, None
+    colon = text.find(":")
+    while colon >= 0:
+        search_from = colon + 1
+        if text[colon - 1:colon] in last_chars:     # maybe after a scheme name
+            if colon >= high:                       # a new segment
+                low, high, has_ampersand, next_tag = _segment_around(text, colon, high, blocked, next_tag)
+                lower, segment = low, None
+            # SchemeFinder.name_start, inline: the leftmost name ending at the colon, starting at
+            # or after lower (none in a tag or a blocked region: low is -1 there).
+            name = (name_search(text, lower if lower > colon - longest else colon - longest, colon)
+                    if colon > lower >= 0 else None)
+            if name is not None:
+                match = QUICK_FULL_URL.match(text, search_from, high) if search_from >= measured else None
+                if match is not None and (not has_ampersand or _cuts_no_reference(text, match, search_from, high)):
+                    end, measured = match.end(), match.end("run") + 1   # quick_answer's usual answer
+                    host_start, host_end = _url_host(text, match, name.start(), colon, end) if plain else _NO_HOST
                 else:
-                    # The usual domain first: it implies email_at's necessary
-                    # condition, which only the rest must pass.
-                    end = None
-                    if search_from >= email_measured:
-                        match = quick_email_match(text, search_from, gap_high)
-                        # A quick host has no "&" (no path either), so it can
-                        # never cut a character reference.
-                        if match is not None:
-                            end = match.end()
-                            email_measured = match.end("run") + 1
-                        else:
-                            end, email_measured = quick_answer(
-                                text, match, search_from, gap_high)
-                    # url_matching.local_part_start, inline.
-                    start = at
-                    if end is not None or patterns.email_at.match(text, at):
-                        window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
-                        boundary = last_non_domain_char_match(text, window, at)
-                        start = boundary.end() if boundary else window
-                    if start < at:
-                        if end is None:
-                            if segment is None:
-                                segment = Segment(text[gap_low:gap_high], patterns)
-                            end = segment.domain_end(search_from - gap_low, prefix_required=True)
-                            if end >= 0:
-                                end += gap_low
-                        if end >= 0:
-                            links.append((start, end, email_label, search_from, end))
-                            lower = search_from = end
-                at = find("@", search_from, high)
-                if at < 0:
-                    break
-            at = -1
-            if first < url_links_end < len(links):
-                unsorted = True                 # e-mail addresses after full URLs
-
-        # -- www. addresses, in the gaps between those --
-        if www < high:
-            blocks_end = www_links_start = len(links)
-            if first < url_links_end < blocks_end:
-                blocks, block, blocks_end = sorted(links[first:]), 0, blocks_end - first
-            else:
-                blocks, block = links, first
-            gap_low = low
-            gap_high = blocks[block][0] if block < blocks_end else high
-            segment = None
-            while True:
-                while block < blocks_end and blocks[block][1] <= www:
-                    gap_low = blocks[block][1]
-                    block += 1
-                    gap_high = blocks[block][0] if block < blocks_end else high
-                    segment = None
-                search_from = www + 1
-                if www >= gap_high:             # inside an earlier link
-                    search_from = blocks[block][1]
-                elif www + 4 < gap_high:        # "www." and a host character, in the gap
-                    # (a "www." without one has no host: domain_end says so)
-                    quick_start = www + 4
-                    end = None
-                    host_start = host_end = -1
-                    if quick_start >= www_measured:
-                        match = quick_www_match(text, quick_start, gap_high)
-                        if match is not None and (
-                                not has_ampersand or find("&", quick_start, match.end()) < 0
-                                or match.end() == gap_high
-                                or text[match.end()] not in _IN_REFERENCES):
-                            end = match.end()
-                            www_measured = match.end("run") + 1
-                        else:
-                            end, www_measured = quick_answer(text, match, quick_start, gap_high)
-                        if end is not None:
-                            host_end = match.end("host")
-                            if host_end == end or text[host_end] in "/?#":
-                                host_start = www
-                    if end is None:
-                        if segment is None:
-                            segment = Segment(text[gap_low:gap_high], patterns)
-                        end = segment.domain_end(quick_start - gap_low, prefix_required=False)
-                        if end >= 0:
-                            end = segment.trail_end(end) + gap_low
-                    if end >= 0:
-                        links.append((www, end, www_label, host_start, host_end))
-                        search_from = end
-                www = find("www.", search_from, high)
-                if www < 0:
-                    break
-            www = -1
-            if first < www_links_start < len(links):
-                unsorted = True                 # www. addresses after other links
-    if unsorted:    # the segments' links, kind after kind
-        links.sort()    # by start: links are disjoint
+                    end, measured, segment, host_start, host_end = _full_url_otherwise(
+                        text, patterns, schemes, name.start(), colon, low, high, match, measured, segment)
+                if end >= 0:
+                    links.append((name.start(), end, label, host_start, host_end))
+                    search_from = end
+                lower = search_from
+        colon = text.find(":", search_from)
     return links
+
+
+def _full_url_otherwise(text: str, patterns, schemes, start: int, colon: int, low: int, high: int,
+                        match, measured: int, segment):
+    """``(end or -1, measured, segment, host start, host end)`` of the full URL at ``start``
+    where the usual answer is not at hand: a quick match to check against character
+    references (``quick_answer``), or none (before ``measured``, or no quick match), where
+    the exact :class:`Segment` code decides."""
+    end = None
+    if colon + 1 >= measured:
+        end, measured = quick_answer(text, match, colon + 1, high)
+    if end is not None:
+        host_start, host_end = _url_host(text, match, start, colon, end) if schemes.plain else _NO_HOST
+        return end, measured, segment, host_start, host_end
+    segment = segment or Segment(text[low:high], patterns)
+    end = segment.full_url_end(colon - low)
+    return (end + low if end >= 0 else -1), measured, segment, -1, -1
+
+
+def _emails(text: str, label, patterns, blocked: tuple) -> list:
+    """Drupal's second pass: the e-mail addresses outside the full URLs (blocked)."""
+    links = []
+    email_at, last_non_domain_char = patterns.email_at.match, patterns.last_non_domain_char.match
+    low = high = lower = measured = 0   # the segment [low, high); lower: where an address may start
+    next_tag, segment = -1, None
+    at = text.find("@")
+    while at >= 0:
+        if at >= high:                          # a new segment
+            low, high, _, next_tag = _segment_around(text, at, high, blocked, next_tag)
+            lower, segment = low, None
+            if low < 0:                         # in a tag or a blocked region
+                at = text.find("@", high)
+                continue
+        # The usual domain first: it implies email_at's necessary condition, which only the
+        # rest must pass. (A quick host has no "&", so it can never cut a reference.)
+        end = None
+        if at + 1 >= measured:
+            match = QUICK_EMAIL_DOMAIN.match(text, at + 1, high)
+            end, measured = ((match.end(), match.end("run") + 1) if match is not None
+                             else quick_answer(text, match, at + 1, high))
+        start = at
+        if end is not None or email_at(text, at):   # url_matching.local_part_start, inline
+            window = at - MAX_LOCAL_PART if at - MAX_LOCAL_PART > lower else lower
+            boundary = last_non_domain_char(text, window, at)
+            start = boundary.end() if boundary else window
+        if start < at and end is None:
+            end, segment = _exact_end(text, patterns, segment, low, high, at + 1, True)
+        if start < at and end >= 0:
+            links.append((start, end, label, at + 1, end))
+            lower = end
+        at = text.find("@", lower if lower > at else at + 1)
+    return links
+
+
+def _www_addresses(text: str, label, patterns, blocked: tuple) -> list:
+    """Drupal's third pass: the ``www.`` addresses outside the earlier links (blocked)."""
+    links = []
+    high = measured = 0                 # the segment ends at high
+    next_tag, has_ampersand, segment = -1, False, None
+    www = text.find("www.")
+    while www >= 0:
+        if www >= high:                         # a new segment
+            low, high, has_ampersand, next_tag = _segment_around(text, www, high, blocked, next_tag)
+            segment = None
+            if low < 0:                         # in a tag or a blocked region
+                www = text.find("www.", high)
+                continue
+        end = None
+        if www + 4 < high and www + 4 >= measured:  # "www." and a host character: try the quick way
+            match = QUICK_HOST_AND_TRAIL.match(text, www + 4, high)
+            if match is not None and (not has_ampersand or _cuts_no_reference(text, match, www + 4, high)):
+                end, measured = match.end(), match.end("run") + 1
+            else:
+                end, measured = quick_answer(text, match, www + 4, high)
+        if end is not None:
+            links.append((www, end, label, *_url_host(text, match, www, -1, end)))
+        elif www + 4 < high:                    # (without a host character, no address)
+            end, segment = _exact_end(text, patterns, segment, low, high, www + 4, False)
+            if end >= 0:
+                links.append((www, end, label, -1, -1))
+        www = text.find("www.", end if end is not None and end >= 0 else www + 1)
+    return links
+
+
+def _exact_end(text: str, patterns, segment, low: int, high: int, host_start: int, email: bool):
+    """``(end or -1, segment)``: the end of the e-mail domain (``email``) or ``www.``
+    address whose host starts at ``host_start``, by the exact :class:`Segment` code for
+    ``[low, high)`` (``segment``, made here on first need)."""
+    segment = segment or Segment(text[low:high], patterns)
+    end = segment.domain_end(host_start - low, prefix_required=email)
+    if end >= 0 and not email:
+        end = segment.trail_end(end)
+    return (end + low if end >= 0 else -1), segment
+
+
+_NO_HOST = (-1, -1)
+
+
+def _url_host(text: str, match: re.Match, start: int, colon: int, end: int) -> tuple[int, int]:
+    """``(host start, host end)`` for the report from a quick match: the quick host is the
+    one a browser sees if "/", "?", "#" or the end follows it (url_filter._url_host), and a
+    mailto: link has none; ``(-1, host end)`` where the pass must decode the match instead.
+    ``colon`` is the scheme's colon, -1 for a www. address (its host starts at ``start``)."""
+    host_end = match.end("host")
+    if host_end != end and text[host_end] not in "/?#":
+        return -1, host_end
+    if colon < 0:
+        return start, host_end
+    if colon - start == 6 and text[start:colon].lower() == "mailto":
+        return -1, host_end
+    return colon + 3, host_end
 
 
 # --- The chunk walk, for texts that are not scannable. ---

@@ -8,13 +8,7 @@ FORMATS = Path(__file__).resolve().parents[2] / "moderation" / "formats"
 MAX_COMPLEXITY = 15
 MAX_LINES = 60
 # name -> why it stays as it is (measured; see docs/benchmarks.md, issue #13).
-EXCEPTIONS = {
-    "url_scan.scan_links": "a fast path (fast_paths.ANCHOR_SCAN, worth 1.55-1.70x on the mixed corpus), not "
-                           "an exact implementation. Split two ways (branches wip/url-scan-split and "
-                           "wip/url-scan-phases: a segment finder and a phase per kind, each under complexity "
-                           "15), it costs 1.33-1.47x per long comment, and the render falls to 21.6-22.4x "
-                           "bleach, at or under the 22x floor",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def blocks():
