@@ -7,8 +7,8 @@ skipping HTML comments and the insides of ``<a>``, ``<code>``, ``<pre>``,
 href and the (trimmed) link text. The matching itself, which Drupal does with
 regular expressions that backtrack catastrophically on hostile input, is in
 :mod:`moderation.formats.url_matching`; where to match (tags, comments, ignored
-elements) is in :mod:`moderation.formats.url_scan`, which finds it anchor by
-anchor on the whole text rather than chunk by chunk, with the same result.
+elements) is in :mod:`moderation.formats.url_chunks`, and its fast path, anchor by
+anchor on the whole text rather than chunk by chunk, in :mod:`moderation.formats.url_scan`.
 
 Two intended differences from Drupal 11, both about escaped text:
 
@@ -32,9 +32,9 @@ from moderation.formats.report import RenderReport
 from moderation.formats.text_filter import Markup, Output, TextFilter, integer_at_least, string
 from moderation.formats.url_matching import (
     SchemeFinder, Segment, find_emails, find_full_urls, find_www, patterns_for)
-from moderation.formats.url_scan import (
-    ESCAPED_DELIMITER, NeedsChunkWalk, has_comment_or_ignored_tag, hide_comments,
-    ignored_regions, map_linkable_chunks, restore_comments, scan_links, scannable)
+from moderation.formats.url_chunks import (
+    ESCAPED_DELIMITER, has_comment_or_ignored_tag, hide_comments, map_linkable_chunks, restore_comments)
+from moderation.formats.url_scan import NeedsChunkWalk, ignored_regions, scan_links, scannable
 
 _ELLIPSIS = "\u2026"
 _NEEDS_ESCAPING = re.compile("[&<>\"']")
@@ -108,7 +108,7 @@ def _passes_for(text: str, protocols) -> tuple | None:
 
 def _linked_by_anchors(text: str, passes: tuple, markup: bool, patterns, max_length: int,
                        rel: str | None, report: RenderReport | None) -> str | None:
-    """The fast path: all passes at once over the original text (url_scan.scan_links, whose
+    """The fast path: the passes anchor by anchor over the original text (url_scan.scan_links, whose
     labels are the passes themselves), then one join; None where it declines (a text that is
     not scannable, a "<>" before an anchor). Elements are made only after a whole scan, so a
     scan that declines leaves no link counted in the report."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from moderation.formats import filter_html, filter_html_escape, filter_url
-from moderation.formats import unicode_classes, url_filter, url_scan
+from moderation.formats import unicode_classes, url_chunks, url_filter, url_scan
 from moderation.formats.normalize import normalize_text
 from moderation.formats.protocols import ALLOWED_PROTOCOLS
 from moderation.formats.report import RenderReport
@@ -1139,7 +1139,7 @@ def test_anchor_scan_matches_the_chunk_walk_on_random_markup(seed):
         assert by_anchors == by_chunks, text
         assert (report_a.links_created, report_a.link_hosts) == (
             report_c.links_created, report_c.link_hosts)
-        scanned += url_scan.scannable(url_scan.hide_comments(text)[0])
+        scanned += url_scan.scannable(url_chunks.hide_comments(text)[0])
         linked += by_chunks.count('rel="nofollow"')
     assert scanned > 300 and linked > 1000     # both paths and many links exercised
 
