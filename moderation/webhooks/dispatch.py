@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from moderation.store import keys
 from moderation.store.comments import Comment, CommentStore
 from moderation.webhooks import events
-from moderation.webhooks.store import NewDelivery, WebhookStore, delivery_id_for
+from moderation.webhooks.store import Delivery, WebhookStore, delivery_id_for
 
 log = logging.getLogger("moderation.webhooks")
 
@@ -74,7 +74,7 @@ def dispatch_site(webhooks: WebhookStore, comments: CommentStore, site_id: str, 
     return SiteDispatch(site_id, entries, created, sent)
 
 
-def _deliveries(comments: CommentStore, site_id: str, endpoints, batch: list) -> list[NewDelivery]:
+def _deliveries(comments: CommentStore, site_id: str, endpoints, batch: list) -> list[Delivery]:
     """One delivery per event and endpoint that subscribes to it (enabled, and existing when the
     event happened)."""
     wanted = []
@@ -95,8 +95,8 @@ def _deliveries(comments: CommentStore, site_id: str, endpoints, batch: list) ->
         body = events.body_of(events.payload(site_id, entry_id, fields, event, found.get(fields["comment"])))
         event_id = events.event_id(entry_id)
         for endpoint in targets:
-            deliveries.append(NewDelivery(delivery_id_for(endpoint.id, event_id), endpoint.id, event, event_id,
-                                          fields["comment"], body, at))
+            deliveries.append(Delivery(delivery_id_for(endpoint.id, event_id), endpoint.id, event, event_id,
+                                       fields["comment"], body, at))
     return deliveries
 
 

@@ -117,7 +117,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One event for one endpoint, and every try of it (``log``: dicts, oldest first)."""
+    """One event for one endpoint, and every try of it (``log``: dicts, oldest first). Made with
+    the first seven fields alone, it is a delivery not tried yet (:meth:`WebhookStore.enqueue`)."""
 
     id: str
     endpoint: str
@@ -126,8 +127,8 @@ class Delivery:
     comment: str
     body: str
     created_at: float
-    state: str
-    attempts: int
+    state: str = PENDING
+    attempts: int = 0
     log: list = field(default_factory=list)
     next_attempt_at: float | None = None
     redelivery_of: str = ""
@@ -141,21 +142,8 @@ class Delivery:
                    float(data["next_attempt_at"]) if data.get("next_attempt_at") else None,
                    data.get("redelivery_of", ""), float(data["updated_at"]) if data.get("updated_at") else None)
 
-
-@dataclass(frozen=True)
-class NewDelivery:
-    """A delivery to create (see :meth:`WebhookStore.enqueue`)."""
-
-    id: str
-    endpoint: str
-    event: str
-    event_id: str
-    comment: str
-    body: str
-    created_at: float
-    redelivery_of: str = ""
-
-    def fields(self) -> dict[str, str]:
+    def new_hash(self) -> dict[str, str]:
+        """The hash fields of this delivery as created, before any try (read back by from_hash)."""
         values = {"id": self.id, "endpoint": self.endpoint, "event": self.event, "event_id": self.event_id,
                   "comment": self.comment, "body": self.body, "created_at": f"{self.created_at:.6f}",
                   "state": PENDING, "attempts": "0"}
@@ -280,7 +268,7 @@ class WebhookStore:
     def cursor(self, site_id: str) -> str | None:
         return self.redis.get(keys.webhook_cursor_key(site_id))
 
-    def enqueue(self, site_id: str, deliveries: list[NewDelivery], cursor: str | None = None) -> int:
+    def enqueue(self, site_id: str, deliveries: list[Delivery], cursor: str | None = None) -> int:
         """Create the deliveries not created yet (due at once, scored by their ``created_at``: the
         oldest event is sent first) and move the cursor forward to ``cursor``, in one step; returns
         how many were created. Logs past ``log_max`` lose their oldest deliveries."""
@@ -288,7 +276,7 @@ class WebhookStore:
         args: list = [cursor or "", DELIVERY_TTL, self.log_max]
         for delivery in deliveries:
             script_keys += [keys.webhook_delivery_key(site_id, delivery.id), keys.webhook_log_key(site_id, delivery.endpoint)]
-            args += [delivery.id, int(delivery.created_at * 1000), json.dumps(delivery.fields(), ensure_ascii=False)]
+            args += [delivery.id, int(delivery.created_at * 1000), json.dumps(delivery.new_hash(), ensure_ascii=False)]
         created, *trimmed = self._enqueue(keys=script_keys, args=args)
         if trimmed:
             pipe = self.redis.pipeline(transaction=False)
@@ -360,8 +348,8 @@ class WebhookStore:
         if original is None or self.endpoint(site_id, original.endpoint) is None:
             return None
         now = time.time() if now is None else now
-        new = NewDelivery("d_" + random_tokens.token_hex(12), original.endpoint, original.event, original.event_id,
-                          original.comment, original.body, now, redelivery_of=original.id)
+        new = Delivery("d_" + random_tokens.token_hex(12), original.endpoint, original.event, original.event_id,
+                       original.comment, original.body, now, redelivery_of=original.id)
         self.enqueue(site_id, [new])
         return self.delivery(site_id, new.id)
 

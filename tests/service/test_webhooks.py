@@ -423,10 +423,10 @@ def webhooks_state(client, site_id, endpoint_id) -> list[str]:
 
 
 def test_each_endpoints_log_keeps_its_newest_deliveries(site, store_redis):
-    from moderation.webhooks.store import NewDelivery
+    from moderation.webhooks.store import Delivery
     small = WebhookStore(store_redis, log_max=3)
     endpoint = small.create_endpoint(site.id, "https://cms.news.example/hooks", ["*"])
-    made = [NewDelivery(f"d_{n:024x}", endpoint.id, "comment.created", f"evt_{n}-0", "c", "{}", 1000.0 + n)
+    made = [Delivery(f"d_{n:024x}", endpoint.id, "comment.created", f"evt_{n}-0", "c", "{}", 1000.0 + n)
             for n in range(5)]
     assert small.enqueue(site.id, made) == 5
     assert [d.id for d in small.deliveries(site.id, endpoint.id)] == [d.id for d in reversed(made[2:])]
