@@ -237,10 +237,11 @@ require_once ABSPATH . 'wp-settings.php';
                                  "ORDER BY comment_ID DESC LIMIT 1")
         return int(rows[0][0]) if rows else 0
 
-    def run_php(self, code: str) -> str:
-        """Runs PHP inside this WordPress from the command line (what ``wp eval`` would do)."""
-        script = ("$_SERVER['HTTP_HOST'] = '127.0.0.1:%d'; define('WP_USE_THEMES', false); "
-                  "require 'wp-load.php'; %s" % (self.port, code))
+    def run_php(self, code: str, before: str = "") -> str:
+        """Runs PHP inside this WordPress from the command line (what ``wp eval`` would do);
+        ``before`` runs before WordPress loads (to define a constant as wp-config.php would)."""
+        script = ("$_SERVER['HTTP_HOST'] = '127.0.0.1:%d'; define('WP_USE_THEMES', false); %s "
+                  "require 'wp-load.php'; %s" % (self.port, before, code))
         result = subprocess.run([_program("php"), "-r", script], cwd=self.docroot, capture_output=True,
                                 text=True, timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr

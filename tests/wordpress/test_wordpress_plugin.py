@@ -279,3 +279,24 @@ def test_service_down_leaves_the_comment_held_with_the_error(browser, connected,
     assert row["comment_approved"] == "1", row
     assert comment_store.get(site.id, row["_comment_moderation_id"]).status == "approved"
     assert "_comment_moderation_error" not in row and "_comment_moderation_retry" not in row
+
+
+# A comment as the plug-in holds it, then two decisions; prints each result and the status after it.
+_DECIDE_TWICE = (
+    "$id = wp_insert_comment(array('comment_post_ID' => 1, 'comment_content' => 'Rejected, then approved',"
+    " 'comment_approved' => 0));"
+    "foreach (array(array('rejected', '2026-12-06T10:00:00.000Z'), array('approved', '2026-12-06T10:05:00.000Z'))"
+    " as $decision) { echo Comment_Moderation_Decisions::apply($id, $decision[0], $decision[1]), ' ',"
+    " wp_get_comment_status($id) ?: 'deleted', ' '; }")
+
+
+def test_rejection_goes_to_the_trash_and_a_later_approval_publishes(wordpress):
+    assert wordpress.run_php(_DECIDE_TWICE).split() == ["applied", "trash", "applied", "approved"]
+
+
+def test_with_the_trash_off_a_rejected_comment_is_held_not_deleted(wordpress):
+    """EMPTY_TRASH_DAYS=0 makes wp_trash_comment delete for good; the plug-in holds the comment
+    instead, so a moderator's later approval in the service can still publish it."""
+    decided = wordpress.run_php(_DECIDE_TWICE, before="define('EMPTY_TRASH_DAYS', 0);").split()
+    assert decided == ["applied", "unapproved", "applied", "approved"]
+

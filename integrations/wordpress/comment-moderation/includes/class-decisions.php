@@ -20,7 +20,9 @@ class Comment_Moderation_Decisions {
 	const META_ERROR = '_comment_moderation_error';
 
 	/** The service's states => what WordPress does. A rejected comment goes to the trash
-	 * (restorable for EMPTY_TRASH_DAYS); a failed one stays in WordPress's moderation queue. */
+	 * (restorable for EMPTY_TRASH_DAYS; held instead where the trash is off, since WordPress
+	 * would delete it and a later approval could not bring it back); a failed one stays in
+	 * WordPress's moderation queue. */
 	const WORDPRESS_STATUS = array(
 		'approved' => 'approved',
 		'pending'  => 'unapproved',
@@ -69,7 +71,11 @@ class Comment_Moderation_Decisions {
 				wp_spam_comment( $comment_id );
 				break;
 			case 'trash':
-				wp_trash_comment( $comment_id );
+				if ( EMPTY_TRASH_DAYS ) {
+					wp_trash_comment( $comment_id );
+				} else {
+					wp_set_comment_status( $comment_id, 'hold' ); // wp_trash_comment would delete it
+				}
 				break;
 			case 'approved':
 				wp_set_comment_status( $comment_id, 'approve' );
