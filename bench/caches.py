@@ -21,8 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from corpus import make_corpus  # noqa: E402
-from formats import hostile_inputs  # noqa: E402
+from formats import bench_corpus, hostile_inputs  # noqa: E402
 import moderation.formats as formats_package  # noqa: E402
 from moderation.formats import render  # noqa: E402
 
@@ -83,10 +82,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smaller corpus, 3 rounds")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
-    corpus = make_corpus() if not args.quick else make_corpus(n_short=100, n_medium=30, n_long=5)
-    sets = {"mixed": corpus["mixed"] if not args.quick else (
-        corpus["short"][:70] + corpus["medium"][:25] + corpus["long"][:5]), "short": corpus["short"],
-        "hostile": list(hostile_inputs(8 * 1024).values())}
+    corpus = bench_corpus(args.quick)
+    sets = {"mixed": corpus["mixed"], "short": corpus["short"],
+            "hostile": list(hostile_inputs(8 * 1024).values())}
     caches = find_caches(formats_modules())
     timed(sets["mixed"][:20])       # warm every cache once
 

@@ -14,12 +14,12 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from corpus import make_corpus  # noqa: E402
-from formats import bleach_baseline  # noqa: E402
+from formats import bench_corpus, bleach_baseline  # noqa: E402
 from moderation.formats import fast_paths, render  # noqa: E402
 
 FLOOR = 22.0    # issue #13: the render stays >= 22x the baseline on the mixed corpus
@@ -36,18 +36,10 @@ def baseline_all(texts):
 
 
 def timed(fn, texts, switched_off):
-    with fast_paths.off(*switched_off) if switched_off is not None else _nothing():
+    with fast_paths.off(*switched_off) if switched_off is not None else nullcontext():
         start = time.perf_counter()
         fn(texts)
         return time.perf_counter() - start
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def main():
@@ -56,9 +48,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smaller corpus, 3 rounds")
     args = parser.parse_args()
     rounds = 3 if args.quick else args.rounds
-    corpus = make_corpus() if not args.quick else make_corpus(n_short=100, n_medium=30, n_long=5)
-    sets = {"mixed": corpus["mixed"] if not args.quick else (
-        corpus["short"][:70] + corpus["medium"][:25] + corpus["long"][:5]), "short": corpus["short"]}
+    corpus = bench_corpus(args.quick)
+    sets = {"mixed": corpus["mixed"], "short": corpus["short"]}
 
     # name -> (function, fast paths switched off: None for none, () for all)
     configurations = {"baseline (bleach.clean+linkify)": (baseline_all, None),
