@@ -28,9 +28,9 @@ from functools import cached_property
 from selectolax.lexbor import LexborHTMLParser
 
 from moderation.formats import fast_paths
-from moderation.formats.guard_text_proof import canonical_document_pattern
 from moderation.formats.engines import (
     URL_ATTRIBUTES, HtmlPolicy, self_close_void_elements)
+from moderation.formats.guard_text_proof import canonical_document_pattern
 from moderation.formats.protocols import ALLOWED_PROTOCOLS, url_scheme
 from moderation.formats.report import ACTIVE_TAGS, RenderReport
 

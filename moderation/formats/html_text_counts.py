@@ -2,8 +2,8 @@
 tags alone, at regex speed, where the text is in a shape every HTML tokenizer reads the same
 way; else decline (False) and ``html_filter._record_removals_from_tree`` parses it with Lexbor.
 
-Taken only when ``fast_paths.HTML_COUNT_FROM_TEXT``; tests/formats/test_html_filter.py compares both counts on
-random tag soup, and the formats tests run with the fast paths off too.
+Taken only when ``fast_paths.HTML_COUNT_FROM_TEXT``; tests/formats/test_html_filter.py
+compares both counts on random tag soup, and the formats tests run with the fast paths off too.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from moderation.formats.report import RenderReport
 
 # --- counting from the text alone ---------------------------------------------------
 #
-# The parse above counts tree nodes. Where the text's every tag is read the same
+# html_filter's parse counts tree nodes. Where the text's every tag is read the same
 # way by any HTML tokenizer and creates exactly one node, the tags themselves can
 # be counted instead, at regex speed. The shape accepted (anything else is parsed):
 #

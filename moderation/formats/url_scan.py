@@ -204,7 +204,7 @@ def _full_urls(text: str, label, schemes, patterns, blocked: tuple) -> list:
                     host_start, host_end = _url_host(text, match, name.start(), colon, end) if plain else _NO_HOST
                 else:
                     end, measured, segment, host_start, host_end = _full_url_otherwise(
-                        text, patterns, schemes, name.start(), colon, low, high, match, measured, segment)
+                        text, patterns, plain, name.start(), colon, low, high, match, measured, segment)
                 if end >= 0:
                     links.append((name.start(), end, label, host_start, host_end))
                     search_from = end
@@ -213,17 +213,17 @@ def _full_urls(text: str, label, schemes, patterns, blocked: tuple) -> list:
     return links
 
 
-def _full_url_otherwise(text: str, patterns, schemes, start: int, colon: int, low: int, high: int,
+def _full_url_otherwise(text: str, patterns, plain: bool, start: int, colon: int, low: int, high: int,
                         match, measured: int, segment):
     """``(end or -1, measured, segment, host start, host end)`` of the full URL at ``start``
     where the usual answer is not at hand: a quick match to check against character
     references (``quick_answer``), or none (before ``measured``, or no quick match), where
-    the exact :class:`Segment` code decides."""
+    the exact :class:`Segment` code decides. ``plain``: the schemes' ``SchemeFinder.plain``."""
     end = None
     if colon + 1 >= measured:
         end, measured = quick_answer(text, match, colon + 1, high)
     if end is not None:
-        host_start, host_end = _url_host(text, match, start, colon, end) if schemes.plain else _NO_HOST
+        host_start, host_end = _url_host(text, match, start, colon, end) if plain else _NO_HOST
         return end, measured, segment, host_start, host_end
     segment = segment or Segment(text[low:high], patterns)
     end = segment.full_url_end(colon - low)
